@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { AppError } from './core/index.js';
+
+/**
+ * Every setting Posthorn reads, from `POSTHORN_*` environment variables. This module is the only
+ * reader of `process.env`; everything else receives a `Config`. Each field documents its meaning,
+ * unit and default; `posthorn config` prints the same table.
+ */
+const settings = {
+  POSTHORN_DATA_DIR: {
+    schema: z.string().min(1).default('./data'),
+    help: 'Directory for files: the SQLite database (by default), uploads, generated PDFs, the secret.',
+  },
+  POSTHORN_DATABASE_URL: {
+    schema: z.string().min(1).optional(),
+    help: 'Database: a file path or sqlite:PATH for SQLite, postgres://… for PostgreSQL. Default: <data dir>/posthorn.db.',
+  },
+  POSTHORN_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    help: 'Interface the web server listens on (0.0.0.0 for all).',
+  },
+  POSTHORN_PORT: {
+    schema: z.coerce.number().int().min(0).max(65535).default(3000),
+    help: 'TCP port of the web server (API, tracking, hosted pages).',
+  },
+  POSTHORN_PUBLIC_URL: {
+    schema: z.url().optional(),
+    help: 'Public base URL of tracking links and hosted pages. Default: http://localhost:<port>.',
+  },
+  POSTHORN_SECRET: {
+    schema: z.string().min(32).optional(),
+    help: 'HMAC secret for signed tokens (≥ 32 characters). Default: generated on first start and kept in <data dir>/secret.',
+  },
+  POSTHORN_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    help: 'Log level of the JSON logs on stderr.',
+  },
+  POSTHORN_DEFAULT_COUNTRY: {
+    schema: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166 two-letter country code such as NO')
+      .default('NO'),
+    help: 'Country assumed for mobile numbers written without a country code (ISO 3166 alpha-2).',
+  },
+  POSTHORN_BODY_LIMIT_BYTES: {
+    schema: z.coerce.number().int().positive().default(1_048_576),
+    help: 'Largest JSON request body, in bytes.',
+  },
+  POSTHORN_IMPORT_MAX_BYTES: {
+    schema: z.coerce.number().int().positive().default(1_073_741_824),
+    help: 'Largest import file (CSV/XLSX), in bytes; larger files are refused before reading.',
+  },
+  POSTHORN_IMPORT_BATCH_SIZE: {
+    schema: z.coerce.number().int().min(1).max(5000).default(1000),
+    help: 'Rows written per transaction during an import.',
+  },
+  POSTHORN_LOGIN_RATE_PER_MINUTE: {
+    schema: z.coerce.number().int().positive().default(10),
+    help: 'Login attempts allowed per client IP per minute.',
+  },
+  POSTHORN_SESSION_TTL_HOURS: {
+    schema: z.coerce.number().positive().default(12),
+    help: 'How long a login session stays valid, in hours.',
+  },
+  POSTHORN_DB_POOL_SIZE: {
+    schema: z.coerce.number().int().min(1).max(200).default(10),
+    help: 'PostgreSQL connections per process.',
+  },
+  POSTHORN_SQLITE_BUSY_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(0).default(5000),
+    help: 'How long SQLite waits for a lock held by another process, in milliseconds.',
+  },
+} as const;
+
+type Settings = typeof settings;
+type RawConfig = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+export interface Config {
+  dataDir: string;
+  database: { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** Undefined until `resolveSecret` has read or created it. */
+  secret: string | undefined;
+  logLevel: RawConfig['POSTHORN_LOG_LEVEL'];
+  defaultCountry: string;
+  bodyLimitBytes: number;
+  importMaxBytes: number;
+  importBatchSize: number;
+  loginRatePerMinute: number;
+  sessionTtlMs: number;
+  dbPoolSize: number;
+  sqliteBusyTimeoutMs: number;
+}
+
+const schema = z.object(
+  Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.schema])) as {
+    [K in keyof Settings]: Settings[K]['schema'];
+  },
+);
+
+/** Reads and validates the settings; an invalid value is an AppError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(settings)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'POSTHORN_*');
+    throw new AppError('invalid', 'CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`, {
+      variable,
+      value: input[variable],
+    });
+  }
+  const raw = parsed.data as RawConfig;
+  const dataDir = isAbsolute(raw.POSTHORN_DATA_DIR) ? raw.POSTHORN_DATA_DIR : resolve(cwd, raw.POSTHORN_DATA_DIR);
+  return {
+    dataDir,
+    database: parseDatabaseUrl(raw.POSTHORN_DATABASE_URL, dataDir, cwd),
+    host: raw.POSTHORN_HOST,
+    port: raw.POSTHORN_PORT,
+    publicUrl: (raw.POSTHORN_PUBLIC_URL ?? `http://localhost:${raw.POSTHORN_PORT}`).replace(/\/+$/, ''),
+    secret: raw.POSTHORN_SECRET,
+    logLevel: raw.POSTHORN_LOG_LEVEL,
+    defaultCountry: raw.POSTHORN_DEFAULT_COUNTRY,
+    bodyLimitBytes: raw.POSTHORN_BODY_LIMIT_BYTES,
+    importMaxBytes: raw.POSTHORN_IMPORT_MAX_BYTES,
+    importBatchSize: raw.POSTHORN_IMPORT_BATCH_SIZE,
+    loginRatePerMinute: raw.POSTHORN_LOGIN_RATE_PER_MINUTE,
+    sessionTtlMs: raw.POSTHORN_SESSION_TTL_HOURS * 3_600_000,
+    dbPoolSize: raw.POSTHORN_DB_POOL_SIZE,
+    sqliteBusyTimeoutMs: raw.POSTHORN_SQLITE_BUSY_TIMEOUT_MS,
+  };
+}
+
+function parseDatabaseUrl(url: string | undefined, dataDir: string, cwd: string): Config['database'] {
+  if (url === undefined) return { engine: 'sqlite', file: join(dataDir, 'posthorn.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { engine: 'postgres', url };
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
+  if (path === ':memory:') return { engine: 'sqlite', file: path };
+  return { engine: 'sqlite', file: isAbsolute(path) ? path : resolve(cwd, path) };
+}
+
+/**
+ * Returns the config with its HMAC secret: POSTHORN_SECRET when set, else the one kept in
+ * `<data dir>/secret`, created (random, 48 bytes, mode 0600) on first start.
+ */
+export function resolveSecret(config: Config): Config & { secret: string } {
+  if (config.secret !== undefined) return { ...config, secret: config.secret };
+  const file = join(config.dataDir, 'secret');
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(config.dataDir, { recursive: true });
+    secret = randomBytes(48).toString('base64url');
+    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return { ...config, secret };
+}
+
+/** The settings table for `posthorn config`: name, meaning, default and the value in force. */
+export function describeConfig(env: Record<string, string | undefined> = process.env): Array<{
+  name: string;
+  help: string;
+  default: string | null;
+  value: string | null;
+}> {
+  return Object.entries(settings).map(([name, s]) => {
+    const parsedDefault = s.schema.safeParse(undefined);
+    const def = parsedDefault.success && parsedDefault.data !== undefined ? String(parsedDefault.data) : null;
+    const raw = env[name];
+    const value = raw === undefined || raw === '' ? null : name === 'POSTHORN_SECRET' ? '(set, hidden)' : raw;
+    return { name, help: s.help, default: def, value };
+  });
+}

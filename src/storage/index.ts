@@ -1,0 +1,2 @@
+export * from './db.js';
+export type * from './schema.js';

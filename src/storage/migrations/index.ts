@@ -1,0 +1,5 @@
+import type { PosthornMigration } from '../migration.js';
+import { foundation } from './0001-foundation.js';
+
+/** Every migration in order. Append only. */
+export const migrations: PosthornMigration[] = [foundation];
