@@ -1,4 +1,4 @@
-import type { CreateTableBuilder, Kysely } from 'kysely';
+import { type CreateTableBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Engine, PosthornMigration } from '../migration.js';
 
 /** An auto-increment integer primary key on either engine. */
@@ -6,6 +6,15 @@ function withId<T extends string>(table: CreateTableBuilder<T, never>, engine: E
   return engine === 'postgres'
     ? table.addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity())
     : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+/**
+ * Search and match keys compare byte-wise on both engines (SQLite's default BINARY; PostgreSQL
+ * COLLATE "C"), so prefix ranges `key >= p AND key < p || U+FFFF` are exact and use the index
+ * whatever the server's locale.
+ */
+function keyText(engine: Engine): 'text' | RawBuilder<unknown> {
+  return engine === 'postgres' ? sql`text collate "C"` : 'text';
 }
 
 export const foundation: PosthornMigration = {
@@ -60,7 +69,7 @@ export const foundation: PosthornMigration = {
 
     await withId(s.createTable('companies'), engine)
       .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('name_key', 'text', (c) => c.notNull())
+      .addColumn('name_key', keyText(engine), (c) => c.notNull())
       .addColumn('street', 'text')
       .addColumn('postcode', 'text')
       .addColumn('city', 'text')
@@ -79,12 +88,12 @@ export const foundation: PosthornMigration = {
       .addColumn('first_name', 'text', (c) => c.notNull())
       .addColumn('middle_name', 'text')
       .addColumn('last_name', 'text', (c) => c.notNull())
-      .addColumn('name_key', 'text', (c) => c.notNull())
-      .addColumn('last_name_key', 'text', (c) => c.notNull())
+      .addColumn('name_key', keyText(engine), (c) => c.notNull())
+      .addColumn('last_name_key', keyText(engine), (c) => c.notNull())
       .addColumn('title', 'text')
       .addColumn('salutation', 'text')
       .addColumn('email', 'text')
-      .addColumn('email_key', 'text')
+      .addColumn('email_key', keyText(engine))
       .addColumn('mobile', 'text')
       .addColumn('street', 'text')
       .addColumn('postcode', 'text')
@@ -104,7 +113,7 @@ export const foundation: PosthornMigration = {
     await withId(s.createTable('person_emails'), engine)
       .addColumn('person_id', 'integer', (c) => c.notNull().references('persons.id').onDelete('cascade'))
       .addColumn('email', 'text', (c) => c.notNull())
-      .addColumn('email_key', 'text', (c) => c.notNull())
+      .addColumn('email_key', keyText(engine), (c) => c.notNull())
       .addColumn('is_primary', 'integer', (c) => c.notNull().defaultTo(0))
       .execute();
     await s.createIndex('person_emails_key').on('person_emails').column('email_key').execute();

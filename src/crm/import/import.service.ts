@@ -1,0 +1,718 @@
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { validateEmail, validateMobile } from '../../addresses/index.js';
+import { type Actor, type AppError, type AuditSink, type Clock, invalid, searchKey, toFlag } from '../../core/index.js';
+import type { Database } from '../../storage/index.js';
+import { encodeCustomValue, parseBoolean } from '../custom-fields.service.js';
+import { ensureInterest, nameKeys } from '../persons.service.js';
+import { legalBases, writeConsent, writeSubscription } from '../preferences.service.js';
+import { type ColumnMapping, type ImportField, mapColumns } from './columns.js';
+import { openRowSource, type RowSource } from './reader.js';
+
+export interface InvalidRow {
+  line: number;
+  field: string;
+  value: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  importId: number;
+  dryRun: boolean;
+  format: 'csv' | 'xlsx';
+  encoding: string | null;
+  delimiter: string | null;
+  columns: ColumnMapping['columns'];
+  ignoredColumns: string[];
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  invalidCount: number;
+  /** The invalid rows, in file order; at most `maxReportedInvalid` (see `invalidTruncated`). */
+  invalid: InvalidRow[];
+  invalidTruncated: boolean;
+  companiesCreated: number;
+  durationMs: number;
+}
+
+export interface ImportProgress {
+  rows: number;
+  bytesRead: number;
+  totalBytes: number;
+}
+
+export interface ImportFileOptions {
+  dryRun?: boolean | undefined;
+  mapping?: Record<string, string | null> | undefined;
+  delimiter?: ',' | ';' | '\t' | undefined;
+  encoding?: 'utf-8' | 'windows-1252' | undefined;
+  /** The name to record (the upload's name when the file is a temporary copy). */
+  fileName?: string | undefined;
+  onProgress?: ((p: ImportProgress) => void) | undefined;
+}
+
+interface ImportConfig {
+  defaultCountry: string;
+  batchSize: number;
+  maxBytes: number;
+}
+
+const MAX_REPORTED_INVALID = 10_000;
+
+/** A row after validation: the values of the mapped fields only. */
+interface ParsedRow {
+  line: number;
+  emailKey: string;
+  email: string;
+  person: Partial<Record<PersonColumn, string | number | null>>;
+  company: string | null;
+  custom: Array<{ fieldId: number; value_text: string; value_number: number | null }>;
+  consents: Array<{ purpose: string; legalBasis: string }>;
+  subscriptions: Array<{ typeId: number; status: 'active' | 'cancelled' }>;
+  interests: string[] | null;
+}
+
+type PersonColumn =
+  | 'first_name'
+  | 'middle_name'
+  | 'last_name'
+  | 'title'
+  | 'salutation'
+  | 'mobile'
+  | 'street'
+  | 'postcode'
+  | 'city'
+  | 'country'
+  | 'language'
+  | 'no_mailings'
+  | 'former_employee';
+
+const personColumnOf: Partial<Record<ImportField, PersonColumn>> = {
+  firstName: 'first_name',
+  middleName: 'middle_name',
+  lastName: 'last_name',
+  title: 'title',
+  salutation: 'salutation',
+  mobile: 'mobile',
+  street: 'street',
+  postcode: 'postcode',
+  city: 'city',
+  country: 'country',
+  language: 'language',
+  noMailings: 'no_mailings',
+  formerEmployee: 'former_employee',
+};
+
+/**
+ * Imports persons (with their companies) from CSV or XLSX, streaming: rows are validated and
+ * written in batches, one transaction per batch, so memory stays flat and a failure loses only
+ * the batch in progress — everything committed before stays.
+ *
+ * Rules: persons are matched by e-mail (any of their addresses, case-insensitive) and updated, or
+ * created. Only mapped columns are written; an empty cell never clears a stored value. Consent and
+ * subscription columns are applied only when mapped, and every change they make is recorded with
+ * source `import`. A dry run does every read and check and writes nothing but its own report.
+ */
+export class ImportService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly audit: AuditSink,
+    private readonly config: ImportConfig,
+  ) {}
+
+  async importPersons(file: string, options: ImportFileOptions, actor: Actor): Promise<ImportReport> {
+    const started = Date.now();
+    const dryRun = options.dryRun ?? false;
+    const source = await openRowSource(file, {
+      maxBytes: this.config.maxBytes,
+      delimiter: options.delimiter,
+      encoding: options.encoding,
+    });
+    const mapping = mapColumns(source.headers, options.mapping);
+    const context = await this.resolveTargets(mapping);
+
+    const now = this.clock.now();
+    const importRow = await this.db
+      .insertInto('imports')
+      .values({
+        kind: 'persons',
+        file_name: options.fileName ?? file,
+        dry_run: toFlag(dryRun),
+        status: 'running',
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        invalid: 0,
+        report: '{}',
+        created_by: actor.label,
+        started_at: now,
+        finished_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const report: ImportReport = {
+      importId: importRow.id,
+      dryRun,
+      format: source.format,
+      encoding: source.encoding,
+      delimiter: source.delimiter,
+      columns: mapping.columns,
+      ignoredColumns: mapping.ignored,
+      rows: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      invalidCount: 0,
+      invalid: [],
+      invalidTruncated: false,
+      companiesCreated: 0,
+      durationMs: 0,
+    };
+    const state: BatchState = { seen: new Map(), companies: new Map(), fakeCompanyId: -1 };
+
+    try {
+      let batch: ParsedRow[] = [];
+      for await (const row of source.rows()) {
+        report.rows++;
+        const parsed = this.parseRow(row.line, row.values, mapping, context, state, report);
+        if (parsed) batch.push(parsed);
+        if (batch.length >= this.config.batchSize) {
+          await this.writeBatch(batch, dryRun, state, report, context);
+          batch = [];
+          options.onProgress?.(progress(report, source));
+        }
+      }
+      if (batch.length > 0) await this.writeBatch(batch, dryRun, state, report, context);
+      options.onProgress?.({ rows: report.rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes });
+    } catch (e) {
+      await this.finish(report, 'failed', started, e);
+      throw e;
+    }
+    await this.finish(report, 'finished', started, null);
+    await this.audit.record(actor, dryRun ? 'import.dryRun' : 'import.run', 'import', report.importId, {
+      file: options.fileName ?? file,
+      created: report.created,
+      updated: report.updated,
+      unchanged: report.unchanged,
+      invalid: report.invalidCount,
+    });
+    return report;
+  }
+
+  async get(id: number): Promise<Selectable<Database['imports']> | undefined> {
+    return this.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  private async finish(report: ImportReport, status: 'finished' | 'failed', started: number, error: unknown): Promise<void> {
+    report.durationMs = Date.now() - started;
+    const stored = { ...report, error: error === null ? undefined : String((error as Error).message ?? error) };
+    await this.db
+      .updateTable('imports')
+      .set({
+        status,
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        invalid: report.invalidCount,
+        report: JSON.stringify(stored),
+        finished_at: this.clock.now(),
+      })
+      .where('id', '=', report.importId)
+      .execute();
+  }
+
+  /** Resolves custom-field keys, subscription type names and checks consent purposes once. */
+  private async resolveTargets(mapping: ColumnMapping): Promise<TargetContext> {
+    const ctx: TargetContext = { custom: new Map(), subscriptions: new Map() };
+    for (const { header, field } of mapping.columns) {
+      if (field === null) continue;
+      if (field.startsWith('custom.')) {
+        const key = field.slice('custom.'.length);
+        const def = await this.db
+          .selectFrom('custom_fields')
+          .select(['id', 'type'])
+          .where('entity', '=', 'person')
+          .where('key', '=', key)
+          .executeTakeFirst();
+        if (!def) {
+          throw invalidMapping(header, `column "${header}" maps to custom field "${key}", which does not exist`);
+        }
+        ctx.custom.set(field, def);
+      } else if (field.startsWith('subscription.')) {
+        const name = field.slice('subscription.'.length);
+        const byId = /^\d+$/.test(name) ? Number(name) : null;
+        const t = await this.db
+          .selectFrom('subscription_types')
+          .select('id')
+          .where(byId === null ? 'name' : 'id', '=', byId === null ? name : byId)
+          .executeTakeFirst();
+        if (!t) throw invalidMapping(header, `column "${header}" maps to subscription type "${name}", which does not exist`);
+        ctx.subscriptions.set(field, t.id);
+      }
+    }
+    return ctx;
+  }
+
+  private parseRow(
+    line: number,
+    values: string[],
+    mapping: ColumnMapping,
+    ctx: TargetContext,
+    state: BatchState,
+    report: ImportReport,
+  ): ParsedRow | null {
+    const bad = (field: string, value: string, reason: string): null => {
+      report.invalidCount++;
+      if (report.invalid.length < MAX_REPORTED_INVALID) report.invalid.push({ line, field, value, reason });
+      else report.invalidTruncated = true;
+      return null;
+    };
+    const expected = mapping.columns.length;
+    if (values.length !== expected) {
+      return bad('*', values.join(' ').slice(0, 200), `the row has ${values.length} fields where the header has ${expected}`);
+    }
+    const row: ParsedRow = {
+      line,
+      emailKey: '',
+      email: '',
+      person: {},
+      company: null,
+      custom: [],
+      consents: [],
+      subscriptions: [],
+      interests: null,
+    };
+    for (let i = 0; i < expected; i++) {
+      const field = mapping.columns[i]?.field;
+      if (field === null || field === undefined) continue;
+      const value = (values[i] ?? '').trim();
+      if (field === 'email') {
+        const r = validateEmail(value);
+        if (!r.valid) return bad('email', value, r.message);
+        row.email = r.address;
+        row.emailKey = r.key;
+        continue;
+      }
+      if (value === '') continue;
+      const column = personColumnOf[field];
+      if (column === 'mobile') {
+        const m = validateMobile(value, this.config.defaultCountry);
+        if (!m.valid) return bad('mobile', value, m.message);
+        row.person.mobile = m.e164;
+      } else if (column === 'no_mailings' || column === 'former_employee') {
+        const b = parseBoolean(value);
+        if (b === null) return bad(field, value, 'not yes/no');
+        row.person[column] = toFlag(b);
+      } else if (column !== undefined) {
+        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
+        row.person[column] = value;
+      } else if (field === 'company') {
+        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
+        row.company = value;
+      } else if (field === 'interests') {
+        row.interests = value.split(/[,|]/).map((s) => s.trim()).filter((s) => s !== '');
+      } else if (field.startsWith('custom.')) {
+        const def = ctx.custom.get(field);
+        if (!def) continue;
+        try {
+          row.custom.push({ fieldId: def.id, ...encodeCustomValue(def.type, value, field) });
+        } catch (e) {
+          return bad(field, value, (e as Error).message.replace(`${field}: `, ''));
+        }
+      } else if (field.startsWith('consent.')) {
+        const basis = parseLegalBasis(value);
+        if (basis === null) return bad(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
+        row.consents.push({ purpose: field.slice('consent.'.length), legalBasis: basis });
+      } else if (field.startsWith('subscription.')) {
+        const typeId = ctx.subscriptions.get(field);
+        const b = /^(active|cancelled)$/i.test(value) ? value.toLowerCase() === 'active' : parseBoolean(value);
+        if (b === null || typeId === undefined) return bad(field, value, 'not yes/no (or active/cancelled)');
+        row.subscriptions.push({ typeId, status: b ? 'active' : 'cancelled' });
+      }
+    }
+    const firstLine = state.seen.get(row.emailKey);
+    if (firstLine !== undefined) return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
+    state.seen.set(row.emailKey, line);
+    return row;
+  }
+
+  private async writeBatch(
+    rows: ParsedRow[],
+    dryRun: boolean,
+    state: BatchState,
+    report: ImportReport,
+    _ctx: TargetContext,
+  ): Promise<void> {
+    const work = async (trx: Transaction<Database> | Kysely<Database>) => {
+      const now = this.clock.now();
+      const companyIds = await this.resolveCompanies(trx, rows, dryRun, state, report, now);
+      const existing = await lookupPersons(trx, rows.map((r) => r.emailKey));
+      const toCreate: ParsedRow[] = [];
+      const toUpdate: Array<{ row: ParsedRow; current: ExistingPerson }> = [];
+      for (const row of rows) {
+        const current = existing.get(row.emailKey);
+        if (current) toUpdate.push({ row, current });
+        else toCreate.push(row);
+      }
+      report.created += toCreate.length;
+      let followUps: Array<{ row: ParsedRow; personId: number; current: ExistingPerson | null }> = [];
+      if (!dryRun && toCreate.length > 0) {
+        const ids = await insertPersons(trx, toCreate, companyIds, now);
+        followUps = toCreate.map((row) => ({ row, personId: ids.get(row.emailKey) ?? 0, current: null }));
+        await insertChunked(
+          trx,
+          'person_emails',
+          toCreate.map((row) => ({ person_id: ids.get(row.emailKey) ?? 0, email: row.email, email_key: row.emailKey, is_primary: 1 as const })),
+        );
+      }
+      for (const { row, current } of toUpdate) {
+        const set = personChanges(row, current, companyIds);
+        const prefsChanged = await preferencesDiffer(trx, row, current.id);
+        if (Object.keys(set).length === 0 && !prefsChanged) {
+          report.unchanged++;
+          continue;
+        }
+        report.updated++;
+        if (dryRun) continue;
+        if (Object.keys(set).length > 0) {
+          if (set.first_name !== undefined || set.middle_name !== undefined || set.last_name !== undefined) {
+            Object.assign(
+              set,
+              nameKeys(
+                (set.first_name as string | undefined) ?? current.first_name,
+                set.middle_name === undefined ? current.middle_name : (set.middle_name as string | null),
+                (set.last_name as string | undefined) ?? current.last_name,
+              ),
+            );
+          }
+          await trx.updateTable('persons').set({ ...set, updated_at: now }).where('id', '=', current.id).execute();
+        }
+        followUps.push({ row, personId: current.id, current });
+      }
+      if (!dryRun) await writePreferences(trx, followUps, now);
+    };
+    if (dryRun) await work(this.db);
+    else await this.db.transaction().execute(work);
+  }
+
+  private async resolveCompanies(
+    db: Transaction<Database> | Kysely<Database>,
+    rows: ParsedRow[],
+    dryRun: boolean,
+    state: BatchState,
+    report: ImportReport,
+    now: number,
+  ): Promise<Map<string, number>> {
+    const wanted = new Map<string, string>();
+    for (const r of rows) {
+      if (r.company !== null) {
+        const key = searchKey(r.company);
+        if (!state.companies.has(key)) wanted.set(key, r.company);
+      }
+    }
+    if (wanted.size > 0) {
+      const keys = [...wanted.keys()];
+      for (let i = 0; i < keys.length; i += 500) {
+        const found = await db
+          .selectFrom('companies')
+          .select(['id', 'name_key'])
+          .where('name_key', 'in', keys.slice(i, i + 500))
+          .orderBy('id')
+          .execute();
+        for (const f of found) {
+          if (!state.companies.has(f.name_key)) state.companies.set(f.name_key, f.id);
+          wanted.delete(f.name_key);
+        }
+      }
+      const missing = [...wanted.entries()];
+      if (missing.length > 0) {
+        report.companiesCreated += missing.length;
+        if (dryRun) {
+          for (const [key] of missing) state.companies.set(key, state.fakeCompanyId--);
+        } else {
+          for (let i = 0; i < missing.length; i += 500) {
+            const inserted = await db
+              .insertInto('companies')
+              .values(
+                missing.slice(i, i + 500).map(([key, name]) => ({
+                  name,
+                  name_key: key,
+                  street: null,
+                  postcode: null,
+                  city: null,
+                  country: null,
+                  phone: null,
+                  email: null,
+                  domain: null,
+                  our_contact_id: null,
+                  created_at: now,
+                  updated_at: now,
+                })),
+              )
+              .returning(['id', 'name_key'])
+              .execute();
+            for (const c of inserted) state.companies.set(c.name_key, c.id);
+          }
+        }
+      }
+    }
+    const out = new Map<string, number>();
+    for (const r of rows) {
+      if (r.company !== null) {
+        const key = searchKey(r.company);
+        const id = state.companies.get(key);
+        if (id !== undefined) out.set(key, id);
+      }
+    }
+    return out;
+  }
+}
+
+interface TargetContext {
+  custom: Map<string, { id: number; type: 'text' | 'number' | 'date' | 'boolean' }>;
+  subscriptions: Map<string, number>;
+}
+
+interface BatchState {
+  /** e-mail key → first line it was seen on, to report duplicates inside the file. */
+  seen: Map<string, number>;
+  /** company name key → id (negative ids are companies a dry run would create). */
+  companies: Map<string, number>;
+  fakeCompanyId: number;
+}
+
+type ExistingPerson = Pick<
+  Selectable<Database['persons']>,
+  'id' | 'first_name' | 'middle_name' | 'last_name' | PersonColumn | 'company_id'
+>;
+
+function progress(report: ImportReport, source: RowSource): ImportProgress {
+  return { rows: report.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes };
+}
+
+function invalidMapping(header: string, message: string): AppError {
+  return invalid('IMPORT_MAPPING_UNKNOWN_TARGET', message, { field: `mapping.${header}` });
+}
+
+function parseLegalBasis(value: string): string | null {
+  const v = value.trim();
+  const exact = legalBases.find((b) => b.toLowerCase() === v.toLowerCase());
+  if (exact) return exact;
+  const b = parseBoolean(v);
+  if (b === null) return null;
+  return b ? 'consent' : 'withdrawn';
+}
+
+async function lookupPersons(
+  db: Transaction<Database> | Kysely<Database>,
+  keys: string[],
+): Promise<Map<string, ExistingPerson>> {
+  const out = new Map<string, ExistingPerson>();
+  for (let i = 0; i < keys.length; i += 900) {
+    const chunk = keys.slice(i, i + 900);
+    const rows = await db
+      .selectFrom('person_emails as e')
+      .innerJoin('persons as p', 'p.id', 'e.person_id')
+      .select([
+        'e.email_key',
+        'p.id',
+        'p.first_name',
+        'p.middle_name',
+        'p.last_name',
+        'p.title',
+        'p.salutation',
+        'p.mobile',
+        'p.street',
+        'p.postcode',
+        'p.city',
+        'p.country',
+        'p.language',
+        'p.no_mailings',
+        'p.former_employee',
+        'p.company_id',
+      ])
+      .where('e.email_key', 'in', chunk)
+      .orderBy('p.id')
+      .execute();
+    for (const r of rows) {
+      const { email_key, ...person } = r;
+      if (!out.has(email_key)) out.set(email_key, person);
+    }
+  }
+  return out;
+}
+
+/** Inserts new persons; returns e-mail key → new id (e-mail keys are unique within a batch). */
+async function insertPersons(
+  db: Transaction<Database> | Kysely<Database>,
+  rows: ParsedRow[],
+  companyIds: Map<string, number>,
+  now: number,
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const values: Array<Insertable<Database['persons']>> = rows.map((r) => {
+    const p = r.person;
+    const first = (p.first_name as string | undefined) ?? '';
+    const middle = (p.middle_name as string | undefined) ?? null;
+    const last = (p.last_name as string | undefined) ?? '';
+    return {
+      company_id: r.company === null ? null : (companyIds.get(searchKey(r.company)) ?? null),
+      first_name: first,
+      middle_name: middle,
+      last_name: last,
+      ...nameKeys(first, middle, last),
+      title: (p.title as string | undefined) ?? null,
+      salutation: (p.salutation as string | undefined) ?? null,
+      email: r.email,
+      email_key: r.emailKey,
+      mobile: (p.mobile as string | undefined) ?? null,
+      street: (p.street as string | undefined) ?? null,
+      postcode: (p.postcode as string | undefined) ?? null,
+      city: (p.city as string | undefined) ?? null,
+      country: (p.country as string | undefined) ?? null,
+      language: (p.language as string | undefined) ?? null,
+      our_contact_id: null,
+      no_mailings: ((p.no_mailings as 0 | 1 | undefined) ?? 0) as 0 | 1,
+      former_employee: ((p.former_employee as 0 | 1 | undefined) ?? 0) as 0 | 1,
+      created_at: now,
+      updated_at: now,
+    };
+  });
+  const perStatement = 1000;
+  for (let i = 0; i < values.length; i += perStatement) {
+    const inserted = await db
+      .insertInto('persons')
+      .values(values.slice(i, i + perStatement))
+      .returning(['id', 'email_key'])
+      .execute();
+    for (const r of inserted) if (r.email_key !== null) ids.set(r.email_key, r.id);
+  }
+  return ids;
+}
+
+async function insertChunked(
+  db: Transaction<Database> | Kysely<Database>,
+  table: 'person_emails',
+  values: Array<Insertable<Database['person_emails']>>,
+): Promise<void> {
+  for (let i = 0; i < values.length; i += 2000) {
+    await db.insertInto(table).values(values.slice(i, i + 2000)).execute();
+  }
+}
+
+function personChanges(row: ParsedRow, current: ExistingPerson, companyIds: Map<string, number>): Updateable<Database['persons']> {
+  const set: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row.person) as Array<[PersonColumn, string | number | null]>) {
+    if (current[column] !== value) set[column] = value;
+  }
+  if (row.company !== null) {
+    const id = companyIds.get(searchKey(row.company)) ?? null;
+    if (id !== current.company_id) set.company_id = id !== null && id < 0 ? null : id;
+  }
+  return set as Updateable<Database['persons']>;
+}
+
+/** Whether the mapped custom fields, consent, subscriptions or interests differ from what is stored. */
+async function preferencesDiffer(
+  db: Transaction<Database> | Kysely<Database>,
+  row: ParsedRow,
+  personId: number,
+): Promise<boolean> {
+  for (const c of row.custom) {
+    const cur = await db
+      .selectFrom('custom_values')
+      .select('value_text')
+      .where('field_id', '=', c.fieldId)
+      .where('owner_id', '=', personId)
+      .executeTakeFirst();
+    if (cur?.value_text !== c.value_text) return true;
+  }
+  for (const c of row.consents) {
+    const cur = await db
+      .selectFrom('consents_current')
+      .select('legal_basis')
+      .where('person_id', '=', personId)
+      .where('purpose', '=', c.purpose)
+      .executeTakeFirst();
+    if (cur?.legal_basis !== c.legalBasis) return true;
+  }
+  for (const s of row.subscriptions) {
+    const cur = await db
+      .selectFrom('subscriptions')
+      .select('status')
+      .where('person_id', '=', personId)
+      .where('subscription_type_id', '=', s.typeId)
+      .executeTakeFirst();
+    if (cur?.status !== s.status) return true;
+  }
+  if (row.interests !== null) {
+    const cur = await db
+      .selectFrom('person_interests as pi')
+      .innerJoin('interests as i', 'i.id', 'pi.interest_id')
+      .select('i.name')
+      .where('pi.person_id', '=', personId)
+      .execute();
+    const have = new Set(cur.map((c) => c.name));
+    if (row.interests.some((n) => !have.has(n))) return true;
+  }
+  return false;
+}
+
+/**
+ * Writes mapped custom fields, consent, subscriptions and interests. Consent and subscriptions are
+ * written only where they change, each recorded with source `import`. Interests are added, never removed.
+ */
+async function writePreferences(
+  db: Transaction<Database> | Kysely<Database>,
+  items: Array<{ row: ParsedRow; personId: number; current: ExistingPerson | null }>,
+  now: number,
+): Promise<void> {
+  const customRows: Array<Insertable<Database['custom_values']>> = [];
+  for (const { row, personId, current } of items) {
+    for (const c of row.custom) {
+      if (current !== null) {
+        await db.deleteFrom('custom_values').where('field_id', '=', c.fieldId).where('owner_id', '=', personId).execute();
+      }
+      customRows.push({ field_id: c.fieldId, owner_id: personId, value_text: c.value_text, value_number: c.value_number });
+    }
+    for (const c of row.consents) {
+      if (current !== null) {
+        const cur = await db
+          .selectFrom('consents_current')
+          .select('legal_basis')
+          .where('person_id', '=', personId)
+          .where('purpose', '=', c.purpose)
+          .executeTakeFirst();
+        if (cur?.legal_basis === c.legalBasis) continue;
+      }
+      await writeConsent(db, personId, c.purpose, c.legalBasis, 'import', now, null, null);
+    }
+    for (const s of row.subscriptions) {
+      if (current !== null) {
+        const cur = await db
+          .selectFrom('subscriptions')
+          .select('status')
+          .where('person_id', '=', personId)
+          .where('subscription_type_id', '=', s.typeId)
+          .executeTakeFirst();
+        if (cur?.status === s.status) continue;
+      }
+      await writeSubscription(db, personId, s.typeId, s.status, 'import', now);
+    }
+    if (row.interests !== null) {
+      for (const name of row.interests) {
+        const id = await ensureInterest(db, name, now);
+        await db
+          .insertInto('person_interests')
+          .values({ person_id: personId, interest_id: id, added_at: now })
+          .onConflict((oc) => oc.columns(['person_id', 'interest_id']).doNothing())
+          .execute();
+      }
+    }
+  }
+  for (let i = 0; i < customRows.length; i += 2000) {
+    await db.insertInto('custom_values').values(customRows.slice(i, i + 2000)).execute();
+  }
+}

@@ -1,0 +1,270 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { AppError, invalid } from '../../core/index.js';
+
+export interface RowSource {
+  format: 'csv' | 'xlsx';
+  encoding: 'utf-8' | 'windows-1252' | null;
+  delimiter: ',' | ';' | '\t' | null;
+  headers: string[];
+  totalBytes: number;
+  /** Bytes read so far, for progress. */
+  bytesRead(): number;
+  /** Data rows with their 1-based line (CSV) or row (XLSX) number. */
+  rows(): AsyncGenerator<{ line: number; values: string[] }>;
+}
+
+export interface ReadOptions {
+  maxBytes: number;
+  delimiter?: ',' | ';' | '\t' | undefined;
+  encoding?: 'utf-8' | 'windows-1252' | undefined;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Opens a CSV or XLSX file as a stream of rows; nothing reads the whole file into memory.
+ * CSV: UTF-8 with or without BOM, or Windows-1252 (detected when the start is not valid UTF-8);
+ * comma, semicolon or tab delimiters (detected from the header line); quoted fields.
+ * Refuses, naming the problem: empty, too large, binary, or without a header line.
+ */
+export async function openRowSource(file: string, options: ReadOptions): Promise<RowSource> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    throw invalid('IMPORT_FILE_NOT_FOUND', `${file}: no such file`, { file });
+  }
+  if (size === 0) throw invalid('IMPORT_EMPTY_FILE', `${file}: the file is empty`, { file });
+  if (size > options.maxBytes) {
+    throw new AppError('tooLarge', 'IMPORT_FILE_TOO_LARGE', `${file}: ${size} bytes is more than the ${options.maxBytes} allowed`, {
+      file,
+      sizeBytes: size,
+      maxBytes: options.maxBytes,
+    });
+  }
+  const head = await readHead(file, Math.min(size, SNIFF_BYTES));
+  const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+  if (isZip || extname(file).toLowerCase() === '.xlsx') {
+    if (!isZip) throw invalid('IMPORT_NOT_XLSX', `${file}: the file is named .xlsx but is not an XLSX workbook`, { file });
+    return openXlsx(file, size);
+  }
+  if (head.includes(0)) {
+    throw invalid('IMPORT_NOT_TEXT', `${file}: the file is binary, not CSV text or an XLSX workbook`, { file });
+  }
+  const hasBom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  const encoding = options.encoding ?? (hasBom || isUtf8(head, size <= SNIFF_BYTES) ? 'utf-8' : 'windows-1252');
+  const headText = encoding === 'utf-8' ? head.toString('utf8') : iconv.decode(head, 'win1252');
+  const firstLine = firstRecordLine(headText.replace(/^\uFEFF/, ''));
+  if (firstLine.trim() === '') throw invalid('IMPORT_NO_HEADER', `${file}: the first line is empty; it must name the columns`, { file });
+  const delimiter = options.delimiter ?? detectDelimiter(firstLine);
+
+  let read = 0;
+  const open = (): { parser: ReturnType<typeof parse> } => {
+    const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+    raw.on('data', (chunk) => {
+      read += chunk.length;
+    });
+    const decoded: Readable = encoding === 'utf-8' ? raw : raw.pipe(iconv.decodeStream('win1252')).pipe(new PassThrough());
+    const parser = parse({
+      delimiter,
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      max_record_size: 1_000_000,
+    });
+    raw.on('error', (e) => parser.destroy(e));
+    decoded.pipe(parser);
+    return { parser };
+  };
+
+  // read the header record through the same parser so quoting rules apply to it as well
+  const headers = await (async () => {
+    const { parser } = open();
+    try {
+      for await (const rec of parser as AsyncIterable<{ record: string[] }>) return rec.record.map((h) => h.trim());
+    } catch (e) {
+      throw csvError(file, e);
+    } finally {
+      parser.destroy();
+    }
+    return [];
+  })();
+  if (headers.length === 0 || headers.every((h) => h === '')) {
+    throw invalid('IMPORT_NO_HEADER', `${file}: the first line must name the columns`, { file });
+  }
+  return {
+    format: 'csv',
+    encoding,
+    delimiter,
+    headers,
+    totalBytes: size,
+    bytesRead: () => read,
+    async *rows() {
+      read = 0;
+      const { parser } = open();
+      let first = true;
+      try {
+        for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+          if (first) {
+            first = false;
+            continue;
+          }
+          yield { line: rec.info.lines, values: rec.record };
+        }
+      } catch (e) {
+        throw csvError(file, e);
+      }
+    },
+  };
+}
+
+function csvError(file: string, e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  const err = e as { code?: string; message?: string; lines?: number };
+  const line = err.lines;
+  const reason =
+    err.code === 'CSV_QUOTE_NOT_CLOSED'
+      ? 'a quoted field is not closed'
+      : err.code === 'CSV_INVALID_CLOSING_QUOTE'
+        ? 'a quote inside a field is not doubled'
+        : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
+          ? 'the row has a different number of fields'
+          : err.code === 'CSV_MAX_RECORD_SIZE'
+            ? 'a row is longer than 1,000,000 characters'
+            : (err.message ?? 'unreadable CSV');
+  return invalid('IMPORT_MALFORMED_CSV', `${file}${line ? `:${line}` : ''}: ${reason}`, {
+    file,
+    line: line ?? null,
+    reason,
+    csvCode: err.code ?? null,
+  });
+}
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Whether the bytes are valid UTF-8; a multi-byte character cut at the end of the sample is allowed. */
+function isUtf8(buf: Buffer, complete: boolean): boolean {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let cut = 0; cut <= (complete ? 0 : 3); cut++) {
+    try {
+      decoder.decode(buf.subarray(0, buf.length - cut));
+      return true;
+    } catch {
+      /* try without the last byte(s) */
+    }
+  }
+  return false;
+}
+
+/** The first record's text (up to the first line break outside quotes). */
+function firstRecordLine(text: string): string {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) return text.slice(0, i);
+  }
+  return text;
+}
+
+export function detectDelimiter(line: string): ',' | ';' | '\t' {
+  const count = (d: string) => {
+    let n = 0;
+    let quoted = false;
+    for (const c of line) {
+      if (c === '"') quoted = !quoted;
+      else if (!quoted && c === d) n++;
+    }
+    return n;
+  };
+  const candidates: Array<',' | ';' | '\t'> = [';', ',', '\t'];
+  let best: ',' | ';' | '\t' = ',';
+  let bestCount = 0;
+  for (const d of candidates) {
+    const n = count(d);
+    if (n > bestCount) {
+      best = d;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') {
+    if ('text' in value && typeof value.text === 'string') return value.text;
+    if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
+    if ('richText' in value) return value.richText.map((r) => r.text).join('');
+    if ('hyperlink' in value && typeof value.hyperlink === 'string') return value.hyperlink.replace(/^mailto:/, '');
+    return '';
+  }
+  return String(value);
+}
+
+async function openXlsx(file: string, size: number): Promise<RowSource> {
+  const readRows = async function* (): AsyncGenerator<{ line: number; values: string[] }> {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+      sharedStrings: 'cache',
+      hyperlinks: 'ignore',
+      styles: 'ignore',
+      worksheets: 'emit',
+    });
+    try {
+      for await (const sheet of reader) {
+        for await (const row of sheet) {
+          const values = (row.values as ExcelJS.CellValue[]).slice(1).map(cellText);
+          yield { line: row.number, values };
+        }
+        return; // the first worksheet only
+      }
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw invalid('IMPORT_MALFORMED_XLSX', `${file}: not a readable XLSX workbook (${(e as Error).message})`, { file });
+    }
+  };
+  let headers: string[] | null = null;
+  let headerLine = 0;
+  for await (const r of readRows()) {
+    headers = r.values.map((h) => h.trim());
+    headerLine = r.line;
+    break;
+  }
+  if (headers === null || headers.every((h) => h === '')) {
+    throw invalid('IMPORT_NO_HEADER', `${file}: the first row of the first worksheet must name the columns`, { file });
+  }
+  let rowsRead = 0;
+  return {
+    format: 'xlsx',
+    encoding: null,
+    delimiter: null,
+    headers,
+    totalBytes: size,
+    // the XLSX reader does not expose its byte position: estimate from rows read
+    bytesRead: () => Math.min(size, rowsRead * 100),
+    async *rows() {
+      for await (const r of readRows()) {
+        if (r.line <= headerLine) continue;
+        rowsRead++;
+        yield r;
+      }
+    },
+  };
+}

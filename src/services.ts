@@ -1,0 +1,59 @@
+import type { Kysely } from 'kysely';
+import { AccessService } from './access/index.js';
+import type { Clock } from './core/index.js';
+import {
+  CompaniesService,
+  CustomFieldsService,
+  PersonsService,
+  PreferencesService,
+  ProjectsService,
+  SelectionsService,
+} from './crm/index.js';
+import { ImportService } from './crm/import/index.js';
+import type { Capabilities, Database } from './storage/index.js';
+
+export interface ServiceOptions {
+  clock: Clock;
+  defaultCountry: string;
+  sessionTtlMs: number;
+  importBatchSize: number;
+  importMaxBytes: number;
+}
+
+/** Every domain service, built over one database. Constructed only by `app.ts` (and tests). */
+export interface Services {
+  db: Kysely<Database>;
+  capabilities: Capabilities;
+  clock: Clock;
+  access: AccessService;
+  customFields: CustomFieldsService;
+  companies: CompaniesService;
+  persons: PersonsService;
+  preferences: PreferencesService;
+  selections: SelectionsService;
+  projects: ProjectsService;
+  imports: ImportService;
+}
+
+export function buildServices(db: Kysely<Database>, capabilities: Capabilities, options: ServiceOptions): Services {
+  const { clock } = options;
+  const access = new AccessService(db, clock, options.sessionTtlMs);
+  const customFields = new CustomFieldsService(db, clock, access);
+  return {
+    db,
+    capabilities,
+    clock,
+    access,
+    customFields,
+    companies: new CompaniesService(db, clock, access, customFields),
+    persons: new PersonsService(db, clock, access, customFields, options.defaultCountry),
+    preferences: new PreferencesService(db, clock, access),
+    selections: new SelectionsService(db, clock, access),
+    projects: new ProjectsService(db, clock, access),
+    imports: new ImportService(db, clock, access, {
+      defaultCountry: options.defaultCountry,
+      batchSize: options.importBatchSize,
+      maxBytes: options.importMaxBytes,
+    }),
+  };
+}

@@ -1,0 +1,31 @@
+import { ManualClock, systemActor } from '../../src/core/index.js';
+import { buildServices, type Services } from '../../src/services.js';
+import { openTestDatabase, type TestDatabase } from './databases.js';
+
+export const admin = systemActor('test', [
+  'viewCrm',
+  'editCrm',
+  'sendMailings',
+  'overrideConsent',
+  'runMailMerge',
+  'manageSettings',
+  'manageUsers',
+  'viewStatistics',
+]);
+
+/** Real services over a fresh database of the given engine, with a manual clock. */
+export async function openTestServices(
+  engine: 'sqlite' | 'postgres',
+): Promise<{ services: Services; clock: ManualClock; database: TestDatabase }> {
+  const database = await openTestDatabase(engine);
+  const clock = new ManualClock();
+  const services = buildServices(database.db, database.capabilities, {
+    clock,
+    defaultCountry: 'NO',
+    sessionTtlMs: 3_600_000,
+    importBatchSize: 100,
+    importMaxBytes: 50 * 1024 * 1024,
+  });
+  await services.access.ensureBuiltInRoles();
+  return { services, clock, database };
+}
