@@ -263,6 +263,9 @@ async function openXlsx(file: string, size: number): Promise<RowSource> {
       for await (const r of readRows()) {
         if (r.line <= headerLine) continue;
         rowsRead++;
+        // a worksheet row ends at its last non-empty cell: trailing empty cells are still columns
+        const width = headers?.length ?? 0;
+        while (r.values.length < width) r.values.push('');
         yield r;
       }
     },
