@@ -10,7 +10,7 @@ import {
   SelectionsService,
 } from './crm/index.js';
 import { ImportService } from './crm/import/index.js';
-import type { Capabilities, Database } from './storage/index.js';
+import type { BulkWriter, Capabilities, Database, DatabaseHandle } from './storage/index.js';
 
 export interface ServiceOptions {
   clock: Clock;
@@ -24,6 +24,7 @@ export interface ServiceOptions {
 export interface Services {
   db: Kysely<Database>;
   capabilities: Capabilities;
+  bulk: BulkWriter;
   clock: Clock;
   access: AccessService;
   customFields: CustomFieldsService;
@@ -35,13 +36,15 @@ export interface Services {
   imports: ImportService;
 }
 
-export function buildServices(db: Kysely<Database>, capabilities: Capabilities, options: ServiceOptions): Services {
+export function buildServices(handle: Pick<DatabaseHandle, 'db' | 'capabilities' | 'bulk'>, options: ServiceOptions): Services {
+  const { db, capabilities, bulk } = handle;
   const { clock } = options;
   const access = new AccessService(db, clock, options.sessionTtlMs);
   const customFields = new CustomFieldsService(db, clock, access);
   return {
     db,
     capabilities,
+    bulk,
     clock,
     access,
     customFields,
@@ -50,7 +53,7 @@ export function buildServices(db: Kysely<Database>, capabilities: Capabilities, 
     preferences: new PreferencesService(db, clock, access),
     selections: new SelectionsService(db, clock, access),
     projects: new ProjectsService(db, clock, access),
-    imports: new ImportService(db, clock, access, {
+    imports: new ImportService(db, bulk, clock, access, {
       defaultCountry: options.defaultCountry,
       batchSize: options.importBatchSize,
       maxBytes: options.importMaxBytes,

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  type Insertable,
+  Kysely,
+  type Migration,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import type { Engine } from './migration.js';
 import { migrations } from './migrations/index.js';
@@ -21,7 +29,74 @@ export interface Capabilities {
 export interface DatabaseHandle {
   db: Kysely<Database>;
   capabilities: Capabilities;
+  bulk: BulkWriter;
   close(): Promise<void>;
+}
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Bulk inserts for imports and other set-based writes. On SQLite one cached prepared statement runs
+ * per row on the same connection (inside the caller's transaction: better-sqlite3 is one
+ * connection and Kysely holds it for the transaction); that is several times faster than building
+ * and preparing a multi-row statement per batch. On PostgreSQL, multi-row INSERT statements.
+ * Returned rows: in input order on SQLite; in no promised order on PostgreSQL (match them by a
+ * unique returned column).
+ */
+export interface BulkWriter {
+  insert<T extends keyof Database & string>(
+    db: Executor,
+    table: T,
+    rows: ReadonlyArray<Insertable<Database[T]>>,
+    returning?: ReadonlyArray<keyof Database[T] & string>,
+  ): Promise<Array<Record<string, unknown>>>;
+}
+
+function sqliteBulkWriter(sqlite: SqliteDatabase.Database): BulkWriter {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  return {
+    async insert(_db, table, rows, returning = []) {
+      const first = rows[0];
+      if (first === undefined) return [];
+      const columns = Object.keys(first);
+      const text = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values (${columns.map(() => '?').join(', ')})${
+        returning.length > 0 ? ` returning ${returning.map(quote).join(', ')}` : ''
+      }`;
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = sqlite.prepare(text);
+        statements.set(text, statement);
+      }
+      const out: Array<Record<string, unknown>> = [];
+      for (const row of rows) {
+        const values = columns.map((c) => (row as Record<string, unknown>)[c] ?? null);
+        if (returning.length > 0) out.push(statement.get(...values) as Record<string, unknown>);
+        else statement.run(...values);
+      }
+      return out;
+    },
+  };
+}
+
+function multiRowBulkWriter(maxParameters: number): BulkWriter {
+  return {
+    async insert(db, table, rows, returning = []) {
+      const first = rows[0];
+      if (first === undefined) return [];
+      const perStatement = Math.max(1, Math.floor(maxParameters / Math.max(1, Object.keys(first).length)) - 1);
+      const out: Array<Record<string, unknown>> = [];
+      for (let i = 0; i < rows.length; i += perStatement) {
+        // Kysely's per-table typing cannot follow a generic table name; the rows are typed by the signature.
+        const q = (db as unknown as Kysely<Record<string, Record<string, unknown>>>)
+          .insertInto(table)
+          .values(rows.slice(i, i + perStatement) as Array<Record<string, unknown>>);
+        if (returning.length > 0) out.push(...((await q.returning([...returning] as string[]).execute()) as Array<Record<string, unknown>>));
+        else await q.execute();
+      }
+      return out;
+    },
+  };
 }
 
 export type DatabaseTarget =
@@ -36,11 +111,16 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
+    // A 64 MiB page cache: bulk writes (imports, freezing recipients) touch index pages all over;
+    // with the 2 MiB default they are written to the WAL again and again.
+    sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('temp_store = MEMORY');
     sqlite.pragma(`busy_timeout = ${Math.trunc(target.busyTimeoutMs ?? 5000)}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     return {
       db,
       capabilities: { engine: 'sqlite', skipLocked: false, maxParameters: 32_766 },
+      bulk: sqliteBulkWriter(sqlite),
       close: () => db.destroy(),
     };
   }
@@ -60,6 +140,7 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   return {
     db,
     capabilities: { engine: 'postgres', skipLocked: true, maxParameters: 65_535 },
+    bulk: multiRowBulkWriter(65_535),
     close: () => db.destroy(),
   };
 }

@@ -19,7 +19,7 @@ export async function openTestServices(
 ): Promise<{ services: Services; clock: ManualClock; database: TestDatabase }> {
   const database = await openTestDatabase(engine);
   const clock = new ManualClock();
-  const services = buildServices(database.db, database.capabilities, {
+  const services = buildServices(database, {
     clock,
     defaultCountry: 'NO',
     sessionTtlMs: 3_600_000,

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { validateEmail, validateMobile } from '../../addresses/index.js';
 import { type Actor, type AppError, type AuditSink, type Clock, invalid, searchKey, toFlag } from '../../core/index.js';
-import type { Database } from '../../storage/index.js';
+import type { BulkWriter, Database } from '../../storage/index.js';
 import { encodeCustomValue, parseBoolean } from '../custom-fields.service.js';
 import { ensureInterest, nameKeys } from '../persons.service.js';
 import { legalBases, writeConsent, writeSubscription } from '../preferences.service.js';
@@ -116,6 +116,7 @@ const personColumnOf: Partial<Record<ImportField, PersonColumn>> = {
 export class ImportService {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly bulk: BulkWriter,
     private readonly clock: Clock,
     private readonly audit: AuditSink,
     private readonly config: ImportConfig,
@@ -359,9 +360,9 @@ export class ImportService {
       report.created += toCreate.length;
       let followUps: Array<{ row: ParsedRow; personId: number; current: ExistingPerson | null }> = [];
       if (!dryRun && toCreate.length > 0) {
-        const ids = await insertPersons(trx, toCreate, companyIds, now);
+        const ids = await insertPersons(this.bulk, trx, toCreate, companyIds, now);
         followUps = toCreate.map((row) => ({ row, personId: ids.get(row.emailKey) ?? 0, current: null }));
-        await insertChunked(
+        await this.bulk.insert(
           trx,
           'person_emails',
           toCreate.map((row) => ({ person_id: ids.get(row.emailKey) ?? 0, email: row.email, email_key: row.emailKey, is_primary: 1 as const })),
@@ -391,7 +392,7 @@ export class ImportService {
         }
         followUps.push({ row, personId: current.id, current });
       }
-      if (!dryRun) await writePreferences(trx, followUps, now);
+      if (!dryRun) await writePreferences(this.bulk, trx, followUps, now);
     };
     if (dryRun) await work(this.db);
     else await this.db.transaction().execute(work);
@@ -432,11 +433,11 @@ export class ImportService {
         if (dryRun) {
           for (const [key] of missing) state.companies.set(key, state.fakeCompanyId--);
         } else {
-          for (let i = 0; i < missing.length; i += 500) {
-            const inserted = await db
-              .insertInto('companies')
-              .values(
-                missing.slice(i, i + 500).map(([key, name]) => ({
+          {
+            const inserted = await this.bulk.insert(
+              db,
+              'companies',
+              missing.map(([key, name]) => ({
                   name,
                   name_key: key,
                   street: null,
@@ -450,10 +451,9 @@ export class ImportService {
                   created_at: now,
                   updated_at: now,
                 })),
-              )
-              .returning(['id', 'name_key'])
-              .execute();
-            for (const c of inserted) state.companies.set(c.name_key, c.id);
+              ['id', 'name_key'],
+            );
+            for (const c of inserted) state.companies.set(String(c.name_key), Number(c.id));
           }
         }
       }
@@ -546,6 +546,7 @@ async function lookupPersons(
 
 /** Inserts new persons; returns e-mail key → new id (e-mail keys are unique within a batch). */
 async function insertPersons(
+  bulk: BulkWriter,
   db: Transaction<Database> | Kysely<Database>,
   rows: ParsedRow[],
   companyIds: Map<string, number>,
@@ -580,26 +581,9 @@ async function insertPersons(
       updated_at: now,
     };
   });
-  const perStatement = 1000;
-  for (let i = 0; i < values.length; i += perStatement) {
-    const inserted = await db
-      .insertInto('persons')
-      .values(values.slice(i, i + perStatement))
-      .returning(['id', 'email_key'])
-      .execute();
-    for (const r of inserted) if (r.email_key !== null) ids.set(r.email_key, r.id);
-  }
+  const inserted = await bulk.insert(db, 'persons', values, ['id', 'email_key']);
+  for (const r of inserted) ids.set(String(r.email_key), Number(r.id));
   return ids;
-}
-
-async function insertChunked(
-  db: Transaction<Database> | Kysely<Database>,
-  table: 'person_emails',
-  values: Array<Insertable<Database['person_emails']>>,
-): Promise<void> {
-  for (let i = 0; i < values.length; i += 2000) {
-    await db.insertInto(table).values(values.slice(i, i + 2000)).execute();
-  }
 }
 
 function personChanges(row: ParsedRow, current: ExistingPerson, companyIds: Map<string, number>): Updateable<Database['persons']> {
@@ -665,6 +649,7 @@ async function preferencesDiffer(
  * written only where they change, each recorded with source `import`. Interests are added, never removed.
  */
 async function writePreferences(
+  bulk: BulkWriter,
   db: Transaction<Database> | Kysely<Database>,
   items: Array<{ row: ParsedRow; personId: number; current: ExistingPerson | null }>,
   now: number,
@@ -712,7 +697,5 @@ async function writePreferences(
       }
     }
   }
-  for (let i = 0; i < customRows.length; i += 2000) {
-    await db.insertInto('custom_values').values(customRows.slice(i, i + 2000)).execute();
-  }
+  await bulk.insert(db, 'custom_values', customRows);
 }
