@@ -1,0 +1,8 @@
+import type { RouteDefinition } from '../route.js';
+import { accessRoutes } from './access.routes.js';
+import { crmRoutes } from './crm.routes.js';
+import { importRoutes } from './import.routes.js';
+import { systemRoutes } from './system.routes.js';
+
+/** The one route table: every route of the API with the right it needs. */
+export const routeTable: RouteDefinition[] = [...systemRoutes, ...accessRoutes, ...crmRoutes, ...importRoutes];

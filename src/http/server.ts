@@ -1,0 +1,206 @@
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { ZodError } from 'zod';
+import { type Actor, AppError, httpStatusByKind, isAppError } from '../core/index.js';
+import type { Services } from '../services.js';
+import type { RouteDefinition } from './route.js';
+import { routeTable } from './routes/index.js';
+import { SESSION_COOKIE, unauthenticated } from './routes/access.routes.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  bodyLimitBytes: number;
+  importMaxBytes: number;
+  loginRatePerMinute: number;
+  logLevel: string;
+  publicUrl: string;
+  version: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    posthorn: { dataDir: string; importMaxBytes: number; metrics: Registry };
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+/**
+ * Builds the HTTP server over the services. It never listens: `app.ts` does, tests use `inject()`.
+ * Every route comes from the route table and is guarded by its declared right.
+ */
+export async function buildServer(services: Services, options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    bodyLimit: options.bodyLimitBytes,
+    disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'posthorn_' });
+  const requests = new Counter({
+    name: 'posthorn_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [metrics],
+  });
+  const duration = new Histogram({
+    name: 'posthorn_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [metrics],
+  });
+  app.decorate('posthorn', { dataDir: options.dataDir, importMaxBytes: options.importMaxBytes, metrics });
+  app.decorateRequest('actor', null);
+  app.addHook('onResponse', async (request, reply) => {
+    const routeUrl = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route: routeUrl, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route: routeUrl }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(multipart, { limits: { fileSize: options.importMaxBytes, files: 1, fields: 20 } });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Posthorn API',
+        version: options.version,
+        description: 'Self-hosted mailing system. Authenticate with "Authorization: Bearer <API key>" or the session cookie.',
+      },
+      servers: [{ url: options.publicUrl }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({
+      error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} },
+    });
+  });
+
+  for (const def of routeTable) registerRoute(app, services, def, options);
+  return app;
+}
+
+function registerRoute(app: FastifyInstance, services: Services, def: RouteDefinition, options: ServerOptions): void {
+  const limit = def.rateLimitPerMinute === -1 ? options.loginRatePerMinute : def.rateLimitPerMinute;
+  app.route({
+    method: def.method,
+    url: def.url,
+    schema: {
+      summary: def.summary,
+      tags: [def.tag],
+      ...(def.access === 'public' ? {} : { security: [{ apiKey: [] }, { session: [] }] }),
+      ...(def.params ? { params: def.params } : {}),
+      ...(def.query ? { querystring: def.query } : {}),
+      ...(def.body && !def.multipart ? { body: def.body } : {}),
+      ...(def.multipart ? { consumes: ['multipart/form-data'] } : {}),
+    },
+    ...(limit === undefined ? {} : { config: { rateLimit: { max: limit, timeWindow: '1 minute' } } }),
+    // authentication runs first, before the body is read or validated
+    onRequest: async (request) => {
+      if (def.access === 'public') return;
+      const actor = await authenticate(services, request);
+      if (actor === null) throw unauthenticated();
+      if (def.access !== 'authenticated' && !actor.rights.has(def.access)) {
+        throw new AppError('forbidden', 'FORBIDDEN', `this needs the right "${def.access}"`, { right: def.access });
+      }
+      request.actor = actor;
+    },
+    handler: async (request, reply) => {
+      const result = await def.handler({
+        actor: request.actor ?? { kind: 'system', label: 'anonymous', userId: null, apiKeyId: null, rights: new Set() },
+        params: request.params,
+        query: request.query,
+        body: request.body,
+        services,
+        request,
+        reply,
+      });
+      const status = def.status ?? 200;
+      if (status === 204) return reply.status(204).send();
+      return reply.status(status).send(result);
+    },
+  });
+}
+
+async function authenticate(services: Services, request: FastifyRequest): Promise<Actor | null> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    return match?.[1] ? services.access.authenticateApiKey(match[1]) : null;
+  }
+  const sid = request.cookies[SESSION_COOKIE];
+  return sid ? services.access.authenticateSession(sid) : null;
+}
+
+/** Maps every error to `{ error: { code, message, details } }` with the status of its kind. */
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const send = (status: number, code: string, message: string, details: Record<string, unknown> = {}) =>
+    reply.status(status).send({ error: { code, message, details } });
+  if (isAppError(error)) return send(httpStatusByKind[error.kind], error.code, error.message, error.details);
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'body';
+    const issues = error.validation.map((v) => {
+      const path = v.instancePath.replace(/^\//, '').split('/').filter(Boolean);
+      const keys = (v.params as { issue?: { keys?: string[] } } | undefined)?.issue?.keys;
+      const field = [...path, ...(keys && keys.length === 1 ? keys : [])].join('.') || where;
+      return { field, message: v.message ?? 'invalid', ...(keys ? { unknownFields: keys } : {}) };
+    });
+    const first = issues[0];
+    return send(400, 'VALIDATION_FAILED', first ? `${where} ${first.field}: ${first.message}` : `invalid ${where}`, {
+      in: where,
+      issues,
+    });
+  }
+  if (error instanceof ZodError) {
+    const issues = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+    return send(400, 'VALIDATION_FAILED', `${issues[0]?.field ?? 'input'}: ${issues[0]?.message ?? 'invalid'}`, { issues });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return send(400, 'INVALID_JSON', `the request body is not valid JSON: ${error.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return send(413, 'BODY_TOO_LARGE', `the request body is larger than ${request.server.initialConfig.bodyLimit} bytes`);
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return send(413, 'IMPORT_FILE_TOO_LARGE', error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return send(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${request.headers['content-type'] ?? '(none)'} is not accepted here`);
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return send(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the file as multipart/form-data');
+    default:
+      break;
+  }
+  if (error.statusCode === 429) return send(429, 'RATE_LIMITED', 'too many requests; try again in a minute');
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return send(error.statusCode, error.code ?? 'BAD_REQUEST', error.message);
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return send(500, 'INTERNAL', 'an unexpected error happened; it is in the server log');
+}
