@@ -12,9 +12,51 @@ export function rng(seed: number): () => number {
   };
 }
 
-const first = ['Kari', 'Ola', 'Ingrid', 'Lars', 'Sigrid', 'Erik', 'Astrid', 'Nils', 'Liv', 'Anders', 'Maja', 'Johan', 'Freja', 'Mikkel', 'Saga'];
-const last = ['Hansen', 'Johansen', 'Olsen', 'Larsen', 'Andersson', 'Nielsen', 'Berg', 'Lindqvist', 'Haugen', 'Virtanen', 'Dahl', 'Strand'];
-export const cities = ['Oslo', 'Bergen', 'Trondheim', 'Stockholm', 'Göteborg', 'Malmö', 'København', 'Aarhus', 'Helsinki', 'Tampere', 'Tromsø', 'Uppsala'];
+const first = [
+  'Kari',
+  'Ola',
+  'Ingrid',
+  'Lars',
+  'Sigrid',
+  'Erik',
+  'Astrid',
+  'Nils',
+  'Liv',
+  'Anders',
+  'Maja',
+  'Johan',
+  'Freja',
+  'Mikkel',
+  'Saga',
+];
+const last = [
+  'Hansen',
+  'Johansen',
+  'Olsen',
+  'Larsen',
+  'Andersson',
+  'Nielsen',
+  'Berg',
+  'Lindqvist',
+  'Haugen',
+  'Virtanen',
+  'Dahl',
+  'Strand',
+];
+export const cities = [
+  'Oslo',
+  'Bergen',
+  'Trondheim',
+  'Stockholm',
+  'Göteborg',
+  'Malmö',
+  'København',
+  'Aarhus',
+  'Helsinki',
+  'Tampere',
+  'Tromsø',
+  'Uppsala',
+];
 
 export interface BenchRow {
   email: string;

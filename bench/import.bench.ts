@@ -34,7 +34,15 @@ async function runPosthorn(csv: string, dbFile: string): Promise<void> {
   const ms = performance.now() - t0;
   await handle.close();
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ ms, rssMb, created: report.created, invalid: report.invalidCount, companies: report.companiesCreated }));
+  console.log(
+    JSON.stringify({
+      ms,
+      rssMb,
+      created: report.created,
+      invalid: report.invalidCount,
+      companies: report.companiesCreated,
+    }),
+  );
 }
 
 async function runBaseline(n: number, dbFile: string): Promise<void> {
@@ -55,7 +63,18 @@ async function runBaseline(n: number, dbFile: string): Promise<void> {
   const t0 = performance.now();
   const tx = db.transaction((chunk: typeof rows) => {
     for (const row of chunk) {
-      insert.run(row.firstName, row.lastName, `${row.firstName} ${row.lastName}`.toLowerCase(), `${row.lastName} ${row.firstName}`.toLowerCase(), row.email, row.email, row.mobile, row.city, now, now);
+      insert.run(
+        row.firstName,
+        row.lastName,
+        `${row.firstName} ${row.lastName}`.toLowerCase(),
+        `${row.lastName} ${row.firstName}`.toLowerCase(),
+        row.email,
+        row.email,
+        row.mobile,
+        row.city,
+        now,
+        now,
+      );
     }
   });
   for (let i = 0; i < rows.length; i += 5000) tx(rows.slice(i, i + 5000)); // the same transaction size
@@ -65,7 +84,9 @@ async function runBaseline(n: number, dbFile: string): Promise<void> {
 }
 
 function child(args: string[]): { ms: number; rssMb: number; created?: number } {
-  const stdout = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, ...args], { encoding: 'utf8' });
+  const stdout = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, ...args], {
+    encoding: 'utf8',
+  });
   const last = stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(last) as { ms: number; rssMb: number; created?: number };
 }
@@ -78,16 +99,29 @@ else {
   const csv = join(out, `persons-${n}.csv`);
   console.log(`generating ${n} rows → ${csv}`);
   await writeCsv(csv, n);
-  for (const f of ['import.db', 'baseline.db']) for (const s of ['', '-wal', '-shm']) rmSync(join(out, f + s), { force: true });
+  for (const f of ['import.db', 'baseline.db'])
+    for (const s of ['', '-wal', '-shm']) rmSync(join(out, f + s), { force: true });
   const posthorn = child(['--posthorn', csv, join(out, 'import.db')]);
   const baseline = child(['--baseline', String(n), join(out, 'baseline.db')]);
   const rows = [
     ['measurement', 'seconds', 'peak RSS MB', 'target'],
-    ['posthorn import (CSV → SQLite, validated)', (posthorn.ms / 1000).toFixed(2), posthorn.rssMb.toFixed(0), '≤ 20 s, ≤ 400 MB'],
-    ['baseline: raw better-sqlite3 inserts from memory', (baseline.ms / 1000).toFixed(2), baseline.rssMb.toFixed(0), '—'],
+    [
+      'posthorn import (CSV → SQLite, validated)',
+      (posthorn.ms / 1000).toFixed(2),
+      posthorn.rssMb.toFixed(0),
+      '≤ 20 s, ≤ 400 MB',
+    ],
+    [
+      'baseline: raw better-sqlite3 inserts from memory',
+      (baseline.ms / 1000).toFixed(2),
+      baseline.rssMb.toFixed(0),
+      '—',
+    ],
   ];
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(i === 0 ? 50 : 14)).join(''));
-  console.log(`ratio posthorn/baseline: ${(posthorn.ms / baseline.ms).toFixed(2)}×  (rows created: ${posthorn.created})`);
+  console.log(
+    `ratio posthorn/baseline: ${(posthorn.ms / baseline.ms).toFixed(2)}×  (rows created: ${posthorn.created})`,
+  );
   const ok = posthorn.ms <= 20_000 * (n / 1_000_000) && posthorn.rssMb <= 400;
   console.log(ok ? 'PASS' : 'FAIL');
 }

@@ -104,7 +104,10 @@ const schema = z.object(
 );
 
 /** Reads and validates the settings; an invalid value is an AppError naming the variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): Config {
   const input: Record<string, string> = {};
   for (const key of Object.keys(settings)) {
     const value = env[key];
@@ -120,7 +123,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
   }
   const raw = parsed.data as RawConfig;
-  const dataDir = isAbsolute(raw.POSTHORN_DATA_DIR) ? raw.POSTHORN_DATA_DIR : resolve(cwd, raw.POSTHORN_DATA_DIR);
+  const dataDir = isAbsolute(raw.POSTHORN_DATA_DIR)
+    ? raw.POSTHORN_DATA_DIR
+    : resolve(cwd, raw.POSTHORN_DATA_DIR);
   return {
     dataDir,
     database: parseDatabaseUrl(raw.POSTHORN_DATABASE_URL, dataDir, cwd),

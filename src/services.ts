@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AccessService } from './access/index.js';
 import type { Clock } from './core/index.js';
+import { ImportService } from './crm/import/index.js';
 import {
   CompaniesService,
   CustomFieldsService,
@@ -9,7 +10,6 @@ import {
   ProjectsService,
   SelectionsService,
 } from './crm/index.js';
-import { ImportService } from './crm/import/index.js';
 import type { BulkWriter, Capabilities, Database, DatabaseHandle } from './storage/index.js';
 
 export interface ServiceOptions {
@@ -36,7 +36,10 @@ export interface Services {
   imports: ImportService;
 }
 
-export function buildServices(handle: Pick<DatabaseHandle, 'db' | 'capabilities' | 'bulk'>, options: ServiceOptions): Services {
+export function buildServices(
+  handle: Pick<DatabaseHandle, 'db' | 'capabilities' | 'bulk'>,
+  options: ServiceOptions,
+): Services {
   const { db, capabilities, bulk } = handle;
   const { clock } = options;
   const access = new AccessService(db, clock, options.sessionTtlMs);

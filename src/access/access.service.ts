@@ -81,7 +81,11 @@ export class AccessService implements AuditSink {
   /** Creates the built-in roles that are missing. Idempotent. */
   async ensureBuiltInRoles(): Promise<void> {
     for (const [name, roleRights] of Object.entries(builtInRoles)) {
-      const existing = await this.db.selectFrom('roles').select('id').where('name', '=', name).executeTakeFirst();
+      const existing = await this.db
+        .selectFrom('roles')
+        .select('id')
+        .where('name', '=', name)
+        .executeTakeFirst();
       if (!existing) {
         await this.db
           .insertInto('roles')
@@ -98,7 +102,11 @@ export class AccessService implements AuditSink {
   }
 
   async createRole(input: z.infer<typeof roleInput>, actor: Actor): Promise<Role> {
-    const exists = await this.db.selectFrom('roles').select('id').where('name', '=', input.name).executeTakeFirst();
+    const exists = await this.db
+      .selectFrom('roles')
+      .select('id')
+      .where('name', '=', input.name)
+      .executeTakeFirst();
     if (exists) throw conflict('ROLE_EXISTS', `a role named "${input.name}" exists`, { field: 'name' });
     const row = await this.db
       .insertInto('roles')
@@ -116,13 +124,20 @@ export class AccessService implements AuditSink {
   }
 
   async countUsers(): Promise<number> {
-    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
   async createUser(input: UserInput, actor: Actor): Promise<User> {
     const email = input.email.toLowerCase();
-    const exists = await this.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+    const exists = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirst();
     if (exists) throw conflict('USER_EXISTS', `a user with e-mail ${email} exists`, { field: 'email' });
     const now = this.clock.now();
     const row = await this.db
@@ -159,7 +174,10 @@ export class AccessService implements AuditSink {
     await this.db.updateTable('users').set(values).where('id', '=', id).execute();
     if (patch.isActive === false) await this.db.deleteFrom('sessions').where('user_id', '=', id).execute();
     const { password: _omit, ...logged } = patch;
-    await this.record(actor, 'user.update', 'user', id, { ...logged, passwordChanged: patch.password !== undefined });
+    await this.record(actor, 'user.update', 'user', id, {
+      ...logged,
+      passwordChanged: patch.password !== undefined,
+    });
     return this.getUser(id);
   }
 
@@ -171,7 +189,10 @@ export class AccessService implements AuditSink {
 
   async listUsers(limit: number, offset: number): Promise<Page<User>> {
     const rows = await this.userQuery().orderBy('users.id').limit(limit).offset(offset).execute();
-    const total = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const total = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return { items: rows.map(toUser), total: Number(total?.n ?? 0) };
   }
 
@@ -194,7 +215,10 @@ export class AccessService implements AuditSink {
 
   /** Creates an API key; the plain key is returned once and never stored. */
   async createApiKey(name: string, role: string, actor: Actor): Promise<{ apiKey: ApiKey; key: string }> {
-    const prefix = randomToken(12).replace(/[^A-Za-z0-9]/g, '').slice(0, 8).padEnd(8, '0');
+    const prefix = randomToken(12)
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 8)
+      .padEnd(8, '0');
     const key = `ph_${prefix}_${randomToken(32)}`;
     const row = await this.db
       .insertInto('api_keys')
@@ -226,7 +250,11 @@ export class AccessService implements AuditSink {
 
   async revokeApiKey(id: number, actor: Actor): Promise<void> {
     await this.getApiKey(id);
-    await this.db.updateTable('api_keys').set({ revoked_at: this.clock.now() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: this.clock.now() })
+      .where('id', '=', id)
+      .execute();
     await this.record(actor, 'apiKey.revoke', 'apiKey', id);
   }
 
@@ -251,7 +279,13 @@ export class AccessService implements AuditSink {
     const row = await this.db
       .selectFrom('api_keys')
       .innerJoin('roles', 'roles.id', 'api_keys.role_id')
-      .select(['api_keys.id', 'api_keys.name', 'api_keys.revoked_at', 'api_keys.last_used_at', 'roles.rights'])
+      .select([
+        'api_keys.id',
+        'api_keys.name',
+        'api_keys.revoked_at',
+        'api_keys.last_used_at',
+        'roles.rights',
+      ])
       .where('api_keys.key_hash', '=', sha256Hex(key))
       .executeTakeFirst();
     if (!row || row.revoked_at !== null) return null;
@@ -260,11 +294,20 @@ export class AccessService implements AuditSink {
     if (row.last_used_at === null || now - row.last_used_at > 60_000) {
       await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
     }
-    return { kind: 'apiKey', label: `apiKey:${row.name}`, userId: null, apiKeyId: row.id, rights: parseRights(row.rights) };
+    return {
+      kind: 'apiKey',
+      label: `apiKey:${row.name}`,
+      userId: null,
+      apiKeyId: row.id,
+      rights: parseRights(row.rights),
+    };
   }
 
   /** Checks a password; on success creates a session and returns its id (to put in a cookie). */
-  async login(email: string, password: string): Promise<{ sessionId: string; user: User; expiresAt: number }> {
+  async login(
+    email: string,
+    password: string,
+  ): Promise<{ sessionId: string; user: User; expiresAt: number }> {
     const row = await this.db
       .selectFrom('users')
       .select(['id', 'password_hash', 'is_active'])
@@ -304,7 +347,13 @@ export class AccessService implements AuditSink {
       .where('sessions.id_hash', '=', sha256Hex(sessionId))
       .executeTakeFirst();
     if (!row || row.expires_at < this.clock.now() || !fromFlag(row.is_active)) return null;
-    return { kind: 'user', label: `user:${row.email}`, userId: row.id, apiKeyId: null, rights: parseRights(row.rights) };
+    return {
+      kind: 'user',
+      label: `user:${row.email}`,
+      userId: row.id,
+      apiKeyId: null,
+      rights: parseRights(row.rights),
+    };
   }
 
   async record(
@@ -333,7 +382,17 @@ export class AccessService implements AuditSink {
     filter: { entity?: string | undefined; entityId?: string | undefined },
     limit: number,
     offset: number,
-  ): Promise<Page<{ id: number; at: number; actor: string; action: string; entity: string; entityId: string | null; details: unknown }>> {
+  ): Promise<
+    Page<{
+      id: number;
+      at: number;
+      actor: string;
+      action: string;
+      entity: string;
+      entityId: string | null;
+      details: unknown;
+    }>
+  > {
     let q = this.db.selectFrom('audit_log');
     if (filter.entity !== undefined) q = q.where('entity', '=', filter.entity);
     if (filter.entityId !== undefined) q = q.where('entity_id', '=', filter.entityId);
@@ -354,11 +413,14 @@ export class AccessService implements AuditSink {
   }
 }
 
-const DUMMY_HASH = '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$0YBqkc2V4q9SLnBeMXHbdG4PYLXSu5Dq0r6c0mIYJ7s';
+const DUMMY_HASH =
+  '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$0YBqkc2V4q9SLnBeMXHbdG4PYLXSu5Dq0r6c0mIYJ7s';
 
 function parseRights(json: string): Set<string> {
   const parsed: unknown = JSON.parse(json);
-  return new Set(Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string' && isRight(r)) : []);
+  return new Set(
+    Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string' && isRight(r)) : [],
+  );
 }
 
 function userActor(user: User, rightsSet: Set<string>): Actor {

@@ -52,10 +52,17 @@ describe('e-mail validation against the is_email corpus', () => {
 describe('validateEmail', () => {
   it('normalises the domain to lower-case punycode and keeps the local part', () => {
     const r = validateEmail('  Kari.Nordmann@Blåbær.NO ');
-    expect(r).toMatchObject({ valid: true, address: 'Kari.Nordmann@xn--blbr-roah.no', key: 'kari.nordmann@xn--blbr-roah.no' });
+    expect(r).toMatchObject({
+      valid: true,
+      address: 'Kari.Nordmann@xn--blbr-roah.no',
+      key: 'kari.nordmann@xn--blbr-roah.no',
+    });
   });
   it('enforces the RFC 5321 length limits', () => {
-    expect(validateEmail(`${'a'.repeat(65)}@example.com`)).toMatchObject({ valid: false, reason: 'localPartTooLong' });
+    expect(validateEmail(`${'a'.repeat(65)}@example.com`)).toMatchObject({
+      valid: false,
+      reason: 'localPartTooLong',
+    });
     expect(validateEmail(`${'a'.repeat(64)}@example.com`).valid).toBe(true);
     const longDomain = `${Array.from({ length: 5 }, () => 'b'.repeat(60)).join('.')}.com`;
     expect(validateEmail(`a@${longDomain}`)).toMatchObject({ valid: false, reason: 'domainTooLong' });

@@ -26,7 +26,11 @@ export type EmailInvalidReason =
 const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$/;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-const fail = (reason: EmailInvalidReason, message: string): EmailValidation => ({ valid: false, reason, message });
+const fail = (reason: EmailInvalidReason, message: string): EmailValidation => ({
+  valid: false,
+  reason,
+  message,
+});
 
 export function validateEmail(input: string): EmailValidation {
   // Surrounding spaces (as typed or exported by spreadsheets) are forgiven; line breaks and
@@ -39,7 +43,8 @@ export function validateEmail(input: string): EmailValidation {
   const rawDomain = value.slice(at + 1);
   if (local === '') return fail('noLocalPart', 'nothing before the @');
   if (rawDomain === '') return fail('noDomain', 'nothing after the @');
-  if (local.length > 64) return fail('localPartTooLong', 'the part before the @ is longer than 64 characters');
+  if (local.length > 64)
+    return fail('localPartTooLong', 'the part before the @ is longer than 64 characters');
   const atoms = local.split('.');
   for (const atom of atoms) {
     if (!ATEXT.test(atom)) {
@@ -56,7 +61,8 @@ export function validateEmail(input: string): EmailValidation {
   if (domain.length > 253) return fail('domainTooLong', 'the domain is longer than 253 characters');
   const labels = domain.split('.');
   for (const label of labels) {
-    if (!LABEL.test(label)) return fail('domainInvalid', `the domain "${rawDomain}" is not a valid host name`);
+    if (!LABEL.test(label))
+      return fail('domainInvalid', `the domain "${rawDomain}" is not a valid host name`);
   }
   const tld = labels[labels.length - 1] ?? '';
   if (/^[0-9]+$/.test(tld)) return fail('domainNumericTld', 'the top-level domain is numeric');

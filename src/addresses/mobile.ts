@@ -18,7 +18,11 @@ export function validateMobile(input: string, defaultCountry: string): MobileVal
   }
   const type = parsed.getType();
   if (type !== undefined && type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') {
-    return { valid: false, reason: 'notMobile', message: `a ${type.toLowerCase().replace(/_/g, ' ')} number` };
+    return {
+      valid: false,
+      reason: 'notMobile',
+      message: `a ${type.toLowerCase().replace(/_/g, ' ')} number`,
+    };
   }
   return { valid: true, e164: parsed.number, country: parsed.country };
 }

@@ -1,4 +1,4 @@
+export * from './actor.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './tokens.js';
-export * from './actor.js';

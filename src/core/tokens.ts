@@ -39,6 +39,11 @@ export class TokenSigner {
   }
 
   private mac(purpose: string, body: string): string {
-    return createHmac('sha256', this.key).update(purpose).update('\0').update(body).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.key)
+      .update(purpose)
+      .update('\0')
+      .update(body)
+      .digest('base64url')
+      .slice(0, 22);
   }
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
+import { validateEmail } from '../addresses/index.js';
 import {
   type Actor,
   type AuditSink,
@@ -13,8 +14,7 @@ import {
   searchKey,
 } from '../core/index.js';
 import type { Database } from '../storage/index.js';
-import { validateEmail } from '../addresses/index.js';
-import { type CustomFieldsService, type CustomValue } from './custom-fields.service.js';
+import type { CustomFieldsService, CustomValue } from './custom-fields.service.js';
 
 const text = (max: number) => z.string().trim().max(max).nullish();
 
@@ -155,7 +155,8 @@ export class CompaniesService {
     }
     if (input.email !== undefined && input.email !== null && input.email !== '') {
       const r = validateEmail(input.email);
-      if (!r.valid) throw invalid('INVALID_EMAIL', `email: ${r.message}`, { field: 'email', value: input.email });
+      if (!r.valid)
+        throw invalid('INVALID_EMAIL', `email: ${r.message}`, { field: 'email', value: input.email });
       out.email = r.address;
     } else if (input.email !== undefined) out.email = null;
     for (const [k, col] of [

@@ -13,11 +13,36 @@ import { consentPurposes } from './preferences.service.js';
  * Adding a criterion kind (e.g. engagement: "read mailing X") is a new union member, a zod branch
  * and a case in `compileNode`; the exhaustive switch makes the compiler refuse to build otherwise.
  */
-export const textOperators = ['eq', 'neq', 'in', 'notIn', 'contains', 'startsWith', 'isEmpty', 'isNotEmpty'] as const;
-export const orderedOperators = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'between', 'isEmpty', 'isNotEmpty'] as const;
+export const textOperators = [
+  'eq',
+  'neq',
+  'in',
+  'notIn',
+  'contains',
+  'startsWith',
+  'isEmpty',
+  'isNotEmpty',
+] as const;
+export const orderedOperators = [
+  'eq',
+  'neq',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'between',
+  'isEmpty',
+  'isNotEmpty',
+] as const;
 export const booleanOperators = ['isTrue', 'isFalse'] as const;
-const allOperators = [...new Set([...textOperators, ...orderedOperators, ...booleanOperators])] as [string, ...string[]];
-export type Operator = (typeof textOperators)[number] | (typeof orderedOperators)[number] | (typeof booleanOperators)[number];
+const allOperators = [...new Set([...textOperators, ...orderedOperators, ...booleanOperators])] as [
+  string,
+  ...string[],
+];
+export type Operator =
+  | (typeof textOperators)[number]
+  | (typeof orderedOperators)[number]
+  | (typeof booleanOperators)[number];
 
 type FieldType = 'text' | 'number' | 'date' | 'boolean';
 
@@ -62,15 +87,31 @@ const value = z.union([scalar, z.array(scalar).max(1000)]);
 export type Criterion =
   | { type: 'group'; op: 'and' | 'or'; children: Criterion[] }
   | { type: 'not'; child: Criterion }
-  | { type: 'field'; entity: 'person' | 'company'; field: string; op: Operator; value?: z.infer<typeof value> | undefined }
-  | { type: 'customField'; entity: 'person' | 'company'; key: string; op: Operator; value?: z.infer<typeof value> | undefined }
+  | {
+      type: 'field';
+      entity: 'person' | 'company';
+      field: string;
+      op: Operator;
+      value?: z.infer<typeof value> | undefined;
+    }
+  | {
+      type: 'customField';
+      entity: 'person' | 'company';
+      key: string;
+      op: Operator;
+      value?: z.infer<typeof value> | undefined;
+    }
   | { type: 'subscription'; subscriptionTypeId: number | 'any'; active: boolean }
   | { type: 'consent'; purpose: (typeof consentPurposes)[number]; state: 'active' | 'withdrawn' | 'missing' }
   | { type: 'interest'; interest: string; has: boolean };
 
 export const criterionSchema: z.ZodType<Criterion> = z.lazy(() =>
   z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('group'), op: z.enum(['and', 'or']), children: z.array(criterionSchema).max(100) }),
+    z.strictObject({
+      type: z.literal('group'),
+      op: z.enum(['and', 'or']),
+      children: z.array(criterionSchema).max(100),
+    }),
     z.strictObject({ type: z.literal('not'), child: criterionSchema }),
     z.strictObject({
       type: z.literal('field'),
@@ -121,7 +162,11 @@ const FALSE = sql<SqlBool>`1 = 0`;
  * Compiles a tree. Unknown fields, custom fields, interests, subscription types, operators that do
  * not fit the field's type and missing values are refused with CRITERIA_INVALID naming the path.
  */
-export async function compileCriteria(db: Kysely<Database>, tree: Criterion, root: Root): Promise<CompiledCriteria> {
+export async function compileCriteria(
+  db: Kysely<Database>,
+  tree: Criterion,
+  root: Root,
+): Promise<CompiledCriteria> {
   const [fields, interests, types] = await Promise.all([
     db.selectFrom('custom_fields').select(['id', 'entity', 'key', 'type']).execute(),
     db.selectFrom('interests').select(['id', 'name']).execute(),
@@ -141,28 +186,43 @@ function fail(path: string, message: string): never {
   throw invalid('CRITERIA_INVALID', `${path}: ${message}`, { field: path });
 }
 
-function compileNode(node: Criterion, root: Root, lookup: Lookup, state: { joinsCompany: boolean }, path: string): RawBuilder<SqlBool> {
+function compileNode(
+  node: Criterion,
+  root: Root,
+  lookup: Lookup,
+  state: { joinsCompany: boolean },
+  path: string,
+): RawBuilder<SqlBool> {
   switch (node.type) {
     case 'group': {
       if (node.children.length === 0) return node.op === 'and' ? TRUE : FALSE;
-      const parts = node.children.map((c, i) => compileNode(c, root, lookup, state, `${path}.children[${i}]`));
+      const parts = node.children.map((c, i) =>
+        compileNode(c, root, lookup, state, `${path}.children[${i}]`),
+      );
       return sql<SqlBool>`(${sql.join(parts, node.op === 'and' ? sql` and ` : sql` or `)})`;
     }
     case 'not':
       return sql<SqlBool>`not (${compileNode(node.child, root, lookup, state, `${path}.child`)})`;
     case 'field': {
       const catalogue = node.entity === 'person' ? personFields : companyFields;
-      if (root === 'company' && node.entity === 'person') fail(path, 'a company selection cannot test person fields');
+      if (root === 'company' && node.entity === 'person')
+        fail(path, 'a company selection cannot test person fields');
       const def = Object.hasOwn(catalogue, node.field) ? catalogue[node.field] : undefined;
       if (!def) fail(`${path}.field`, `unknown ${node.entity} field "${node.field}"`);
       if (node.entity === 'company' && root === 'person') state.joinsCompany = true;
       return comparison(sql.ref(def.column), def.type, node.op, node.value, path);
     }
     case 'customField': {
-      if (root === 'company' && node.entity === 'person') fail(path, 'a company selection cannot test person fields');
+      if (root === 'company' && node.entity === 'person')
+        fail(path, 'a company selection cannot test person fields');
       const def = lookup.customFields.get(`${node.entity}.${node.key}`);
       if (!def) fail(`${path}.key`, `unknown ${node.entity} custom field "${node.key}"`);
-      const owner = node.entity === 'person' ? sql.ref('p.id') : root === 'person' ? sql.ref('p.company_id') : sql.ref('c.id');
+      const owner =
+        node.entity === 'person'
+          ? sql.ref('p.id')
+          : root === 'person'
+            ? sql.ref('p.company_id')
+            : sql.ref('c.id');
       const exists = (cond: RawBuilder<SqlBool>) =>
         sql<SqlBool>`exists (select 1 from custom_values cv where cv.field_id = ${def.id} and cv.owner_id = ${owner} and ${cond})`;
       if (node.op === 'isEmpty') return sql<SqlBool>`not ${exists(TRUE)}`;
@@ -176,7 +236,9 @@ function compileNode(node: Criterion, root: Root, lookup: Lookup, state: { joins
         fail(`${path}.subscriptionTypeId`, `unknown subscription type ${node.subscriptionTypeId}`);
       }
       const typeCond =
-        node.subscriptionTypeId === 'any' ? TRUE : sql<SqlBool>`s.subscription_type_id = ${node.subscriptionTypeId}`;
+        node.subscriptionTypeId === 'any'
+          ? TRUE
+          : sql<SqlBool>`s.subscription_type_id = ${node.subscriptionTypeId}`;
       const exists = sql<SqlBool>`exists (select 1 from subscriptions s where s.person_id = p.id and s.status = 'active' and ${typeCond})`;
       return node.active ? exists : sql<SqlBool>`not ${exists}`;
     }
@@ -203,21 +265,34 @@ function compileNode(node: Criterion, root: Root, lookup: Lookup, state: { joins
 
 type Value = string | number | boolean | Array<string | number | boolean> | undefined;
 
-function comparison(column: RawBuilder<unknown>, type: FieldType, op: Operator, value: Value, path: string): RawBuilder<SqlBool> {
+function comparison(
+  column: RawBuilder<unknown>,
+  type: FieldType,
+  op: Operator,
+  value: Value,
+  path: string,
+): RawBuilder<SqlBool> {
   const allowed: readonly string[] =
     type === 'text' ? textOperators : type === 'boolean' ? booleanOperators : orderedOperators;
-  if (!allowed.includes(op)) fail(`${path}.op`, `"${op}" does not apply to a ${type} field (use ${allowed.join(', ')})`);
+  if (!allowed.includes(op))
+    fail(`${path}.op`, `"${op}" does not apply to a ${type} field (use ${allowed.join(', ')})`);
   if (op === 'isEmpty') {
-    return type === 'text' ? sql<SqlBool>`(${column} is null or ${column} = '')` : sql<SqlBool>`${column} is null`;
+    return type === 'text'
+      ? sql<SqlBool>`(${column} is null or ${column} = '')`
+      : sql<SqlBool>`${column} is null`;
   }
   if (op === 'isNotEmpty') {
-    return type === 'text' ? sql<SqlBool>`(${column} is not null and ${column} <> '')` : sql<SqlBool>`${column} is not null`;
+    return type === 'text'
+      ? sql<SqlBool>`(${column} is not null and ${column} <> '')`
+      : sql<SqlBool>`${column} is not null`;
   }
   if (op === 'isTrue') return sql<SqlBool>`${column} = 1`;
   if (op === 'isFalse') return sql<SqlBool>`(${column} is null or ${column} = 0)`;
   if (type === 'text') {
     if (op === 'in' || op === 'notIn') {
-      const list = (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((v) => String(v).toLowerCase());
+      const list = (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((v) =>
+        String(v).toLowerCase(),
+      );
       if (list.length === 0) fail(`${path}.value`, 'a list of at least one value is needed');
       const inList = sql<SqlBool>`lower(${column}) in (${sql.join(list)})`;
       return op === 'in' ? inList : sql<SqlBool>`(${column} is null or not ${inList})`;
@@ -239,7 +314,8 @@ function comparison(column: RawBuilder<unknown>, type: FieldType, op: Operator, 
   }
   const toNumber = (v: string | number | boolean): number => {
     const n = type === 'date' && typeof v === 'string' ? Date.parse(v) : Number(v);
-    if (!Number.isFinite(n)) fail(`${path}.value`, `"${String(v)}" is not a ${type === 'date' ? 'date' : 'number'}`);
+    if (!Number.isFinite(n))
+      fail(`${path}.value`, `"${String(v)}" is not a ${type === 'date' ? 'date' : 'number'}`);
     return n;
   };
   if (op === 'between') {

@@ -13,9 +13,15 @@ describe.each(engines)('CRM core on %s', (engine) => {
     const t = await openTestServices(engine);
     s = t.services;
     dispose = t.database.dispose;
-    const acme = await s.companies.create({ name: 'Fjord Fisk AS', city: 'Bergen', country: 'Norway' }, admin);
+    const acme = await s.companies.create(
+      { name: 'Fjord Fisk AS', city: 'Bergen', country: 'Norway' },
+      admin,
+    );
     companyId = acme.id;
-    await s.customFields.create({ entity: 'person', key: 'shoeSize', label: 'Shoe size', type: 'number' }, admin);
+    await s.customFields.create(
+      { entity: 'person', key: 'shoeSize', label: 'Shoe size', type: 'number' },
+      admin,
+    );
     newsletter = (await s.preferences.createSubscriptionType({ name: 'Newsletter' }, admin)).id;
     const people: Array<[string, string, string, string | null]> = [
       ['Kari', 'Nordmann', 'kari@fjordfisk.no', 'Bergen'],
@@ -25,14 +31,25 @@ describe.each(engines)('CRM core on %s', (engine) => {
     ];
     for (const [first, last, email, city] of people) {
       const p = await s.persons.create(
-        { firstName: first, lastName: last, emails: [email], city, companyId: email.includes('fjord') ? companyId : null },
+        {
+          firstName: first,
+          lastName: last,
+          emails: [email],
+          city,
+          companyId: email.includes('fjord') ? companyId : null,
+        },
         admin,
       );
       if (first === 'Kari' || first === 'Åse') {
         await s.preferences.setSubscription(p.id, newsletter, { status: 'active', source: 'test' }, admin);
-        await s.preferences.recordConsent(p.id, { purpose: 'emarketing', legalBasis: 'consent', source: 'test' }, admin);
+        await s.preferences.recordConsent(
+          p.id,
+          { purpose: 'emarketing', legalBasis: 'consent', source: 'test' },
+          admin,
+        );
       }
-      if (first === 'Kari') await s.persons.update(p.id, { customFields: { shoeSize: 38 }, interests: ['sailing'] }, admin);
+      if (first === 'Kari')
+        await s.persons.update(p.id, { customFields: { shoeSize: 38 }, interests: ['sailing'] }, admin);
     }
   });
   afterAll(async () => dispose());
@@ -64,7 +81,9 @@ describe.each(engines)('CRM core on %s', (engine) => {
   });
 
   it('refuses an invalid e-mail or mobile naming the field, and stores nothing', async () => {
-    await expect(s.persons.create({ lastName: 'X', emails: ['ok@example.com', 'bad@@x'] }, admin)).rejects.toMatchObject({
+    await expect(
+      s.persons.create({ lastName: 'X', emails: ['ok@example.com', 'bad@@x'] }, admin),
+    ).rejects.toMatchObject({
       code: 'INVALID_EMAIL',
       details: { field: 'emails[1]' },
     });
@@ -105,10 +124,16 @@ describe.each(engines)('CRM core on %s', (engine) => {
     );
     expect(or).toBe(2);
     expect(
-      await s.selections.countCriteria({ type: 'not', child: { type: 'interest', interest: 'Sailing', has: true } }, 'persons'),
+      await s.selections.countCriteria(
+        { type: 'not', child: { type: 'interest', interest: 'Sailing', has: true } },
+        'persons',
+      ),
     ).toBe(3);
     expect(
-      await s.selections.countCriteria({ type: 'field', entity: 'person', field: 'city', op: 'isEmpty' }, 'persons'),
+      await s.selections.countCriteria(
+        { type: 'field', entity: 'person', field: 'city', op: 'isEmpty' },
+        'persons',
+      ),
     ).toBe(1);
     const members = await s.selections.members(sel.id, { limit: 10, offset: 0 });
     expect(members.items.map((m) => m.name).sort()).toEqual(['Kari Nordmann', 'Åse Berg']);
@@ -117,12 +142,19 @@ describe.each(engines)('CRM core on %s', (engine) => {
   it('criteria naming an unknown field or a wrong operator are refused with the path', async () => {
     await expect(
       s.selections.countCriteria(
-        { type: 'group', op: 'and', children: [{ type: 'field', entity: 'person', field: 'shoe', op: 'eq', value: 1 }] },
+        {
+          type: 'group',
+          op: 'and',
+          children: [{ type: 'field', entity: 'person', field: 'shoe', op: 'eq', value: 1 }],
+        },
         'persons',
       ),
     ).rejects.toMatchObject({ code: 'CRITERIA_INVALID', details: { field: 'criteria.children[0].field' } });
     await expect(
-      s.selections.countCriteria({ type: 'field', entity: 'person', field: 'noMailings', op: 'contains', value: 'x' }, 'persons'),
+      s.selections.countCriteria(
+        { type: 'field', entity: 'person', field: 'noMailings', op: 'contains', value: 'x' },
+        'persons',
+      ),
     ).rejects.toMatchObject({ code: 'CRITERIA_INVALID', details: { field: 'criteria.op' } });
   });
 
@@ -130,9 +162,13 @@ describe.each(engines)('CRM core on %s', (engine) => {
     const all = await s.persons.list({ limit: 10, offset: 0 });
     const ids = all.items.map((p) => p.id);
     const sel = await s.selections.create({ name: 'VIP', kind: 'static' }, admin);
-    expect(await s.selections.addMembers(sel.id, [ids[0] ?? 0, ids[1] ?? 0, ids[0] ?? 0], admin)).toEqual({ added: 2 });
+    expect(await s.selections.addMembers(sel.id, [ids[0] ?? 0, ids[1] ?? 0, ids[0] ?? 0], admin)).toEqual({
+      added: 2,
+    });
     expect((await s.selections.get(sel.id)).memberCount).toBe(2);
-    await expect(s.selections.addMembers(sel.id, [999_999], admin)).rejects.toMatchObject({ code: 'MEMBER_NOT_FOUND' });
+    await expect(s.selections.addMembers(sel.id, [999_999], admin)).rejects.toMatchObject({
+      code: 'MEMBER_NOT_FOUND',
+    });
     const project = await s.projects.create({ name: 'Fair 2027' }, admin);
     await s.projects.addMembers(project.id, { personIds: ids.slice(0, 3), role: 'guest' }, admin);
     const members = await s.projects.members(project.id, { limit: 10, offset: 0 });
@@ -143,8 +179,16 @@ describe.each(engines)('CRM core on %s', (engine) => {
   it('consent keeps its history; the latest record per purpose is current', async () => {
     const p = (await s.persons.list({ q: 'sven', limit: 1, offset: 0 })).items[0];
     const id = p?.id ?? 0;
-    await s.preferences.recordConsent(id, { purpose: 'emarketing', legalBasis: 'consent', source: 'form' }, admin);
-    await s.preferences.recordConsent(id, { purpose: 'emarketing', legalBasis: 'withdrawn', source: 'manual' }, admin);
+    await s.preferences.recordConsent(
+      id,
+      { purpose: 'emarketing', legalBasis: 'consent', source: 'form' },
+      admin,
+    );
+    await s.preferences.recordConsent(
+      id,
+      { purpose: 'emarketing', legalBasis: 'withdrawn', source: 'manual' },
+      admin,
+    );
     const c = await s.preferences.consentsOf(id);
     expect(c.history).toHaveLength(2);
     expect(c.current).toEqual([expect.objectContaining({ purpose: 'emarketing', legalBasis: 'withdrawn' })]);

@@ -7,7 +7,10 @@ export const customFieldInput = z.strictObject({
   entity: z.enum(['person', 'company']),
   key: z
     .string()
-    .regex(/^[a-z][a-zA-Z0-9_]{0,49}$/, 'a key starts with a lower-case letter and holds letters, digits and _'),
+    .regex(
+      /^[a-z][a-zA-Z0-9_]{0,49}$/,
+      'a key starts with a lower-case letter and holds letters, digits and _',
+    ),
   label: z.string().trim().min(1).max(100),
   type: z.enum(['text', 'number', 'date', 'boolean']),
 });
@@ -49,7 +52,10 @@ export class CustomFieldsService {
       .where('entity', '=', input.entity)
       .where('key', '=', input.key)
       .executeTakeFirst();
-    if (exists) throw conflict('CUSTOM_FIELD_EXISTS', `a ${input.entity} field "${input.key}" exists`, { field: 'key' });
+    if (exists)
+      throw conflict('CUSTOM_FIELD_EXISTS', `a ${input.entity} field "${input.key}" exists`, {
+        field: 'key',
+      });
     const row = await this.db
       .insertInto('custom_fields')
       .values({ ...input, created_at: this.clock.now() })
@@ -61,7 +67,8 @@ export class CustomFieldsService {
 
   async delete(id: number, actor: Actor): Promise<void> {
     const r = await this.db.deleteFrom('custom_fields').where('id', '=', id).executeTakeFirst();
-    if (Number(r.numDeletedRows) === 0) throw notFound('CUSTOM_FIELD_NOT_FOUND', `custom field ${id} does not exist`);
+    if (Number(r.numDeletedRows) === 0)
+      throw notFound('CUSTOM_FIELD_NOT_FOUND', `custom field ${id} does not exist`);
     await this.audit.record(actor, 'customField.delete', 'customField', id);
   }
 
@@ -84,10 +91,16 @@ export class CustomFieldsService {
     for (const key of keys) {
       const field = byKey.get(key);
       if (!field) {
-        throw invalid('CUSTOM_FIELD_UNKNOWN', `no ${entity} custom field "${key}"`, { field: `customFields.${key}` });
+        throw invalid('CUSTOM_FIELD_UNKNOWN', `no ${entity} custom field "${key}"`, {
+          field: `customFields.${key}`,
+        });
       }
       const value = values[key] ?? null;
-      await trx.deleteFrom('custom_values').where('field_id', '=', field.id).where('owner_id', '=', ownerId).execute();
+      await trx
+        .deleteFrom('custom_values')
+        .where('field_id', '=', field.id)
+        .where('owner_id', '=', ownerId)
+        .execute();
       if (value === null) continue;
       const stored = encodeCustomValue(field.type, value, `customFields.${key}`);
       await trx
@@ -101,7 +114,12 @@ export class CustomFieldsService {
     const rows = await this.db
       .selectFrom('custom_values')
       .innerJoin('custom_fields', 'custom_fields.id', 'custom_values.field_id')
-      .select(['custom_fields.key', 'custom_fields.type', 'custom_values.value_text', 'custom_values.value_number'])
+      .select([
+        'custom_fields.key',
+        'custom_fields.type',
+        'custom_values.value_text',
+        'custom_values.value_number',
+      ])
       .where('custom_fields.entity', '=', entity)
       .where('custom_values.owner_id', '=', ownerId)
       .execute();
@@ -122,17 +140,20 @@ export function encodeCustomValue(
       return { value_text: String(value), value_number: null };
     case 'number': {
       const n = typeof value === 'number' ? value : Number(String(value).replace(',', '.'));
-      if (!Number.isFinite(n)) throw invalid('CUSTOM_VALUE_INVALID', `${field}: "${value}" is not a number`, { field, value });
+      if (!Number.isFinite(n))
+        throw invalid('CUSTOM_VALUE_INVALID', `${field}: "${value}" is not a number`, { field, value });
       return { value_text: String(n), value_number: n };
     }
     case 'date': {
       const ms = typeof value === 'number' ? value : Date.parse(String(value));
-      if (!Number.isFinite(ms)) throw invalid('CUSTOM_VALUE_INVALID', `${field}: "${value}" is not a date`, { field, value });
+      if (!Number.isFinite(ms))
+        throw invalid('CUSTOM_VALUE_INVALID', `${field}: "${value}" is not a date`, { field, value });
       return { value_text: new Date(ms).toISOString(), value_number: ms };
     }
     case 'boolean': {
       const b = parseBoolean(value);
-      if (b === null) throw invalid('CUSTOM_VALUE_INVALID', `${field}: "${value}" is not yes/no`, { field, value });
+      if (b === null)
+        throw invalid('CUSTOM_VALUE_INVALID', `${field}: "${value}" is not yes/no`, { field, value });
       return { value_text: b ? 'true' : 'false', value_number: b ? 1 : 0 };
     }
   }

@@ -70,7 +70,12 @@ export interface Person extends PersonSummary {
   postcode: string | null;
   country: string | null;
   /** The postal address to write to: the person's own, or else the company's (PRODUCT.md §2). */
-  postalAddress: { street: string | null; postcode: string | null; city: string | null; country: string | null };
+  postalAddress: {
+    street: string | null;
+    postcode: string | null;
+    city: string | null;
+    country: string | null;
+  };
   language: string | null;
   ourContactId: number | null;
   noMailings: boolean;
@@ -91,7 +96,11 @@ export function normaliseEmails(emails: readonly string[]): Array<{ email: strin
     if (raw.trim() === '') return;
     const r = validateEmail(raw);
     if (!r.valid) {
-      throw invalid('INVALID_EMAIL', `emails[${i}]: ${r.message}`, { field: `emails[${i}]`, value: raw, reason: r.reason });
+      throw invalid('INVALID_EMAIL', `emails[${i}]: ${r.message}`, {
+        field: `emails[${i}]`,
+        value: raw,
+        reason: r.reason,
+      });
     }
     if (!seen.has(r.key)) {
       seen.add(r.key);
@@ -142,11 +151,7 @@ export class PersonsService {
     };
     Object.assign(values, columns);
     const id = await this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('persons')
-        .values(values)
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const row = await trx.insertInto('persons').values(values).returning('id').executeTakeFirstOrThrow();
       await this.writeEmails(trx, row.id, emails);
       await this.customFields.setValues(trx, 'person', row.id, input.customFields ?? {});
       if (input.interests) await this.writeInterests(trx, row.id, input.interests);
@@ -188,11 +193,15 @@ export class PersonsService {
         .where('owner_id', '=', id)
         .where('field_id', 'in', trx.selectFrom('custom_fields').select('id').where('entity', '=', 'person'))
         .execute();
-      await trx.deleteFrom('selection_members').where('member_id', '=', id).where(
-        'selection_id',
-        'in',
-        trx.selectFrom('selections').select('id').where('member_type', '=', 'persons'),
-      ).execute();
+      await trx
+        .deleteFrom('selection_members')
+        .where('member_id', '=', id)
+        .where(
+          'selection_id',
+          'in',
+          trx.selectFrom('selections').select('id').where('member_type', '=', 'persons'),
+        )
+        .execute();
       await trx.deleteFrom('persons').where('id', '=', id).execute();
     });
     await this.audit.record(actor, 'person.delete', 'person', id);
@@ -344,7 +353,11 @@ export class PersonsService {
       else {
         const m = validateMobile(input.mobile, this.defaultCountry);
         if (!m.valid) {
-          throw invalid('INVALID_MOBILE', `mobile: ${m.message}`, { field: 'mobile', value: input.mobile, reason: m.reason });
+          throw invalid('INVALID_MOBILE', `mobile: ${m.message}`, {
+            field: 'mobile',
+            value: input.mobile,
+            reason: m.reason,
+          });
         }
         out.mobile = m.e164;
       }
@@ -353,12 +366,23 @@ export class PersonsService {
   }
 
   /** Replaces all addresses; the first is primary and is mirrored on the persons row. */
-  private async writeEmails(trx: Db, personId: number, emails: Array<{ email: string; key: string }>): Promise<void> {
+  private async writeEmails(
+    trx: Db,
+    personId: number,
+    emails: Array<{ email: string; key: string }>,
+  ): Promise<void> {
     await trx.deleteFrom('person_emails').where('person_id', '=', personId).execute();
     if (emails.length > 0) {
       await trx
         .insertInto('person_emails')
-        .values(emails.map((e, i) => ({ person_id: personId, email: e.email, email_key: e.key, is_primary: toFlag(i === 0) })))
+        .values(
+          emails.map((e, i) => ({
+            person_id: personId,
+            email: e.email,
+            email_key: e.key,
+            is_primary: toFlag(i === 0),
+          })),
+        )
         .execute();
     }
     const primary = emails[0];
@@ -374,7 +398,10 @@ export class PersonsService {
     const now = this.clock.now();
     for (const name of new Set(names)) {
       const id = await ensureInterest(trx, name, now);
-      await trx.insertInto('person_interests').values({ person_id: personId, interest_id: id, added_at: now }).execute();
+      await trx
+        .insertInto('person_interests')
+        .values({ person_id: personId, interest_id: id, added_at: now })
+        .execute();
     }
   }
 }
@@ -388,11 +415,19 @@ export async function ensureInterest(trx: Db, name: string, now: number): Promis
     .values({ name, created_at: now })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
-  const row = await trx.selectFrom('interests').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+  const row = await trx
+    .selectFrom('interests')
+    .select('id')
+    .where('name', '=', name)
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
-export function nameKeys(first: string, middle: string | null, last: string): { name_key: string; last_name_key: string } {
+export function nameKeys(
+  first: string,
+  middle: string | null,
+  last: string,
+): { name_key: string; last_name_key: string } {
   return { name_key: searchKey(first, middle, last), last_name_key: searchKey(last, first) };
 }
 

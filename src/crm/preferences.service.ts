@@ -78,7 +78,12 @@ export class PreferencesService {
       )
       .orderBy('t.name')
       .execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, description: r.description, activeCount: Number(r.active_count ?? 0) }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      activeCount: Number(r.active_count ?? 0),
+    }));
   }
 
   async getSubscriptionType(id: number): Promise<SubscriptionType> {
@@ -87,9 +92,19 @@ export class PreferencesService {
     return t;
   }
 
-  async createSubscriptionType(input: z.infer<typeof subscriptionTypeInput>, actor: Actor): Promise<SubscriptionType> {
-    const exists = await this.db.selectFrom('subscription_types').select('id').where('name', '=', input.name).executeTakeFirst();
-    if (exists) throw conflict('SUBSCRIPTION_TYPE_EXISTS', `a subscription type "${input.name}" exists`, { field: 'name' });
+  async createSubscriptionType(
+    input: z.infer<typeof subscriptionTypeInput>,
+    actor: Actor,
+  ): Promise<SubscriptionType> {
+    const exists = await this.db
+      .selectFrom('subscription_types')
+      .select('id')
+      .where('name', '=', input.name)
+      .executeTakeFirst();
+    if (exists)
+      throw conflict('SUBSCRIPTION_TYPE_EXISTS', `a subscription type "${input.name}" exists`, {
+        field: 'name',
+      });
     const row = await this.db
       .insertInto('subscription_types')
       .values({ name: input.name, description: input.description ?? null, created_at: this.clock.now() })
@@ -108,7 +123,8 @@ export class PreferencesService {
     const set: { name?: string; description?: string | null } = {};
     if (input.name !== undefined) set.name = input.name;
     if (input.description !== undefined) set.description = input.description;
-    if (Object.keys(set).length > 0) await this.db.updateTable('subscription_types').set(set).where('id', '=', id).execute();
+    if (Object.keys(set).length > 0)
+      await this.db.updateTable('subscription_types').set(set).where('id', '=', id).execute();
     await this.audit.record(actor, 'subscriptionType.update', 'subscriptionType', id, input);
     return this.getSubscriptionType(id);
   }
@@ -147,7 +163,10 @@ export class PreferencesService {
     await this.requirePerson(personId, trx);
     await this.getSubscriptionType(typeId);
     await writeSubscription(trx, personId, typeId, input.status, input.source, this.clock.now());
-    await this.audit.record(actor, 'subscription.set', 'person', personId, { subscriptionTypeId: typeId, ...input });
+    await this.audit.record(actor, 'subscription.set', 'person', personId, {
+      subscriptionTypeId: typeId,
+      ...input,
+    });
   }
 
   async consentsOf(personId: number): Promise<{ current: ConsentRecord[]; history: ConsentRecord[] }> {
@@ -173,12 +192,27 @@ export class PreferencesService {
     return { current: [...current.values()], history: records };
   }
 
-  async recordConsent(personId: number, input: z.infer<typeof consentInput>, actor: Actor): Promise<ConsentRecord> {
+  async recordConsent(
+    personId: number,
+    input: z.infer<typeof consentInput>,
+    actor: Actor,
+  ): Promise<ConsentRecord> {
     await this.requirePerson(personId);
     const now = this.clock.now();
-    const id = await this.db.transaction().execute((trx) =>
-      writeConsent(trx, personId, input.purpose, input.legalBasis, input.source, now, actor.userId, input.note ?? null),
-    );
+    const id = await this.db
+      .transaction()
+      .execute((trx) =>
+        writeConsent(
+          trx,
+          personId,
+          input.purpose,
+          input.legalBasis,
+          input.source,
+          now,
+          actor.userId,
+          input.note ?? null,
+        ),
+      );
     await this.audit.record(actor, 'consent.record', 'person', personId, input);
     return {
       id,
@@ -244,7 +278,15 @@ export async function writeConsent(
 ): Promise<number> {
   const row = await db
     .insertInto('consents')
-    .values({ person_id: personId, purpose, legal_basis: legalBasis, source, recorded_at: now, recorded_by: recordedBy, note })
+    .values({
+      person_id: personId,
+      purpose,
+      legal_basis: legalBasis,
+      source,
+      recorded_at: now,
+      recorded_by: recordedBy,
+      note,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   await db

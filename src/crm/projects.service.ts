@@ -1,6 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
-import { type Actor, type AuditSink, type Clock, invalid, notFound, type Page, type PageQuery } from '../core/index.js';
+import {
+  type Actor,
+  type AuditSink,
+  type Clock,
+  invalid,
+  notFound,
+  type Page,
+  type PageQuery,
+} from '../core/index.js';
 import type { Database } from '../storage/index.js';
 import { fullName } from './persons.service.js';
 
@@ -50,7 +58,13 @@ export class ProjectsService {
     const now = this.clock.now();
     const row = await this.db
       .insertInto('projects')
-      .values({ name: v.name, status: v.status, description: v.description ?? null, created_at: now, updated_at: now })
+      .values({
+        name: v.name,
+        status: v.status,
+        description: v.description ?? null,
+        created_at: now,
+        updated_at: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await this.audit.record(actor, 'project.create', 'project', row.id, v);
@@ -99,8 +113,14 @@ export class ProjectsService {
       .limit(query.limit)
       .offset(query.offset)
       .execute();
-    const total = await this.db.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    return { items: rows.map((r) => toProject(r, Number(r.member_count ?? 0))), total: Number(total?.n ?? 0) };
+    const total = await this.db
+      .selectFrom('projects')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return {
+      items: rows.map((r) => toProject(r, Number(r.member_count ?? 0))),
+      total: Number(total?.n ?? 0),
+    };
   }
 
   async members(id: number, query: PageQuery): Promise<Page<ProjectMember>> {
@@ -111,7 +131,16 @@ export class ProjectsService {
       .leftJoin('companies as c', 'c.id', 'p.company_id')
       .where('pm.project_id', '=', id);
     const rows = await base
-      .select(['p.id', 'p.first_name', 'p.middle_name', 'p.last_name', 'p.email', 'c.name as company_name', 'pm.role', 'pm.added_at'])
+      .select([
+        'p.id',
+        'p.first_name',
+        'p.middle_name',
+        'p.last_name',
+        'p.email',
+        'c.name as company_name',
+        'pm.role',
+        'pm.added_at',
+      ])
       .orderBy('p.last_name_key')
       .orderBy('p.id')
       .limit(query.limit)
@@ -131,7 +160,11 @@ export class ProjectsService {
   }
 
   /** Adds persons (or changes their role when already members). */
-  async addMembers(id: number, input: z.input<typeof projectMembersInput>, actor: Actor): Promise<{ added: number }> {
+  async addMembers(
+    id: number,
+    input: z.input<typeof projectMembersInput>,
+    actor: Actor,
+  ): Promise<{ added: number }> {
     await this.get(id);
     const v = projectMembersInput.parse(input);
     const ids = [...new Set(v.personIds)];
@@ -140,7 +173,10 @@ export class ProjectsService {
     );
     const missing = ids.filter((p) => !found.has(p));
     if (missing.length > 0) {
-      throw invalid('MEMBER_NOT_FOUND', `no person with id ${missing.slice(0, 10).join(', ')}`, { field: 'personIds', missing });
+      throw invalid('MEMBER_NOT_FOUND', `no person with id ${missing.slice(0, 10).join(', ')}`, {
+        field: 'personIds',
+        missing,
+      });
     }
     const now = this.clock.now();
     const role = v.role ?? null;

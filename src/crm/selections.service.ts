@@ -61,7 +61,9 @@ export class SelectionsService {
   async create(input: z.input<typeof selectionInput>, actor: Actor): Promise<Selection> {
     const v = selectionInput.parse(input);
     if (v.kind === 'static' && v.criteria) {
-      throw invalid('SELECTION_STATIC_HAS_CRITERIA', 'a static selection has members, not criteria', { field: 'criteria' });
+      throw invalid('SELECTION_STATIC_HAS_CRITERIA', 'a static selection has members, not criteria', {
+        field: 'criteria',
+      });
     }
     const criteria = v.kind === 'dynamic' ? (v.criteria ?? { type: 'group', op: 'and', children: [] }) : null;
     if (criteria) await compileCriteria(this.db, criteria, rootOf(v.memberType));
@@ -94,7 +96,9 @@ export class SelectionsService {
     if (v.description !== undefined) set.description = v.description;
     if (v.criteria !== undefined && v.criteria !== null) {
       if (current.kind === 'static') {
-        throw invalid('SELECTION_STATIC_HAS_CRITERIA', 'a static selection has members, not criteria', { field: 'criteria' });
+        throw invalid('SELECTION_STATIC_HAS_CRITERIA', 'a static selection has members, not criteria', {
+          field: 'criteria',
+        });
       }
       await compileCriteria(this.db, v.criteria, rootOf(current.memberType));
       set.criteria = JSON.stringify(v.criteria);
@@ -120,7 +124,8 @@ export class SelectionsService {
     let q = this.db.selectFrom('selections');
     const key = searchKey(query.q);
     // few selections: a LIKE scan is fine, and it is collation-independent
-    if (key !== '') q = q.where(sql<boolean>`lower(name) like ${`${key.replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`);
+    if (key !== '')
+      q = q.where(sql<boolean>`lower(name) like ${`${key.replace(/[!%_]/g, (c) => `!${c}`)}%`} escape '!'`);
     const [rows, total] = await Promise.all([
       q.selectAll().orderBy('name').orderBy('id').limit(query.limit).offset(query.offset).execute(),
       q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
@@ -180,7 +185,10 @@ export class SelectionsService {
     const found = new Set(existing.map((e) => e.id));
     const missing = unique.filter((m) => !found.has(m));
     if (missing.length > 0) {
-      throw invalid('MEMBER_NOT_FOUND', `no ${table} with id ${missing.slice(0, 10).join(', ')}`, { field: 'ids', missing });
+      throw invalid('MEMBER_NOT_FOUND', `no ${table} with id ${missing.slice(0, 10).join(', ')}`, {
+        field: 'ids',
+        missing,
+      });
     }
     const now = this.clock.now();
     let added = 0;
@@ -205,7 +213,9 @@ export class SelectionsService {
       .where('selection_id', '=', id)
       .where('member_id', 'in', memberIds)
       .executeTakeFirst();
-    await this.audit.record(actor, 'selection.removeMembers', 'selection', id, { count: Number(r.numDeletedRows) });
+    await this.audit.record(actor, 'selection.removeMembers', 'selection', id, {
+      count: Number(r.numDeletedRows),
+    });
     return { removed: Number(r.numDeletedRows) };
   }
 
@@ -214,8 +224,11 @@ export class SelectionsService {
    * subquery: the recipients module freezes mailings from it set-based.
    */
   async memberIdsSql(row: Selectable<Database['selections']>) {
-    if (row.kind === 'static') return sql`select member_id from selection_members where selection_id = ${row.id}`;
-    const criteria = criterionSchema.parse(JSON.parse(row.criteria ?? '{"type":"group","op":"and","children":[]}'));
+    if (row.kind === 'static')
+      return sql`select member_id from selection_members where selection_id = ${row.id}`;
+    const criteria = criterionSchema.parse(
+      JSON.parse(row.criteria ?? '{"type":"group","op":"and","children":[]}'),
+    );
     const from = await this.dynamicFrom(criteria, row.member_type);
     return sql`select ${sql.ref(row.member_type === 'persons' ? 'p.id' : 'c.id')} ${from}`;
   }
@@ -236,7 +249,9 @@ export class SelectionsService {
         .executeTakeFirst();
       return Number(r?.n ?? 0);
     }
-    const criteria = criterionSchema.parse(JSON.parse(row.criteria ?? '{"type":"group","op":"and","children":[]}'));
+    const criteria = criterionSchema.parse(
+      JSON.parse(row.criteria ?? '{"type":"group","op":"and","children":[]}'),
+    );
     return this.countCriteria(criteria, row.member_type);
   }
 

@@ -28,25 +28,48 @@ describe.each(engines)('REST API on %s', (engine) => {
   });
 
   it('creates, reads, updates, lists and deletes persons and companies', async () => {
-    const company = await t.app.inject({ method: 'POST', url: '/api/v1/companies', headers: auth, payload: { name: 'Havbris AS', city: 'Ålesund' } });
+    const company = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/companies',
+      headers: auth,
+      payload: { name: 'Havbris AS', city: 'Ålesund' },
+    });
     expect(company.statusCode).toBe(201);
     const companyId = company.json().id;
     const created = await t.app.inject({
       method: 'POST',
       url: '/api/v1/persons',
       headers: auth,
-      payload: { firstName: 'Ingrid', lastName: 'Havbris', emails: ['ingrid@havbris.no'], mobile: '912 34 567', companyId },
+      payload: {
+        firstName: 'Ingrid',
+        lastName: 'Havbris',
+        emails: ['ingrid@havbris.no'],
+        mobile: '912 34 567',
+        companyId,
+      },
     });
     expect(created.statusCode).toBe(201);
     const person = created.json();
-    expect(person).toMatchObject({ email: 'ingrid@havbris.no', mobile: '+4791234567', companyName: 'Havbris AS' });
-    const patched = await t.app.inject({ method: 'PATCH', url: `/api/v1/persons/${person.id}`, headers: auth, payload: { title: 'CEO' } });
+    expect(person).toMatchObject({
+      email: 'ingrid@havbris.no',
+      mobile: '+4791234567',
+      companyName: 'Havbris AS',
+    });
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/persons/${person.id}`,
+      headers: auth,
+      payload: { title: 'CEO' },
+    });
     expect(patched.json()).toMatchObject({ title: 'CEO', firstName: 'Ingrid' });
     const list = await t.app.inject({ url: '/api/v1/persons?q=havb&limit=10', headers: auth });
     expect(list.json()).toMatchObject({ total: 1, items: [{ id: person.id }] });
     const ofCompany = await t.app.inject({ url: `/api/v1/companies/${companyId}/persons`, headers: auth });
     expect(ofCompany.json().total).toBe(1);
-    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/persons/${person.id}`, headers: auth })).statusCode).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/api/v1/persons/${person.id}`, headers: auth }))
+        .statusCode,
+    ).toBe(204);
     const gone = await t.app.inject({ url: `/api/v1/persons/${person.id}`, headers: auth });
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.code).toBe('PERSON_NOT_FOUND');
@@ -62,15 +85,30 @@ describe.each(engines)('REST API on %s', (engine) => {
     expect(badJson.statusCode).toBe(400);
     expect(badJson.json().error.code).toBe('INVALID_JSON');
 
-    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/persons', headers: auth, payload: { firstName: 'A', shoe: 42 } });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/persons',
+      headers: auth,
+      payload: { firstName: 'A', shoe: 42 },
+    });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(JSON.stringify(unknown.json().error.details)).toContain('shoe');
 
-    const wrongType = await t.app.inject({ method: 'POST', url: '/api/v1/persons', headers: auth, payload: { firstName: 7 } });
+    const wrongType = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/persons',
+      headers: auth,
+      payload: { firstName: 7 },
+    });
     expect(wrongType.json().error.details.issues[0].field).toBe('firstName');
 
-    const badEmail = await t.app.inject({ method: 'POST', url: '/api/v1/persons', headers: auth, payload: { emails: ['x@'] } });
+    const badEmail = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/persons',
+      headers: auth,
+      payload: { emails: ['x@'] },
+    });
     expect(badEmail.json().error).toMatchObject({ code: 'INVALID_EMAIL', details: { field: 'emails[0]' } });
 
     const huge = await t.app.inject({
@@ -86,7 +124,9 @@ describe.each(engines)('REST API on %s', (engine) => {
     expect(badId.statusCode).toBe(400);
     expect(badId.json().error.details.in).toBe('params');
 
-    expect((await t.app.inject({ url: '/api/v1/nothing', headers: auth })).json().error.code).toBe('ROUTE_NOT_FOUND');
+    expect((await t.app.inject({ url: '/api/v1/nothing', headers: auth })).json().error.code).toBe(
+      'ROUTE_NOT_FOUND',
+    );
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });
 
@@ -110,7 +150,10 @@ describe.each(engines)('REST API on %s', (engine) => {
     expect(ok.statusCode).toBe(200);
     const cookie = ok.cookies.find((c) => c.name === 'posthorn_session');
     expect(cookie?.httpOnly).toBe(true);
-    const me = await t.app.inject({ url: '/api/v1/auth/me', cookies: { posthorn_session: cookie?.value ?? '' } });
+    const me = await t.app.inject({
+      url: '/api/v1/auth/me',
+      cookies: { posthorn_session: cookie?.value ?? '' },
+    });
     expect(me.json()).toMatchObject({ kind: 'user', rights: ['viewCrm', 'viewStatistics'] });
     const forbidden = await t.app.inject({
       method: 'POST',
@@ -131,22 +174,57 @@ describe.each(engines)('REST API on %s', (engine) => {
   it('imports a CSV upload with a dry run first, then for real', async () => {
     const csv = 'email;fornavn;etternavn;firma\nper@fjell.no;Per;Fjell;Fjell AS\nfeil;X;Y;\n';
     const dry = multipart({ dryRun: 'true' }, { name: 'persons.csv', content: csv });
-    const r1 = await t.app.inject({ method: 'POST', url: '/api/v1/imports', headers: { ...auth, ...dry.headers }, payload: dry.payload });
+    const r1 = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { ...auth, ...dry.headers },
+      payload: dry.payload,
+    });
     expect(r1.statusCode).toBe(201);
-    expect(r1.json()).toMatchObject({ dryRun: true, created: 1, invalidCount: 1, invalid: [{ line: 3, field: 'email' }] });
+    expect(r1.json()).toMatchObject({
+      dryRun: true,
+      created: 1,
+      invalidCount: 1,
+      invalid: [{ line: 3, field: 'email' }],
+    });
     const real = multipart({}, { name: 'persons.csv', content: csv });
-    const r2 = await t.app.inject({ method: 'POST', url: '/api/v1/imports', headers: { ...auth, ...real.headers }, payload: real.payload });
+    const r2 = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { ...auth, ...real.headers },
+      payload: real.payload,
+    });
     expect(r2.json()).toMatchObject({ dryRun: false, created: 1 });
     const stored = await t.app.inject({ url: `/api/v1/imports/${r2.json().importId}`, headers: auth });
-    expect(stored.json()).toMatchObject({ fileName: 'persons.csv', status: 'finished', created: 1, invalidCount: 1 });
+    expect(stored.json()).toMatchObject({
+      fileName: 'persons.csv',
+      status: 'finished',
+      created: 1,
+      invalidCount: 1,
+    });
     const garbage = multipart({}, { name: 'x.csv', content: Buffer.from([0, 1, 2, 3, 0]) });
-    const r3 = await t.app.inject({ method: 'POST', url: '/api/v1/imports', headers: { ...auth, ...garbage.headers }, payload: garbage.payload });
+    const r3 = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { ...auth, ...garbage.headers },
+      payload: garbage.payload,
+    });
     expect(r3.statusCode).toBe(400);
     expect(r3.json().error.code).toBe('IMPORT_NOT_TEXT');
     const none = multipart({ dryRun: 'true' });
-    const r4 = await t.app.inject({ method: 'POST', url: '/api/v1/imports', headers: { ...auth, ...none.headers }, payload: none.payload });
+    const r4 = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { ...auth, ...none.headers },
+      payload: none.payload,
+    });
     expect(r4.json().error.code).toBe('IMPORT_NO_FILE');
-    const notMultipart = await t.app.inject({ method: 'POST', url: '/api/v1/imports', headers: auth, payload: { file: 'x' } });
+    const notMultipart = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: auth,
+      payload: { file: 'x' },
+    });
     expect(notMultipart.statusCode).toBe(415);
   });
 
@@ -162,15 +240,27 @@ describe.each(engines)('REST API on %s', (engine) => {
       method: 'POST',
       url: '/api/v1/selections',
       headers: auth,
-      payload: { name: 'x', kind: 'dynamic', criteria: { type: 'field', entity: 'person', field: 'nope', op: 'eq', value: 1 } },
+      payload: {
+        name: 'x',
+        kind: 'dynamic',
+        criteria: { type: 'field', entity: 'person', field: 'nope', op: 'eq', value: 1 },
+      },
     });
-    expect(bad.json().error).toMatchObject({ code: 'CRITERIA_INVALID', details: { field: 'criteria.field' } });
+    expect(bad.json().error).toMatchObject({
+      code: 'CRITERIA_INVALID',
+      details: { field: 'criteria.field' },
+    });
   });
 
   it('the audit log records who changed what through the API', async () => {
     const log = await t.app.inject({ url: '/api/v1/audit-log?entity=person', headers: auth });
-    expect(log.json().items.some((e: { actor: string; action: string }) => e.actor === 'apiKey:test-admin' && e.action === 'person.create')).toBe(
-      true,
-    );
+    expect(
+      log
+        .json()
+        .items.some(
+          (e: { actor: string; action: string }) =>
+            e.actor === 'apiKey:test-admin' && e.action === 'person.create',
+        ),
+    ).toBe(true);
   });
 });

@@ -3,7 +3,13 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -16,8 +22,8 @@ import { ZodError } from 'zod';
 import { type Actor, AppError, httpStatusByKind, isAppError } from '../core/index.js';
 import type { Services } from '../services.js';
 import type { RouteDefinition } from './route.js';
-import { routeTable } from './routes/index.js';
 import { SESSION_COOKIE, unauthenticated } from './routes/access.routes.js';
+import { routeTable } from './routes/index.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -27,6 +33,8 @@ export interface ServerOptions {
   logLevel: string;
   publicUrl: string;
   version: string;
+  /** Where JSON logs go (the app passes stderr, so stdout stays for command output). */
+  logStream?: NodeJS.WritableStream | undefined;
 }
 
 declare module 'fastify' {
@@ -44,9 +52,15 @@ declare module 'fastify' {
  */
 export async function buildServer(services: Services, options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
+    logger:
+      options.logLevel === 'silent'
+        ? false
+        : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
-    disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
+    // a line per request only when debugging: tracking endpoints would otherwise flood the log
+    logController: new LogController({
+      disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',
+    }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -82,7 +96,8 @@ export async function buildServer(services: Services, options: ServerOptions): P
       info: {
         title: 'Posthorn API',
         version: options.version,
-        description: 'Self-hosted mailing system. Authenticate with "Authorization: Bearer <API key>" or the session cookie.',
+        description:
+          'Self-hosted mailing system. Authenticate with "Authorization: Bearer <API key>" or the session cookie.',
       },
       servers: [{ url: options.publicUrl }],
       components: {
@@ -99,7 +114,11 @@ export async function buildServer(services: Services, options: ServerOptions): P
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
-      error: { code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} },
+      error: {
+        code: 'ROUTE_NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        details: {},
+      },
     });
   });
 
@@ -107,7 +126,12 @@ export async function buildServer(services: Services, options: ServerOptions): P
   return app;
 }
 
-function registerRoute(app: FastifyInstance, services: Services, def: RouteDefinition, options: ServerOptions): void {
+function registerRoute(
+  app: FastifyInstance,
+  services: Services,
+  def: RouteDefinition,
+  options: ServerOptions,
+): void {
   const limit = def.rateLimitPerMinute === -1 ? options.loginRatePerMinute : def.rateLimitPerMinute;
   app.route({
     method: def.method,
@@ -128,13 +152,21 @@ function registerRoute(app: FastifyInstance, services: Services, def: RouteDefin
       const actor = await authenticate(services, request);
       if (actor === null) throw unauthenticated();
       if (def.access !== 'authenticated' && !actor.rights.has(def.access)) {
-        throw new AppError('forbidden', 'FORBIDDEN', `this needs the right "${def.access}"`, { right: def.access });
+        throw new AppError('forbidden', 'FORBIDDEN', `this needs the right "${def.access}"`, {
+          right: def.access,
+        });
       }
       request.actor = actor;
     },
     handler: async (request, reply) => {
       const result = await def.handler({
-        actor: request.actor ?? { kind: 'system', label: 'anonymous', userId: null, apiKeyId: null, rights: new Set() },
+        actor: request.actor ?? {
+          kind: 'system',
+          label: 'anonymous',
+          userId: null,
+          apiKeyId: null,
+          rights: new Set(),
+        },
         params: request.params,
         query: request.query,
         body: request.body,
@@ -173,25 +205,43 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
       return { field, message: v.message ?? 'invalid', ...(keys ? { unknownFields: keys } : {}) };
     });
     const first = issues[0];
-    return send(400, 'VALIDATION_FAILED', first ? `${where} ${first.field}: ${first.message}` : `invalid ${where}`, {
-      in: where,
-      issues,
-    });
+    return send(
+      400,
+      'VALIDATION_FAILED',
+      first ? `${where} ${first.field}: ${first.message}` : `invalid ${where}`,
+      {
+        in: where,
+        issues,
+      },
+    );
   }
   if (error instanceof ZodError) {
     const issues = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-    return send(400, 'VALIDATION_FAILED', `${issues[0]?.field ?? 'input'}: ${issues[0]?.message ?? 'invalid'}`, { issues });
+    return send(
+      400,
+      'VALIDATION_FAILED',
+      `${issues[0]?.field ?? 'input'}: ${issues[0]?.message ?? 'invalid'}`,
+      { issues },
+    );
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return send(400, 'INVALID_JSON', `the request body is not valid JSON: ${error.message}`);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return send(413, 'BODY_TOO_LARGE', `the request body is larger than ${request.server.initialConfig.bodyLimit} bytes`);
+      return send(
+        413,
+        'BODY_TOO_LARGE',
+        `the request body is larger than ${request.server.initialConfig.bodyLimit} bytes`,
+      );
     case 'FST_REQ_FILE_TOO_LARGE':
       return send(413, 'IMPORT_FILE_TOO_LARGE', error.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return send(415, 'UNSUPPORTED_MEDIA_TYPE', `content type ${request.headers['content-type'] ?? '(none)'} is not accepted here`);
+      return send(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `content type ${request.headers['content-type'] ?? '(none)'} is not accepted here`,
+      );
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return send(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the file as multipart/form-data');
     default:

@@ -84,14 +84,20 @@ function multiRowBulkWriter(maxParameters: number): BulkWriter {
     async insert(db, table, rows, returning = []) {
       const first = rows[0];
       if (first === undefined) return [];
-      const perStatement = Math.max(1, Math.floor(maxParameters / Math.max(1, Object.keys(first).length)) - 1);
+      const perStatement = Math.max(
+        1,
+        Math.floor(maxParameters / Math.max(1, Object.keys(first).length)) - 1,
+      );
       const out: Array<Record<string, unknown>> = [];
       for (let i = 0; i < rows.length; i += perStatement) {
         // Kysely's per-table typing cannot follow a generic table name; the rows are typed by the signature.
         const q = (db as unknown as Kysely<Record<string, Record<string, unknown>>>)
           .insertInto(table)
           .values(rows.slice(i, i + perStatement) as Array<Record<string, unknown>>);
-        if (returning.length > 0) out.push(...((await q.returning([...returning] as string[]).execute()) as Array<Record<string, unknown>>));
+        if (returning.length > 0)
+          out.push(
+            ...((await q.returning([...returning] as string[]).execute()) as Array<Record<string, unknown>>),
+          );
         else await q.execute();
       }
       return out;

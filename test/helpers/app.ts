@@ -17,7 +17,10 @@ export async function openTestApp(
 ): Promise<TestApp> {
   const t = await openTestServices(engine);
   const app = await buildServer(t.services, {
-    dataDir: t.database.target.engine === 'sqlite' ? `${t.database.target.file}.data` : `/tmp/posthorn-test-${process.pid}`,
+    dataDir:
+      t.database.target.engine === 'sqlite'
+        ? `${t.database.target.file}.data`
+        : `/tmp/posthorn-test-${process.pid}`,
     bodyLimitBytes: overrides.bodyLimitBytes ?? 1_048_576,
     importMaxBytes: 10 * 1024 * 1024,
     loginRatePerMinute: overrides.loginRatePerMinute ?? 10,

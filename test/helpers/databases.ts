@@ -9,7 +9,6 @@ import { type DatabaseHandle, migrate, openDatabase } from '../../src/storage/in
  * POSTHORN_TEST_DATABASE_URL is set (CI sets it). Each test database is fresh: a new SQLite
  * file, or a new schema in the PostgreSQL database that is dropped afterwards.
  */
-// biome-ignore lint/style/noProcessEnv: tests read the test-database URL directly; the app never does
 const pgUrl = process.env.POSTHORN_TEST_DATABASE_URL;
 
 export const engines: Array<'sqlite' | 'postgres'> = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];

@@ -22,11 +22,25 @@ export const importFields = [
   'formerEmployee',
   'interests',
 ] as const;
-export type ImportField = (typeof importFields)[number] | `custom.${string}` | `consent.${string}` | `subscription.${string}`;
+export type ImportField =
+  | (typeof importFields)[number]
+  | `custom.${string}`
+  | `consent.${string}`
+  | `subscription.${string}`;
 
 /** Header spellings recognised without a mapping (English and Scandinavian, as CRMs export them). */
 const synonyms: Record<(typeof importFields)[number], string[]> = {
-  email: ['email', 'e-mail', 'emailaddress', 'e-mailaddress', 'mail', 'epost', 'e-post', 'epostadresse', 'mejl'],
+  email: [
+    'email',
+    'e-mail',
+    'emailaddress',
+    'e-mailaddress',
+    'mail',
+    'epost',
+    'e-post',
+    'epostadresse',
+    'mejl',
+  ],
   firstName: ['firstname', 'first', 'givenname', 'fornavn', 'förnamn', 'fornamn'],
   middleName: ['middlename', 'mellomnavn', 'mellannamn'],
   lastName: ['lastname', 'last', 'surname', 'familyname', 'etternavn', 'efternavn', 'efternamn'],
@@ -38,7 +52,16 @@ const synonyms: Record<(typeof importFields)[number], string[]> = {
   city: ['city', 'town', 'poststed', 'by', 'ort', 'sted'],
   country: ['country', 'land'],
   language: ['language', 'språk', 'sprog', 'sprak'],
-  company: ['company', 'companyname', 'organisation', 'organization', 'firma', 'bedrift', 'foretak', 'företag'],
+  company: [
+    'company',
+    'companyname',
+    'organisation',
+    'organization',
+    'firma',
+    'bedrift',
+    'foretak',
+    'företag',
+  ],
   noMailings: ['nomailings', 'nomailing', 'donotmail', 'ingenutsendelser'],
   formerEmployee: ['formeremployee', 'sluttet', 'tidligereansatt'],
   interests: ['interests', 'interesser', 'intressen'],
@@ -83,10 +106,14 @@ export function mapColumns(headers: string[], explicit: Record<string, string | 
   const byNormal = new Map(headers.map((h) => [normaliseHeader(h), h]));
   for (const key of Object.keys(explicit)) {
     if (!headers.includes(key) && !byNormal.has(normaliseHeader(key))) {
-      throw invalid('IMPORT_MAPPING_UNKNOWN_COLUMN', `the mapping names column "${key}", which the file does not have`, {
-        field: `mapping.${key}`,
-        columns: headers,
-      });
+      throw invalid(
+        'IMPORT_MAPPING_UNKNOWN_COLUMN',
+        `the mapping names column "${key}", which the file does not have`,
+        {
+          field: `mapping.${key}`,
+          columns: headers,
+        },
+      );
     }
   }
   const explicitByNormal = new Map(Object.entries(explicit).map(([k, v]) => [normaliseHeader(k), v]));
@@ -97,10 +124,14 @@ export function mapColumns(headers: string[], explicit: Record<string, string | 
     if (explicitByNormal.has(n)) {
       const target = explicitByNormal.get(n) ?? null;
       if (target !== null && !isKnownField(target)) {
-        throw invalid('IMPORT_MAPPING_UNKNOWN_FIELD', `column "${header}" is mapped to "${target}", which is not a field`, {
-          field: `mapping.${header}`,
-          fields: importFields,
-        });
+        throw invalid(
+          'IMPORT_MAPPING_UNKNOWN_FIELD',
+          `column "${header}" is mapped to "${target}", which is not a field`,
+          {
+            field: `mapping.${header}`,
+            fields: importFields,
+          },
+        );
       }
       field = target;
     } else if (isKnownField(header.trim())) {
@@ -120,10 +151,14 @@ export function mapColumns(headers: string[], explicit: Record<string, string | 
     return { header, field };
   });
   if (!used.has('email')) {
-    throw invalid('IMPORT_NO_EMAIL_COLUMN', 'no column holds the e-mail address (persons are matched by e-mail)', {
-      columns: headers,
-      hint: 'name the column "email" or map it: --map "Your header=email"',
-    });
+    throw invalid(
+      'IMPORT_NO_EMAIL_COLUMN',
+      'no column holds the e-mail address (persons are matched by e-mail)',
+      {
+        columns: headers,
+        hint: 'name the column "email" or map it: --map "Your header=email"',
+      },
+    );
   }
   return { columns, ignored: columns.filter((c) => c.field === null).map((c) => c.header) };
 }

@@ -1,6 +1,14 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { validateEmail, validateMobile } from '../../addresses/index.js';
-import { type Actor, type AppError, type AuditSink, type Clock, invalid, searchKey, toFlag } from '../../core/index.js';
+import {
+  type Actor,
+  type AppError,
+  type AuditSink,
+  type Clock,
+  invalid,
+  searchKey,
+  toFlag,
+} from '../../core/index.js';
 import type { BulkWriter, Database } from '../../storage/index.js';
 import { encodeCustomValue, parseBoolean } from '../custom-fields.service.js';
 import { ensureInterest, nameKeys } from '../persons.service.js';
@@ -186,7 +194,11 @@ export class ImportService {
         }
       }
       if (batch.length > 0) await this.writeBatch(batch, dryRun, state, report, context);
-      options.onProgress?.({ rows: report.rows, bytesRead: source.totalBytes, totalBytes: source.totalBytes });
+      options.onProgress?.({
+        rows: report.rows,
+        bytesRead: source.totalBytes,
+        totalBytes: source.totalBytes,
+      });
     } catch (e) {
       await this.finish(report, 'failed', started, e);
       throw e;
@@ -206,9 +218,17 @@ export class ImportService {
     return this.db.selectFrom('imports').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  private async finish(report: ImportReport, status: 'finished' | 'failed', started: number, error: unknown): Promise<void> {
+  private async finish(
+    report: ImportReport,
+    status: 'finished' | 'failed',
+    started: number,
+    error: unknown,
+  ): Promise<void> {
     report.durationMs = Date.now() - started;
-    const stored = { ...report, error: error === null ? undefined : String((error as Error).message ?? error) };
+    const stored = {
+      ...report,
+      error: error === null ? undefined : String((error as Error).message ?? error),
+    };
     await this.db
       .updateTable('imports')
       .set({
@@ -238,7 +258,10 @@ export class ImportService {
           .where('key', '=', key)
           .executeTakeFirst();
         if (!def) {
-          throw invalidMapping(header, `column "${header}" maps to custom field "${key}", which does not exist`);
+          throw invalidMapping(
+            header,
+            `column "${header}" maps to custom field "${key}", which does not exist`,
+          );
         }
         ctx.custom.set(field, def);
       } else if (field.startsWith('subscription.')) {
@@ -249,7 +272,11 @@ export class ImportService {
           .select('id')
           .where(byId === null ? 'name' : 'id', '=', byId === null ? name : byId)
           .executeTakeFirst();
-        if (!t) throw invalidMapping(header, `column "${header}" maps to subscription type "${name}", which does not exist`);
+        if (!t)
+          throw invalidMapping(
+            header,
+            `column "${header}" maps to subscription type "${name}", which does not exist`,
+          );
         ctx.subscriptions.set(field, t.id);
       }
     }
@@ -272,7 +299,11 @@ export class ImportService {
     };
     const expected = mapping.columns.length;
     if (values.length !== expected) {
-      return bad('*', values.join(' ').slice(0, 200), `the row has ${values.length} fields where the header has ${expected}`);
+      return bad(
+        '*',
+        values.join(' ').slice(0, 200),
+        `the row has ${values.length} fields where the header has ${expected}`,
+      );
     }
     const row: ParsedRow = {
       line,
@@ -313,7 +344,10 @@ export class ImportService {
         if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
         row.company = value;
       } else if (field === 'interests') {
-        row.interests = value.split(/[,|]/).map((s) => s.trim()).filter((s) => s !== '');
+        row.interests = value
+          .split(/[,|]/)
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
       } else if (field.startsWith('custom.')) {
         const def = ctx.custom.get(field);
         if (!def) continue;
@@ -324,17 +358,21 @@ export class ImportService {
         }
       } else if (field.startsWith('consent.')) {
         const basis = parseLegalBasis(value);
-        if (basis === null) return bad(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
+        if (basis === null)
+          return bad(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
         row.consents.push({ purpose: field.slice('consent.'.length), legalBasis: basis });
       } else if (field.startsWith('subscription.')) {
         const typeId = ctx.subscriptions.get(field);
-        const b = /^(active|cancelled)$/i.test(value) ? value.toLowerCase() === 'active' : parseBoolean(value);
+        const b = /^(active|cancelled)$/i.test(value)
+          ? value.toLowerCase() === 'active'
+          : parseBoolean(value);
         if (b === null || typeId === undefined) return bad(field, value, 'not yes/no (or active/cancelled)');
         row.subscriptions.push({ typeId, status: b ? 'active' : 'cancelled' });
       }
     }
     const firstLine = state.seen.get(row.emailKey);
-    if (firstLine !== undefined) return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
+    if (firstLine !== undefined)
+      return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
     state.seen.set(row.emailKey, line);
     return row;
   }
@@ -349,7 +387,10 @@ export class ImportService {
     const work = async (trx: Transaction<Database> | Kysely<Database>) => {
       const now = this.clock.now();
       const companyIds = await this.resolveCompanies(trx, rows, dryRun, state, report, now);
-      const existing = await lookupPersons(trx, rows.map((r) => r.emailKey));
+      const existing = await lookupPersons(
+        trx,
+        rows.map((r) => r.emailKey),
+      );
       const toCreate: ParsedRow[] = [];
       const toUpdate: Array<{ row: ParsedRow; current: ExistingPerson }> = [];
       for (const row of rows) {
@@ -365,7 +406,12 @@ export class ImportService {
         await this.bulk.insert(
           trx,
           'person_emails',
-          toCreate.map((row) => ({ person_id: ids.get(row.emailKey) ?? 0, email: row.email, email_key: row.emailKey, is_primary: 1 as const })),
+          toCreate.map((row) => ({
+            person_id: ids.get(row.emailKey) ?? 0,
+            email: row.email,
+            email_key: row.emailKey,
+            is_primary: 1 as const,
+          })),
         );
       }
       for (const { row, current } of toUpdate) {
@@ -388,7 +434,11 @@ export class ImportService {
               ),
             );
           }
-          await trx.updateTable('persons').set({ ...set, updated_at: now }).where('id', '=', current.id).execute();
+          await trx
+            .updateTable('persons')
+            .set({ ...set, updated_at: now })
+            .where('id', '=', current.id)
+            .execute();
         }
         followUps.push({ row, personId: current.id, current });
       }
@@ -438,19 +488,19 @@ export class ImportService {
               db,
               'companies',
               missing.map(([key, name]) => ({
-                  name,
-                  name_key: key,
-                  street: null,
-                  postcode: null,
-                  city: null,
-                  country: null,
-                  phone: null,
-                  email: null,
-                  domain: null,
-                  our_contact_id: null,
-                  created_at: now,
-                  updated_at: now,
-                })),
+                name,
+                name_key: key,
+                street: null,
+                postcode: null,
+                city: null,
+                country: null,
+                phone: null,
+                email: null,
+                domain: null,
+                our_contact_id: null,
+                created_at: now,
+                updated_at: now,
+              })),
               ['id', 'name_key'],
             );
             for (const c of inserted) state.companies.set(String(c.name_key), Number(c.id));
@@ -586,7 +636,11 @@ async function insertPersons(
   return ids;
 }
 
-function personChanges(row: ParsedRow, current: ExistingPerson, companyIds: Map<string, number>): Updateable<Database['persons']> {
+function personChanges(
+  row: ParsedRow,
+  current: ExistingPerson,
+  companyIds: Map<string, number>,
+): Updateable<Database['persons']> {
   const set: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row.person) as Array<[PersonColumn, string | number | null]>) {
     if (current[column] !== value) set[column] = value;
@@ -658,9 +712,18 @@ async function writePreferences(
   for (const { row, personId, current } of items) {
     for (const c of row.custom) {
       if (current !== null) {
-        await db.deleteFrom('custom_values').where('field_id', '=', c.fieldId).where('owner_id', '=', personId).execute();
+        await db
+          .deleteFrom('custom_values')
+          .where('field_id', '=', c.fieldId)
+          .where('owner_id', '=', personId)
+          .execute();
       }
-      customRows.push({ field_id: c.fieldId, owner_id: personId, value_text: c.value_text, value_number: c.value_number });
+      customRows.push({
+        field_id: c.fieldId,
+        owner_id: personId,
+        value_text: c.value_text,
+        value_number: c.value_number,
+      });
     }
     for (const c of row.consents) {
       if (current !== null) {

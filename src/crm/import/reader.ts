@@ -42,26 +42,38 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
   }
   if (size === 0) throw invalid('IMPORT_EMPTY_FILE', `${file}: the file is empty`, { file });
   if (size > options.maxBytes) {
-    throw new AppError('tooLarge', 'IMPORT_FILE_TOO_LARGE', `${file}: ${size} bytes is more than the ${options.maxBytes} allowed`, {
-      file,
-      sizeBytes: size,
-      maxBytes: options.maxBytes,
-    });
+    throw new AppError(
+      'tooLarge',
+      'IMPORT_FILE_TOO_LARGE',
+      `${file}: ${size} bytes is more than the ${options.maxBytes} allowed`,
+      {
+        file,
+        sizeBytes: size,
+        maxBytes: options.maxBytes,
+      },
+    );
   }
   const head = await readHead(file, Math.min(size, SNIFF_BYTES));
   const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
   if (isZip || extname(file).toLowerCase() === '.xlsx') {
-    if (!isZip) throw invalid('IMPORT_NOT_XLSX', `${file}: the file is named .xlsx but is not an XLSX workbook`, { file });
+    if (!isZip)
+      throw invalid('IMPORT_NOT_XLSX', `${file}: the file is named .xlsx but is not an XLSX workbook`, {
+        file,
+      });
     return openXlsx(file, size);
   }
   if (head.includes(0)) {
-    throw invalid('IMPORT_NOT_TEXT', `${file}: the file is binary, not CSV text or an XLSX workbook`, { file });
+    throw invalid('IMPORT_NOT_TEXT', `${file}: the file is binary, not CSV text or an XLSX workbook`, {
+      file,
+    });
   }
   const hasBom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-  const encoding = options.encoding ?? (hasBom || isUtf8(head, size <= SNIFF_BYTES) ? 'utf-8' : 'windows-1252');
+  const encoding =
+    options.encoding ?? (hasBom || isUtf8(head, size <= SNIFF_BYTES) ? 'utf-8' : 'windows-1252');
   const headText = encoding === 'utf-8' ? head.toString('utf8') : iconv.decode(head, 'win1252');
   const firstLine = firstRecordLine(headText.replace(/^\uFEFF/, ''));
-  if (firstLine.trim() === '') throw invalid('IMPORT_NO_HEADER', `${file}: the first line is empty; it must name the columns`, { file });
+  if (firstLine.trim() === '')
+    throw invalid('IMPORT_NO_HEADER', `${file}: the first line is empty; it must name the columns`, { file });
   const delimiter = options.delimiter ?? detectDelimiter(firstLine);
 
   let read = 0;
@@ -70,7 +82,8 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
     raw.on('data', (chunk) => {
       read += chunk.length;
     });
-    const decoded: Readable = encoding === 'utf-8' ? raw : raw.pipe(iconv.decodeStream('win1252')).pipe(new PassThrough());
+    const decoded: Readable =
+      encoding === 'utf-8' ? raw : raw.pipe(iconv.decodeStream('win1252')).pipe(new PassThrough());
     const parser = parse({
       delimiter,
       bom: true,
@@ -88,7 +101,8 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
   const headers = await (async () => {
     const { parser } = open();
     try {
-      for await (const rec of parser as AsyncIterable<{ record: string[] }>) return rec.record.map((h) => h.trim());
+      for await (const rec of parser as AsyncIterable<{ record: string[] }>)
+        return rec.record.map((h) => h.trim());
     } catch (e) {
       throw csvError(file, e);
     } finally {
@@ -213,7 +227,8 @@ function cellText(value: ExcelJS.CellValue): string {
     if ('text' in value && typeof value.text === 'string') return value.text;
     if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
     if ('richText' in value) return value.richText.map((r) => r.text).join('');
-    if ('hyperlink' in value && typeof value.hyperlink === 'string') return value.hyperlink.replace(/^mailto:/, '');
+    if ('hyperlink' in value && typeof value.hyperlink === 'string')
+      return value.hyperlink.replace(/^mailto:/, '');
     return '';
   }
   return String(value);
@@ -237,7 +252,11 @@ async function openXlsx(file: string, size: number): Promise<RowSource> {
       }
     } catch (e) {
       if (e instanceof AppError) throw e;
-      throw invalid('IMPORT_MALFORMED_XLSX', `${file}: not a readable XLSX workbook (${(e as Error).message})`, { file });
+      throw invalid(
+        'IMPORT_MALFORMED_XLSX',
+        `${file}: not a readable XLSX workbook (${(e as Error).message})`,
+        { file },
+      );
     }
   };
   let headers: string[] | null = null;
@@ -248,7 +267,9 @@ async function openXlsx(file: string, size: number): Promise<RowSource> {
     break;
   }
   if (headers === null || headers.every((h) => h === '')) {
-    throw invalid('IMPORT_NO_HEADER', `${file}: the first row of the first worksheet must name the columns`, { file });
+    throw invalid('IMPORT_NO_HEADER', `${file}: the first row of the first worksheet must name the columns`, {
+      file,
+    });
   }
   let rowsRead = 0;
   return {

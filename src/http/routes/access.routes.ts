@@ -151,9 +151,16 @@ export const accessRoutes = [
     access: 'manageSettings',
     tag: 'settings',
     summary: 'Who changed what, newest first',
-    query: pageQuery.extend({ entity: z.string().max(50).optional(), entityId: z.string().max(50).optional() }),
+    query: pageQuery.extend({
+      entity: z.string().max(50).optional(),
+      entityId: z.string().max(50).optional(),
+    }),
     handler: ({ services, query }) =>
-      services.access.listAudit({ entity: query.entity, entityId: query.entityId }, query.limit, query.offset),
+      services.access.listAudit(
+        { entity: query.entity, entityId: query.entityId },
+        query.limit,
+        query.offset,
+      ),
   }),
 ];
 

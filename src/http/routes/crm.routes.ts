@@ -139,7 +139,9 @@ export const crmRoutes = [
     tag: 'persons',
     summary: "A person's subscriptions",
     params: idParams,
-    handler: async ({ services, params }) => ({ items: await services.preferences.subscriptionsOf(params.id) }),
+    handler: async ({ services, params }) => ({
+      items: await services.preferences.subscriptionsOf(params.id),
+    }),
   }),
   route({
     method: 'PUT',
@@ -147,7 +149,10 @@ export const crmRoutes = [
     access: 'editCrm',
     tag: 'persons',
     summary: 'Subscribe a person to a type, or cancel the subscription',
-    params: z.object({ id: z.coerce.number().int().positive(), subscriptionTypeId: z.coerce.number().int().positive() }),
+    params: z.object({
+      id: z.coerce.number().int().positive(),
+      subscriptionTypeId: z.coerce.number().int().positive(),
+    }),
     body: subscriptionInput,
     handler: async ({ services, params, body, actor }) => {
       await services.preferences.setSubscription(params.id, params.subscriptionTypeId, body, actor);
@@ -172,7 +177,8 @@ export const crmRoutes = [
     params: idParams,
     body: consentInput,
     status: 201,
-    handler: ({ services, params, body, actor }) => services.preferences.recordConsent(params.id, body, actor),
+    handler: ({ services, params, body, actor }) =>
+      services.preferences.recordConsent(params.id, body, actor),
   }),
 
   // custom fields, subscription types, interests
@@ -301,8 +307,13 @@ export const crmRoutes = [
     access: 'viewCrm',
     tag: 'selections',
     summary: 'Count what criteria would select, without saving',
-    body: z.strictObject({ criteria: criterionSchema, memberType: z.enum(['persons', 'companies']).default('persons') }),
-    handler: async ({ services, body }) => ({ count: await services.selections.countCriteria(body.criteria, body.memberType) }),
+    body: z.strictObject({
+      criteria: criterionSchema,
+      memberType: z.enum(['persons', 'companies']).default('persons'),
+    }),
+    handler: async ({ services, body }) => ({
+      count: await services.selections.countCriteria(body.criteria, body.memberType),
+    }),
   }),
   route({
     method: 'GET',
@@ -351,7 +362,8 @@ export const crmRoutes = [
     summary: 'Add members to a static selection',
     params: idParams,
     body: memberIds,
-    handler: ({ services, params, body, actor }) => services.selections.addMembers(params.id, body.ids, actor),
+    handler: ({ services, params, body, actor }) =>
+      services.selections.addMembers(params.id, body.ids, actor),
   }),
   route({
     method: 'POST',
@@ -361,7 +373,8 @@ export const crmRoutes = [
     summary: 'Remove members from a static selection',
     params: idParams,
     body: memberIds,
-    handler: ({ services, params, body, actor }) => services.selections.removeMembers(params.id, body.ids, actor),
+    handler: ({ services, params, body, actor }) =>
+      services.selections.removeMembers(params.id, body.ids, actor),
   }),
 
   // projects
@@ -439,8 +452,12 @@ export const crmRoutes = [
     access: 'editCrm',
     tag: 'projects',
     summary: 'Remove a person from a project',
-    params: z.object({ id: z.coerce.number().int().positive(), personId: z.coerce.number().int().positive() }),
+    params: z.object({
+      id: z.coerce.number().int().positive(),
+      personId: z.coerce.number().int().positive(),
+    }),
     status: 204,
-    handler: ({ services, params, actor }) => services.projects.removeMember(params.id, params.personId, actor),
+    handler: ({ services, params, actor }) =>
+      services.projects.removeMember(params.id, params.personId, actor),
   }),
 ];

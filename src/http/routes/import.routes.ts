@@ -29,35 +29,53 @@ export const importRoutes = [
       const fields: Record<string, string> = {};
       let uploaded: { path: string; name: string } | null = null;
       try {
-        for await (const part of request.parts({ limits: { fileSize: request.server.posthorn.importMaxBytes, files: 1 } })) {
+        for await (const part of request.parts({
+          limits: { fileSize: request.server.posthorn.importMaxBytes, files: 1 },
+        })) {
           if (part.type === 'file') {
             if (part.fieldname !== 'file') {
               part.file.resume();
-              throw invalid('IMPORT_UNKNOWN_PART', `unknown file field "${part.fieldname}"; send the file as "file"`, {
-                field: part.fieldname,
-              });
+              throw invalid(
+                'IMPORT_UNKNOWN_PART',
+                `unknown file field "${part.fieldname}"; send the file as "file"`,
+                {
+                  field: part.fieldname,
+                },
+              );
             }
             const path = join(dir, `${randomToken(12)}.upload`);
             uploaded = { path, name: part.filename.slice(0, 200) || 'upload' };
             await pipeline(part.file, createWriteStream(path));
             if (part.file.truncated) {
-              throw new AppError('tooLarge', 'IMPORT_FILE_TOO_LARGE', `${uploaded.name}: larger than ${request.server.posthorn.importMaxBytes} bytes`, {
-                file: uploaded.name,
-                maxBytes: request.server.posthorn.importMaxBytes,
-              });
+              throw new AppError(
+                'tooLarge',
+                'IMPORT_FILE_TOO_LARGE',
+                `${uploaded.name}: larger than ${request.server.posthorn.importMaxBytes} bytes`,
+                {
+                  file: uploaded.name,
+                  maxBytes: request.server.posthorn.importMaxBytes,
+                },
+              );
             }
           } else {
             fields[part.fieldname] = String(part.value);
           }
         }
-        if (uploaded === null) throw invalid('IMPORT_NO_FILE', 'no file: send the CSV or XLSX as multipart field "file"', { field: 'file' });
+        if (uploaded === null)
+          throw invalid('IMPORT_NO_FILE', 'no file: send the CSV or XLSX as multipart field "file"', {
+            field: 'file',
+          });
         const options = formFields.parse(fields);
         let mapping: Record<string, string | null> | undefined;
         if (options.mapping !== undefined) {
           try {
             mapping = z.record(z.string(), z.string().nullable()).parse(JSON.parse(options.mapping));
           } catch {
-            throw invalid('IMPORT_MAPPING_INVALID', 'mapping must be a JSON object {"Header": "field" | null}', { field: 'mapping' });
+            throw invalid(
+              'IMPORT_MAPPING_INVALID',
+              'mapping must be a JSON object {"Header": "field" | null}',
+              { field: 'mapping' },
+            );
           }
         }
         // the upload is stored under a random name; the import reads it by that path, and reports

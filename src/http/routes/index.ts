@@ -5,4 +5,9 @@ import { importRoutes } from './import.routes.js';
 import { systemRoutes } from './system.routes.js';
 
 /** The one route table: every route of the API with the right it needs. */
-export const routeTable: RouteDefinition[] = [...systemRoutes, ...accessRoutes, ...crmRoutes, ...importRoutes];
+export const routeTable: RouteDefinition[] = [
+  ...systemRoutes,
+  ...accessRoutes,
+  ...crmRoutes,
+  ...importRoutes,
+];

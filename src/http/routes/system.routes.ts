@@ -13,7 +13,11 @@ export const systemRoutes = [
       try {
         await sql`select 1`.execute(services.db);
       } catch (e) {
-        throw new AppError('unavailable', 'DATABASE_UNAVAILABLE', `the database does not answer: ${(e as Error).message}`);
+        throw new AppError(
+          'unavailable',
+          'DATABASE_UNAVAILABLE',
+          `the database does not answer: ${(e as Error).message}`,
+        );
       }
       return { status: 'ok', database: services.capabilities.engine };
     },

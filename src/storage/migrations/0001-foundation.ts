@@ -2,7 +2,10 @@ import { type CreateTableBuilder, type Kysely, type RawBuilder, sql } from 'kyse
 import type { Engine, PosthornMigration } from '../migration.js';
 
 /** An auto-increment integer primary key on either engine. */
-function withId<T extends string>(table: CreateTableBuilder<T, never>, engine: Engine): CreateTableBuilder<T, 'id'> {
+function withId<T extends string>(
+  table: CreateTableBuilder<T, never>,
+  engine: Engine,
+): CreateTableBuilder<T, 'id'> {
   return engine === 'postgres'
     ? table.addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity())
     : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
@@ -148,7 +151,9 @@ export const foundation: PosthornMigration = {
       .execute();
     await s
       .createTable('selection_members')
-      .addColumn('selection_id', 'integer', (c) => c.notNull().references('selections.id').onDelete('cascade'))
+      .addColumn('selection_id', 'integer', (c) =>
+        c.notNull().references('selections.id').onDelete('cascade'),
+      )
       .addColumn('member_id', 'integer', (c) => c.notNull())
       .addColumn('added_at', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('selection_members_pk', ['selection_id', 'member_id'])

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Config, resolveSecret } from './config.js';
+import { type Actor, systemActor, systemClock } from './core/index.js';
+import { buildServer } from './http/server.js';
+import { buildServices, type Services } from './services.js';
+import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
+
+/**
+ * The composition root: config → database → services → HTTP server. Nothing else constructs
+ * stateful things (connections, servers, timers).
+ */
+export interface App {
+  config: Config & { secret: string };
+  handle: DatabaseHandle;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export const version: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** The actor of work started from the command line. */
+export const cliActor: Actor = systemActor('cli', [
+  'viewCrm',
+  'editCrm',
+  'sendMailings',
+  'overrideConsent',
+  'runMailMerge',
+  'manageSettings',
+  'manageUsers',
+  'viewStatistics',
+]);
+
+/** Opens the database (applying pending migrations unless told not to) and builds the services. */
+export async function openApp(config: Config, options: { migrate?: boolean } = {}): Promise<App> {
+  const withSecret = resolveSecret(config);
+  const handle = openDatabase(
+    config.database.engine === 'sqlite'
+      ? { engine: 'sqlite', file: config.database.file, busyTimeoutMs: config.sqliteBusyTimeoutMs }
+      : { engine: 'postgres', url: config.database.url, poolSize: config.dbPoolSize },
+  );
+  try {
+    if (options.migrate !== false) await migrate(handle);
+    const services = buildServices(handle, {
+      clock: systemClock,
+      defaultCountry: config.defaultCountry,
+      sessionTtlMs: config.sessionTtlMs,
+      importBatchSize: config.importBatchSize,
+      importMaxBytes: config.importMaxBytes,
+    });
+    if (options.migrate !== false) await services.access.ensureBuiltInRoles();
+    return { config: withSecret, handle, services, close: () => handle.close() };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}
+
+/** On a database without users: an admin user and an API key, returned so they can be printed once. */
+export async function bootstrapAdmin(
+  services: Services,
+): Promise<{ email: string; password: string; apiKey: string } | null> {
+  if ((await services.access.countUsers()) > 0) return null;
+  const { randomToken } = await import('./core/index.js');
+  const password = randomToken(15);
+  const email = 'admin@posthorn.local';
+  await services.access.createUser({ email, name: 'Administrator', password, role: 'admin' }, cliActor);
+  const { key } = await services.access.createApiKey('bootstrap', 'admin', cliActor);
+  return { email, password, apiKey: key };
+}
+
+export async function startServer(app: App): Promise<FastifyInstance> {
+  const server = await buildServer(app.services, {
+    dataDir: app.config.dataDir,
+    bodyLimitBytes: app.config.bodyLimitBytes,
+    importMaxBytes: app.config.importMaxBytes,
+    loginRatePerMinute: app.config.loginRatePerMinute,
+    logLevel: app.config.logLevel,
+    publicUrl: app.config.publicUrl,
+    version,
+    logStream: process.stderr,
+  });
+  await server.listen({ host: app.config.host, port: app.config.port });
+  return server;
+}

@@ -1,0 +1,333 @@
+import cliProgress from 'cli-progress';
+import { type Command, Option } from 'commander';
+import { type App, bootstrapAdmin, cliActor, openApp, startServer } from '../app.js';
+import { describeConfig, loadConfig } from '../config.js';
+import { loadDemo } from '../crm/index.js';
+import { makeOutput, type Output, reportError, table } from './output.js';
+
+type SetCode = (code: number) => void;
+
+/** Runs a command body with the output mode of `--json`, mapping errors to exit codes. */
+function action<A extends unknown[]>(
+  setCode: SetCode,
+  body: (output: Output, ...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const command = args[args.length - 1] as Command;
+    const json = Boolean(command.optsWithGlobals().json);
+    const output = makeOutput(json);
+    try {
+      await body(output, ...args);
+    } catch (e) {
+      setCode(reportError(output, e));
+    }
+  };
+}
+
+async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp(loadConfig());
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function withJson(cmd: Command): Command {
+  return cmd.addOption(new Option('--json', 'print one JSON document on stdout'));
+}
+
+export function registerCommands(program: Command, setCode: SetCode): void {
+  withJson(program.command('serve'))
+    .description('Run the web server (API, tracking, hosted pages); migrates the database first')
+    .addHelpText(
+      'after',
+      '\nExample:\n  POSTHORN_PORT=8080 posthorn serve\n\nOn a new database it creates an admin user and an API key and prints them once.',
+    )
+    .action(
+      action(setCode, async (output) => {
+        const app = await openApp(loadConfig());
+        const first = await bootstrapAdmin(app.services);
+        const server = await startServer(app);
+        const url = `http://${app.config.host === '0.0.0.0' ? 'localhost' : app.config.host}:${app.config.port}`;
+        if (output.json) {
+          output.result(
+            { url, publicUrl: app.config.publicUrl, database: app.config.database.engine, firstStart: first },
+            '',
+          );
+        } else {
+          output.out(
+            `Posthorn ${app.config.database.engine === 'sqlite' ? `on SQLite ${app.config.database.file}` : 'on PostgreSQL'}`,
+          );
+          output.out(`Listening on ${url}  (API docs: ${url}/api/docs, health: ${url}/healthz)`);
+          if (first) {
+            output.out('');
+            output.out('A new database: an administrator was created. These are shown once; keep them.');
+            output.out(`  login:    ${first.email}`);
+            output.out(`  password: ${first.password}`);
+            output.out(`  API key:  ${first.apiKey}`);
+            output.out(`  try:      curl -H "Authorization: Bearer ${first.apiKey}" ${url}/api/v1/persons`);
+          }
+        }
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            output.err('shutting down…');
+            void server
+              .close()
+              .then(() => app.close())
+              .finally(resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      }),
+    );
+
+  withJson(program.command('migrate'))
+    .description('Apply pending database migrations (serve does this at start too)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  POSTHORN_DATABASE_URL=postgres://posthorn@db/posthorn posthorn migrate',
+    )
+    .action(
+      action(setCode, async (output) => {
+        const { openDatabase, migrate } = await import('../storage/index.js');
+        const config = loadConfig();
+        const handle = openDatabase(
+          config.database.engine === 'sqlite'
+            ? { engine: 'sqlite', file: config.database.file }
+            : { engine: 'postgres', url: config.database.url },
+        );
+        try {
+          const applied = await migrate(handle);
+          output.result(
+            { applied },
+            applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date',
+          );
+        } finally {
+          await handle.close();
+        }
+      }),
+    );
+
+  withJson(program.command('config'))
+    .description('Print every POSTHORN_* setting with its meaning, default and current value')
+    .addHelpText('after', '\nExample:\n  posthorn config --json')
+    .action(
+      action(setCode, async (output) => {
+        const rows = describeConfig();
+        loadConfig(); // validates: an invalid value is reported with its variable
+        output.result(
+          rows,
+          rows
+            .map(
+              (r) =>
+                `${r.name}\n    ${r.help}\n    default: ${r.default ?? '(none)'}${r.value === null ? '' : `   set: ${r.value}`}`,
+            )
+            .join('\n'),
+        );
+      }),
+    );
+
+  const imp = program.command('import').description('Import data from files');
+  withJson(imp.command('persons <file>'))
+    .description('Import persons (with their companies) from CSV or XLSX; upsert by e-mail')
+    .option('--dry-run', 'check and count, write nothing')
+    .option('--map <header=field...>', 'map a column to a field (field "-" ignores it); repeatable')
+    .addOption(
+      new Option('--delimiter <char>', 'CSV delimiter (default: detected)').choices([',', ';', 'tab']),
+    )
+    .addOption(
+      new Option('--encoding <name>', 'CSV encoding (default: detected)').choices(['utf-8', 'windows-1252']),
+    )
+    .addHelpText(
+      'after',
+      '\nFields: email firstName middleName lastName title salutation mobile street postcode city country language company\n' +
+        '        noMailings formerEmployee interests custom.<key> consent.emarketing consent.salesService subscription.<type>\n' +
+        '\nExamples:\n  posthorn import persons contacts.csv --dry-run\n  posthorn import persons export.xlsx --map "E-post=email" --map "Notes=-" --json',
+    )
+    .action(
+      action(
+        setCode,
+        async (
+          output,
+          file: string,
+          opts: { dryRun?: boolean; map?: string[]; delimiter?: string; encoding?: string },
+        ) => {
+          const mapping: Record<string, string | null> = {};
+          for (const m of opts.map ?? []) {
+            const eq = m.lastIndexOf('=');
+            if (eq <= 0)
+              throw new (await import('../core/index.js')).AppError(
+                'invalid',
+                'IMPORT_MAPPING_INVALID',
+                `--map "${m}": write it as "Header=field"`,
+              );
+            const field = m.slice(eq + 1).trim();
+            mapping[m.slice(0, eq).trim()] = field === '-' || field === '' ? null : field;
+          }
+          await withApp(async (app) => {
+            const bar =
+              !output.json && process.stderr.isTTY
+                ? new cliProgress.SingleBar(
+                    { format: 'importing [{bar}] {percentage}% | {rows} rows', stream: process.stderr },
+                    cliProgress.Presets.shades_classic,
+                  )
+                : null;
+            bar?.start(100, 0, { rows: 0 });
+            const report = await app.services.imports
+              .importPersons(
+                file,
+                {
+                  dryRun: opts.dryRun ?? false,
+                  mapping,
+                  delimiter: opts.delimiter === 'tab' ? '\t' : (opts.delimiter as ',' | ';' | undefined),
+                  encoding: opts.encoding as 'utf-8' | 'windows-1252' | undefined,
+                  onProgress: (p) =>
+                    bar?.update(Math.round((100 * p.bytesRead) / Math.max(1, p.totalBytes)), {
+                      rows: p.rows,
+                    }),
+                },
+                cliActor,
+              )
+              .finally(() => bar?.stop());
+            const lines = [
+              `${report.dryRun ? 'Dry run (nothing written): ' : ''}${report.rows} rows in ${(report.durationMs / 1000).toFixed(1)} s`,
+              `  created:   ${report.created}`,
+              `  updated:   ${report.updated}`,
+              `  unchanged: ${report.unchanged}`,
+              `  invalid:   ${report.invalidCount}`,
+              ...(report.ignoredColumns.length
+                ? [`  ignored columns: ${report.ignoredColumns.join(', ')}`]
+                : []),
+              ...report.invalid.map((i) => `  line ${i.line}: ${i.field} "${i.value}": ${i.reason}`),
+              ...(report.invalidTruncated
+                ? [`  … ${report.invalidCount - report.invalid.length} more invalid rows`]
+                : []),
+            ];
+            output.result(report, lines.join('\n'));
+          });
+        },
+      ),
+    );
+
+  const user = program.command('user').description('Users: the employees who log in');
+  withJson(user.command('create'))
+    .description('Create a user')
+    .requiredOption('--email <email>', 'login e-mail')
+    .requiredOption('--name <name>', 'full name')
+    .option('--password <password>', 'password (at least 10 characters); without it the user cannot log in')
+    .option('--role <role>', 'role: admin, marketer, analyst or one you created', 'marketer')
+    .addHelpText(
+      'after',
+      '\nExample:\n  posthorn user create --email kari@example.com --name "Kari Nordmann" --password "long secret" --role marketer',
+    )
+    .action(
+      action(
+        setCode,
+        async (output, opts: { email: string; name: string; password?: string; role: string }) => {
+          await withApp(async (app) => {
+            const u = await app.services.access.createUser(
+              {
+                email: opts.email,
+                name: opts.name,
+                role: opts.role,
+                ...(opts.password ? { password: opts.password } : {}),
+              },
+              cliActor,
+            );
+            output.result(u, `created user ${u.id} ${u.email} (${u.role})`);
+          });
+        },
+      ),
+    );
+  withJson(user.command('list'))
+    .description('List users')
+    .addHelpText('after', '\nExample:\n  posthorn user list --json')
+    .action(
+      action(setCode, async (output) => {
+        await withApp(async (app) => {
+          const page = await app.services.access.listUsers(500, 0);
+          output.result(
+            page,
+            table([
+              ['id', 'email', 'name', 'role', 'active'],
+              ...page.items.map((u) => [u.id, u.email, u.name, u.role, u.isActive ? 'yes' : 'no']),
+            ]),
+          );
+        });
+      }),
+    );
+
+  const apikey = program.command('apikey').description('API keys for integrations');
+  withJson(apikey.command('create'))
+    .description('Create an API key; the key is printed once, as the last line')
+    .requiredOption('--name <name>', 'what the key is for')
+    .option('--role <role>', `role (${['admin', 'marketer', 'analyst'].join(', ')} or your own)`, 'admin')
+    .addHelpText(
+      'after',
+      '\nExample:\n  KEY=$(posthorn apikey create --name crm-sync --role marketer | tail -1)',
+    )
+    .action(
+      action(setCode, async (output, opts: { name: string; role: string }) => {
+        await withApp(async (app) => {
+          const { apiKey, key } = await app.services.access.createApiKey(opts.name, opts.role, cliActor);
+          output.result(
+            { ...apiKey, key },
+            `API key ${apiKey.id} "${apiKey.name}" (${apiKey.role}); it is shown only now:\n${key}`,
+          );
+        });
+      }),
+    );
+  withJson(apikey.command('list'))
+    .description('List API keys (never the keys themselves)')
+    .action(
+      action(setCode, async (output) => {
+        await withApp(async (app) => {
+          const keys = await app.services.access.listApiKeys();
+          output.result(
+            keys,
+            table([
+              ['id', 'name', 'prefix', 'role', 'revoked'],
+              ...keys.map((k) => [k.id, k.name, k.prefix, k.role, k.revokedAt ? 'yes' : '']),
+            ]),
+          );
+        });
+      }),
+    );
+  withJson(apikey.command('revoke <id>'))
+    .description('Revoke an API key')
+    .action(
+      action(setCode, async (output, id: string) => {
+        await withApp(async (app) => {
+          await app.services.access.revokeApiKey(Number(id), cliActor);
+          output.result({ revoked: Number(id) }, `revoked API key ${id}`);
+        });
+      }),
+    );
+
+  withJson(program.command('demo'))
+    .description(
+      'Load a realistic sample CRM (about 2,000 persons at 300 Nordic companies) into an empty database',
+    )
+    .option('--persons <n>', 'how many persons', '2000')
+    .addHelpText('after', '\nExample:\n  npx posthorn demo && npx posthorn serve')
+    .action(
+      action(setCode, async (output, opts: { persons: string }) => {
+        await withApp(async (app) => {
+          const s = app.services;
+          const summary = await loadDemo(s, cliActor, {
+            persons: Math.max(10, Math.min(200_000, Number(opts.persons) || 2000)),
+          });
+          output.result(
+            summary,
+            [
+              `Demo CRM loaded: ${summary.persons} persons at ${summary.companies} companies`,
+              `  ${summary.invalidEmails} with an invalid e-mail, ${summary.withoutMobile} without mobile, ${summary.withoutConsent} without consent, ${summary.unsubscribed} unsubscribed`,
+              `  ${summary.subscriptionTypes} subscription types, ${summary.selections} selections, ${summary.projects} projects, ${summary.users} employees`,
+            ].join('\n'),
+          );
+        });
+      }),
+    );
+}

@@ -1,0 +1,39 @@
+import { Command, CommanderError, Option } from 'commander';
+import { version } from './app.js';
+import { registerCommands } from './cli/commands.js';
+import { makeOutput, reportError } from './cli/output.js';
+
+/**
+ * The `posthorn` command line. Returns the process exit code: 0 success, 2 invalid input,
+ * 3 not found, 4 conflict, 5 forbidden, 6 unavailable, 1 unexpected.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const program = new Command('posthorn')
+    .description(
+      'Posthorn: self-hosted mailings (e-mail, SMS, letters, form responses) to the persons of your CRM.',
+    )
+    .version(version)
+    .addOption(new Option('--json', 'print one JSON document on stdout').default(false))
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  let code = 0;
+  registerCommands(program, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
+      return 2;
+    }
+    return reportError(makeOutput(argv.includes('--json')), e);
+  }
+  return code;
+}
