@@ -57,6 +57,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       sessionTtlMs: config.sessionTtlMs,
       importBatchSize: config.importBatchSize,
       importMaxBytes: config.importMaxBytes,
+      importBulkLoadMinBytes: config.importBulkLoadMinBytes,
     });
     if (options.migrate !== false) await services.access.ensureBuiltInRoles();
     return { config: withSecret, handle, services, close: () => handle.close() };

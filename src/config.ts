@@ -57,6 +57,10 @@ const settings = {
     schema: z.coerce.number().int().min(1).max(50_000).default(5000),
     help: 'Rows written per transaction during an import (larger is faster on SQLite, holds the write lock longer).',
   },
+  POSTHORN_IMPORT_BULK_LOAD_MIN_BYTES: {
+    schema: z.coerce.number().int().min(0).default(8 * 1024 * 1024),
+    help: 'Import files at least this large (bytes) load in bulk mode on SQLite: search indexes are rebuilt once at the end.',
+  },
   POSTHORN_LOGIN_RATE_PER_MINUTE: {
     schema: z.coerce.number().int().positive().default(10),
     help: 'Login attempts allowed per client IP per minute.',
@@ -91,6 +95,7 @@ export interface Config {
   bodyLimitBytes: number;
   importMaxBytes: number;
   importBatchSize: number;
+  importBulkLoadMinBytes: number;
   loginRatePerMinute: number;
   sessionTtlMs: number;
   dbPoolSize: number;
@@ -138,6 +143,7 @@ export function loadConfig(
     bodyLimitBytes: raw.POSTHORN_BODY_LIMIT_BYTES,
     importMaxBytes: raw.POSTHORN_IMPORT_MAX_BYTES,
     importBatchSize: raw.POSTHORN_IMPORT_BATCH_SIZE,
+    importBulkLoadMinBytes: raw.POSTHORN_IMPORT_BULK_LOAD_MIN_BYTES,
     loginRatePerMinute: raw.POSTHORN_LOGIN_RATE_PER_MINUTE,
     sessionTtlMs: raw.POSTHORN_SESSION_TTL_HOURS * 3_600_000,
     dbPoolSize: raw.POSTHORN_DB_POOL_SIZE,

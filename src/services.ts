@@ -18,6 +18,7 @@ export interface ServiceOptions {
   sessionTtlMs: number;
   importBatchSize: number;
   importMaxBytes: number;
+  importBulkLoadMinBytes?: number | undefined;
 }
 
 /** Every domain service, built over one database. Constructed only by `app.ts` (and tests). */
@@ -60,6 +61,7 @@ export function buildServices(
       defaultCountry: options.defaultCountry,
       batchSize: options.importBatchSize,
       maxBytes: options.importMaxBytes,
+      bulkLoadMinBytes: options.importBulkLoadMinBytes ?? 8 * 1024 * 1024,
     }),
   };
 }

@@ -8,6 +8,7 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  sql,
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
@@ -50,6 +51,13 @@ export interface BulkWriter {
     rows: ReadonlyArray<Insertable<Database[T]>>,
     returning?: ReadonlyArray<keyof Database[T] & string>,
   ): Promise<Array<Record<string, unknown>>>;
+  /**
+   * Bulk-load mode: sets aside the secondary indexes of `tables` except `keep`, so a large load
+   * appends rows instead of updating random index pages; the returned function rebuilds them
+   * (one sort each). The set-aside definitions are stored first, and `migrate` rebuilds any left
+   * after a crash. Null where the engine does not need it (PostgreSQL).
+   */
+  suspendIndexes(db: Kysely<Database>, tables: string[], keep: string[]): Promise<(() => Promise<void>) | null>;
 }
 
 function sqliteBulkWriter(sqlite: SqliteDatabase.Database): BulkWriter {
@@ -76,7 +84,42 @@ function sqliteBulkWriter(sqlite: SqliteDatabase.Database): BulkWriter {
       }
       return out;
     },
+    async suspendIndexes(db, tables, keep) {
+      // inside a Kysely transaction, so no other query runs on the connection meanwhile
+      const suspended = await db.transaction().execute(async () => {
+        const rows = sqlite
+          .prepare(
+            `select name, tbl_name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name in (${tables.map(() => '?').join(', ')})`,
+          )
+          .all(...tables) as Array<{ name: string; tbl_name: string; sql: string }>;
+        const chosen = rows.filter((r) => !keep.includes(r.name));
+        const save = sqlite.prepare('insert or replace into suspended_indexes (name, table_name, definition) values (?, ?, ?)');
+        for (const r of chosen) {
+          save.run(r.name, r.tbl_name, r.sql);
+          sqlite.exec(`drop index ${quote(r.name)}`);
+        }
+        return chosen.map((r) => r.name);
+      });
+      return async () => {
+        await restoreSuspendedIndexes(db, suspended);
+      };
+    },
   };
+}
+
+/** Rebuilds indexes set aside by a bulk load (all of them when `names` is not given). */
+export async function restoreSuspendedIndexes(db: Kysely<Database>, names?: string[]): Promise<void> {
+  let q = db.selectFrom('suspended_indexes').selectAll();
+  if (names !== undefined) {
+    if (names.length === 0) return;
+    q = q.where('name', 'in', names);
+  }
+  for (const row of await q.execute()) {
+    await db.transaction().execute(async (trx) => {
+      await sql.raw(row.definition.replace(/^create index /i, 'create index if not exists ')).execute(trx);
+      await trx.deleteFrom('suspended_indexes').where('name', '=', row.name).execute();
+    });
+  }
 }
 
 function multiRowBulkWriter(maxParameters: number): BulkWriter {
@@ -102,6 +145,8 @@ function multiRowBulkWriter(maxParameters: number): BulkWriter {
       }
       return out;
     },
+    // PostgreSQL keeps its indexes: other sessions read and write concurrently during a load
+    suspendIndexes: async () => null,
   };
 }
 
@@ -168,5 +213,6 @@ export async function migrate(handle: DatabaseHandle): Promise<string[]> {
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+  await restoreSuspendedIndexes(handle.db);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -204,7 +204,14 @@ export interface ImportsTable {
   finished_at: number | null;
 }
 
+export interface SuspendedIndexesTable {
+  name: string;
+  table_name: string;
+  definition: string;
+}
+
 export interface Database {
+  suspended_indexes: SuspendedIndexesTable;
   roles: RolesTable;
   users: UsersTable;
   api_keys: ApiKeysTable;

@@ -1,5 +1,6 @@
 import type { PosthornMigration } from '../migration.js';
 import { foundation } from './0001-foundation.js';
+import { bulkLoad } from './0002-bulk-load.js';
 
 /** Every migration in order. Append only. */
-export const migrations: PosthornMigration[] = [foundation];
+export const migrations: PosthornMigration[] = [foundation, bulkLoad];
