@@ -210,8 +210,16 @@ export interface SuspendedIndexesTable {
   definition: string;
 }
 
+export interface StagedPersonEmailsTable {
+  person_id: number;
+  email: string;
+  email_key: string;
+  is_primary: Flag;
+}
+
 export interface Database {
   suspended_indexes: SuspendedIndexesTable;
+  staged_person_emails: StagedPersonEmailsTable;
   roles: RolesTable;
   users: UsersTable;
   api_keys: ApiKeysTable;

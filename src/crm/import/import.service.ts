@@ -6,10 +6,11 @@ import {
   type AuditSink,
   type Clock,
   invalid,
+  KeyLineSet,
   searchKey,
   toFlag,
 } from '../../core/index.js';
-import type { BulkWriter, Database } from '../../storage/index.js';
+import { type BulkWriter, type Database, mergeStagedPersonEmails } from '../../storage/index.js';
 import { encodeCustomValue, parseBoolean } from '../custom-fields.service.js';
 import { ensureInterest, nameKeys } from '../persons.service.js';
 import { legalBases, writeConsent, writeSubscription } from '../preferences.service.js';
@@ -181,14 +182,33 @@ export class ImportService {
       companiesCreated: 0,
       durationMs: 0,
     };
-    const state: BatchState = { seen: new Map(), companies: new Map(), fakeCompanyId: -1 };
+    const state: BatchState = {
+      seen: new KeyLineSet(),
+      companies: new Map(),
+      fakeCompanyId: -1,
+      bulkLoad: false,
+      lookups: true,
+    };
 
     // A large load appends rows and rebuilds the search indexes once at the end instead of updating
     // them row by row; the indexes that matching reads (e-mail, company name) stay.
+    // New persons' e-mail rows are staged and merged in key order at the end; e-mail lookups during
+    // the load see only addresses stored before it, which is right: an address seen earlier in
+    // this file makes the row a duplicate before it is looked up.
     const restoreIndexes =
       !dryRun && source.totalBytes >= this.config.bulkLoadMinBytes
-        ? await this.bulk.suspendIndexes(this.db, ['persons', 'person_emails', 'companies'], ['person_emails_key', 'companies_name_key'])
+        ? await this.bulk.suspendIndexes(this.db, ['persons', 'companies'], ['companies_name_key'])
         : null;
+    const bulkLoad = restoreIndexes !== null;
+    const finishBulkLoad = async () => {
+      if (!bulkLoad) return;
+      await mergeStagedPersonEmails(this.db);
+      await restoreIndexes();
+    };
+    state.bulkLoad = bulkLoad;
+    // Into a CRM without e-mail addresses every row is new (duplicates inside the file are caught
+    // by `seen`), so the per-batch look-ups are skipped.
+    state.lookups = (await this.db.selectFrom('person_emails').select('id').limit(1).executeTakeFirst()) !== undefined;
     try {
       let batch: ParsedRow[] = [];
       for await (const row of source.rows()) {
@@ -208,11 +228,11 @@ export class ImportService {
         totalBytes: source.totalBytes,
       });
     } catch (e) {
-      await restoreIndexes?.();
+      await finishBulkLoad();
       await this.finish(report, 'failed', started, e);
       throw e;
     }
-    await restoreIndexes?.();
+    await finishBulkLoad();
     await this.finish(report, 'finished', started, null);
     await this.audit.record(actor, dryRun ? 'import.dryRun' : 'import.run', 'import', report.importId, {
       file: options.fileName ?? file,
@@ -380,10 +400,8 @@ export class ImportService {
         row.subscriptions.push({ typeId, status: b ? 'active' : 'cancelled' });
       }
     }
-    const firstLine = state.seen.get(row.emailKey);
-    if (firstLine !== undefined)
-      return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
-    state.seen.set(row.emailKey, line);
+    const firstLine = state.seen.add(row.emailKey, line);
+    if (firstLine !== undefined) return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
     return row;
   }
 
@@ -397,10 +415,12 @@ export class ImportService {
     const work = async (trx: Transaction<Database> | Kysely<Database>) => {
       const now = this.clock.now();
       const companyIds = await this.resolveCompanies(trx, rows, dryRun, state, report, now);
-      const existing = await lookupPersons(
-        trx,
-        rows.map((r) => r.emailKey),
-      );
+      const existing = state.lookups
+        ? await lookupPersons(
+            trx,
+            rows.map((r) => r.emailKey),
+          )
+        : new Map<string, ExistingPerson>();
       const toCreate: ParsedRow[] = [];
       const toUpdate: Array<{ row: ParsedRow; current: ExistingPerson }> = [];
       for (const row of rows) {
@@ -415,7 +435,7 @@ export class ImportService {
         followUps = toCreate.map((row) => ({ row, personId: ids.get(row.emailKey) ?? 0, current: null }));
         await this.bulk.insert(
           trx,
-          'person_emails',
+          state.bulkLoad ? 'staged_person_emails' : 'person_emails',
           toCreate.map((row) => ({
             person_id: ids.get(row.emailKey) ?? 0,
             email: row.email,
@@ -537,7 +557,11 @@ interface TargetContext {
 
 interface BatchState {
   /** e-mail key → first line it was seen on, to report duplicates inside the file. */
-  seen: Map<string, number>;
+  seen: KeyLineSet;
+  /** New persons' e-mail rows go to staged_person_emails (merged at the end). */
+  bulkLoad: boolean;
+  /** Whether stored persons can match (false when the CRM had no e-mail address at the start). */
+  lookups: boolean;
   /** company name key → id (negative ids are companies a dry run would create). */
   companies: Map<string, number>;
   fakeCompanyId: number;
