@@ -58,7 +58,11 @@ const settings = {
     help: 'Rows written per transaction during an import (larger is faster on SQLite, holds the write lock longer).',
   },
   POSTHORN_IMPORT_BULK_LOAD_MIN_BYTES: {
-    schema: z.coerce.number().int().min(0).default(8 * 1024 * 1024),
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(8 * 1024 * 1024),
     help: 'Import files at least this large (bytes) load in bulk mode on SQLite: search indexes are rebuilt once at the end.',
   },
   POSTHORN_LOGIN_RATE_PER_MINUTE: {

@@ -57,7 +57,11 @@ export interface BulkWriter {
    * (one sort each). The set-aside definitions are stored first, and `migrate` rebuilds any left
    * after a crash. Null where the engine does not need it (PostgreSQL).
    */
-  suspendIndexes(db: Kysely<Database>, tables: string[], keep: string[]): Promise<(() => Promise<void>) | null>;
+  suspendIndexes(
+    db: Kysely<Database>,
+    tables: string[],
+    keep: string[],
+  ): Promise<(() => Promise<void>) | null>;
 }
 
 function sqliteBulkWriter(sqlite: SqliteDatabase.Database): BulkWriter {
@@ -93,7 +97,9 @@ function sqliteBulkWriter(sqlite: SqliteDatabase.Database): BulkWriter {
           )
           .all(...tables) as Array<{ name: string; tbl_name: string; sql: string }>;
         const chosen = rows.filter((r) => !keep.includes(r.name));
-        const save = sqlite.prepare('insert or replace into suspended_indexes (name, table_name, definition) values (?, ?, ?)');
+        const save = sqlite.prepare(
+          'insert or replace into suspended_indexes (name, table_name, definition) values (?, ?, ?)',
+        );
         for (const r of chosen) {
           save.run(r.name, r.tbl_name, r.sql);
           sqlite.exec(`drop index ${quote(r.name)}`);
@@ -114,7 +120,9 @@ function sqliteBulkWriter(sqlite: SqliteDatabase.Database): BulkWriter {
 export async function mergeStagedPersonEmails(db: Kysely<Database>): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const r = await sql`insert into person_emails (person_id, email, email_key, is_primary)
-      select person_id, email, email_key, is_primary from staged_person_emails order by email_key`.execute(trx);
+      select person_id, email, email_key, is_primary from staged_person_emails order by email_key`.execute(
+      trx,
+    );
     await trx.deleteFrom('staged_person_emails').execute();
     return Number(r.numAffectedRows ?? 0);
   });

@@ -1,5 +1,4 @@
 import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
-import { validateEmail, validateMobile } from '../../addresses/index.js';
 import {
   type Actor,
   type AppError,
@@ -11,18 +10,14 @@ import {
   toFlag,
 } from '../../core/index.js';
 import { type BulkWriter, type Database, mergeStagedPersonEmails } from '../../storage/index.js';
-import { encodeCustomValue, parseBoolean } from '../custom-fields.service.js';
 import { ensureInterest, nameKeys } from '../persons.service.js';
-import { legalBases, writeConsent, writeSubscription } from '../preferences.service.js';
-import { type ColumnMapping, type ImportField, mapColumns } from './columns.js';
-import { openRowSource, type RowSource } from './reader.js';
+import { writeConsent, writeSubscription } from '../preferences.service.js';
+import { type ColumnMapping, mapColumns } from './columns.js';
+import { parseInWorker } from './parse-in-worker.js';
+import { openRowSource } from './reader.js';
+import type { InvalidRow, ParsedRow, PersonColumn, TargetContext } from './rows.js';
 
-export interface InvalidRow {
-  line: number;
-  field: string;
-  value: string;
-  reason: string;
-}
+export type { InvalidRow } from './rows.js';
 
 export interface ImportReport {
   importId: number;
@@ -69,50 +64,6 @@ interface ImportConfig {
 }
 
 const MAX_REPORTED_INVALID = 10_000;
-
-/** A row after validation: the values of the mapped fields only. */
-interface ParsedRow {
-  line: number;
-  emailKey: string;
-  email: string;
-  person: Partial<Record<PersonColumn, string | number | null>>;
-  company: string | null;
-  custom: Array<{ fieldId: number; value_text: string; value_number: number | null }>;
-  consents: Array<{ purpose: string; legalBasis: string }>;
-  subscriptions: Array<{ typeId: number; status: 'active' | 'cancelled' }>;
-  interests: string[] | null;
-}
-
-type PersonColumn =
-  | 'first_name'
-  | 'middle_name'
-  | 'last_name'
-  | 'title'
-  | 'salutation'
-  | 'mobile'
-  | 'street'
-  | 'postcode'
-  | 'city'
-  | 'country'
-  | 'language'
-  | 'no_mailings'
-  | 'former_employee';
-
-const personColumnOf: Partial<Record<ImportField, PersonColumn>> = {
-  firstName: 'first_name',
-  middleName: 'middle_name',
-  lastName: 'last_name',
-  title: 'title',
-  salutation: 'salutation',
-  mobile: 'mobile',
-  street: 'street',
-  postcode: 'postcode',
-  city: 'city',
-  country: 'country',
-  language: 'language',
-  noMailings: 'no_mailings',
-  formerEmployee: 'former_employee',
-};
 
 /**
  * Imports persons (with their companies) from CSV or XLSX, streaming: rows are validated and
@@ -208,20 +159,31 @@ export class ImportService {
     state.bulkLoad = bulkLoad;
     // Into a CRM without e-mail addresses every row is new (duplicates inside the file are caught
     // by `seen`), so the per-batch look-ups are skipped.
-    state.lookups = (await this.db.selectFrom('person_emails').select('id').limit(1).executeTakeFirst()) !== undefined;
+    state.lookups =
+      (await this.db.selectFrom('person_emails').select('id').limit(1).executeTakeFirst()) !== undefined;
     try {
-      let batch: ParsedRow[] = [];
-      for await (const row of source.rows()) {
-        report.rows++;
-        const parsed = this.parseRow(row.line, row.values, mapping, context, state, report);
-        if (parsed) batch.push(parsed);
-        if (batch.length >= this.config.batchSize) {
-          await this.writeBatch(batch, dryRun, state, report, context);
-          batch = [];
-          options.onProgress?.(progress(report, source));
+      for await (const message of parseInWorker({
+        file,
+        read: { maxBytes: this.config.maxBytes, delimiter: options.delimiter, encoding: options.encoding },
+        mapping,
+        context,
+        defaultCountry: this.config.defaultCountry,
+        batchSize: this.config.batchSize,
+        window: 2,
+      })) {
+        report.rows = message.rowsRead;
+        for (const bad of message.invalid) {
+          report.invalidCount++;
+          if (report.invalid.length < MAX_REPORTED_INVALID) report.invalid.push(bad);
+          else report.invalidTruncated = true;
         }
+        if (message.rows.length > 0) await this.writeBatch(message.rows, dryRun, state, report);
+        options.onProgress?.({
+          rows: report.rows,
+          bytesRead: message.bytesRead,
+          totalBytes: source.totalBytes,
+        });
       }
-      if (batch.length > 0) await this.writeBatch(batch, dryRun, state, report, context);
       options.onProgress?.({
         rows: report.rows,
         bytesRead: source.totalBytes,
@@ -276,7 +238,7 @@ export class ImportService {
 
   /** Resolves custom-field keys, subscription type names and checks consent purposes once. */
   private async resolveTargets(mapping: ColumnMapping): Promise<TargetContext> {
-    const ctx: TargetContext = { custom: new Map(), subscriptions: new Map() };
+    const ctx: TargetContext = { custom: [], subscriptions: [] };
     for (const { header, field } of mapping.columns) {
       if (field === null) continue;
       if (field.startsWith('custom.')) {
@@ -293,7 +255,7 @@ export class ImportService {
             `column "${header}" maps to custom field "${key}", which does not exist`,
           );
         }
-        ctx.custom.set(field, def);
+        ctx.custom.push([field, def]);
       } else if (field.startsWith('subscription.')) {
         const name = field.slice('subscription.'.length);
         const byId = /^\d+$/.test(name) ? Number(name) : null;
@@ -307,102 +269,10 @@ export class ImportService {
             header,
             `column "${header}" maps to subscription type "${name}", which does not exist`,
           );
-        ctx.subscriptions.set(field, t.id);
+        ctx.subscriptions.push([field, t.id]);
       }
     }
     return ctx;
-  }
-
-  private parseRow(
-    line: number,
-    values: string[],
-    mapping: ColumnMapping,
-    ctx: TargetContext,
-    state: BatchState,
-    report: ImportReport,
-  ): ParsedRow | null {
-    const bad = (field: string, value: string, reason: string): null => {
-      report.invalidCount++;
-      if (report.invalid.length < MAX_REPORTED_INVALID) report.invalid.push({ line, field, value, reason });
-      else report.invalidTruncated = true;
-      return null;
-    };
-    const expected = mapping.columns.length;
-    if (values.length !== expected) {
-      return bad(
-        '*',
-        values.join(' ').slice(0, 200),
-        `the row has ${values.length} fields where the header has ${expected}`,
-      );
-    }
-    const row: ParsedRow = {
-      line,
-      emailKey: '',
-      email: '',
-      person: {},
-      company: null,
-      custom: [],
-      consents: [],
-      subscriptions: [],
-      interests: null,
-    };
-    for (let i = 0; i < expected; i++) {
-      const field = mapping.columns[i]?.field;
-      if (field === null || field === undefined) continue;
-      const value = (values[i] ?? '').trim();
-      if (field === 'email') {
-        const r = validateEmail(value);
-        if (!r.valid) return bad('email', value, r.message);
-        row.email = r.address;
-        row.emailKey = r.key;
-        continue;
-      }
-      if (value === '') continue;
-      const column = personColumnOf[field];
-      if (column === 'mobile') {
-        const m = validateMobile(value, this.config.defaultCountry);
-        if (!m.valid) return bad('mobile', value, m.message);
-        row.person.mobile = m.e164;
-      } else if (column === 'no_mailings' || column === 'former_employee') {
-        const b = parseBoolean(value);
-        if (b === null) return bad(field, value, 'not yes/no');
-        row.person[column] = toFlag(b);
-      } else if (column !== undefined) {
-        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
-        row.person[column] = value;
-      } else if (field === 'company') {
-        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
-        row.company = value;
-      } else if (field === 'interests') {
-        row.interests = value
-          .split(/[,|]/)
-          .map((s) => s.trim())
-          .filter((s) => s !== '');
-      } else if (field.startsWith('custom.')) {
-        const def = ctx.custom.get(field);
-        if (!def) continue;
-        try {
-          row.custom.push({ fieldId: def.id, ...encodeCustomValue(def.type, value, field) });
-        } catch (e) {
-          return bad(field, value, (e as Error).message.replace(`${field}: `, ''));
-        }
-      } else if (field.startsWith('consent.')) {
-        const basis = parseLegalBasis(value);
-        if (basis === null)
-          return bad(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
-        row.consents.push({ purpose: field.slice('consent.'.length), legalBasis: basis });
-      } else if (field.startsWith('subscription.')) {
-        const typeId = ctx.subscriptions.get(field);
-        const b = /^(active|cancelled)$/i.test(value)
-          ? value.toLowerCase() === 'active'
-          : parseBoolean(value);
-        if (b === null || typeId === undefined) return bad(field, value, 'not yes/no (or active/cancelled)');
-        row.subscriptions.push({ typeId, status: b ? 'active' : 'cancelled' });
-      }
-    }
-    const firstLine = state.seen.add(row.emailKey, line);
-    if (firstLine !== undefined) return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
-    return row;
   }
 
   private async writeBatch(
@@ -410,7 +280,6 @@ export class ImportService {
     dryRun: boolean,
     state: BatchState,
     report: ImportReport,
-    _ctx: TargetContext,
   ): Promise<void> {
     const work = async (trx: Transaction<Database> | Kysely<Database>) => {
       const now = this.clock.now();
@@ -489,7 +358,7 @@ export class ImportService {
     const wanted = new Map<string, string>();
     for (const r of rows) {
       if (r.company !== null) {
-        const key = searchKey(r.company);
+        const key = r.companyKey ?? searchKey(r.company);
         if (!state.companies.has(key)) wanted.set(key, r.company);
       }
     }
@@ -541,18 +410,13 @@ export class ImportService {
     const out = new Map<string, number>();
     for (const r of rows) {
       if (r.company !== null) {
-        const key = searchKey(r.company);
+        const key = r.companyKey ?? searchKey(r.company);
         const id = state.companies.get(key);
         if (id !== undefined) out.set(key, id);
       }
     }
     return out;
   }
-}
-
-interface TargetContext {
-  custom: Map<string, { id: number; type: 'text' | 'number' | 'date' | 'boolean' }>;
-  subscriptions: Map<string, number>;
 }
 
 interface BatchState {
@@ -572,21 +436,8 @@ type ExistingPerson = Pick<
   'id' | 'first_name' | 'middle_name' | 'last_name' | PersonColumn | 'company_id'
 >;
 
-function progress(report: ImportReport, source: RowSource): ImportProgress {
-  return { rows: report.rows, bytesRead: source.bytesRead(), totalBytes: source.totalBytes };
-}
-
 function invalidMapping(header: string, message: string): AppError {
   return invalid('IMPORT_MAPPING_UNKNOWN_TARGET', message, { field: `mapping.${header}` });
-}
-
-function parseLegalBasis(value: string): string | null {
-  const v = value.trim();
-  const exact = legalBases.find((b) => b.toLowerCase() === v.toLowerCase());
-  if (exact) return exact;
-  const b = parseBoolean(v);
-  if (b === null) return null;
-  return b ? 'consent' : 'withdrawn';
 }
 
 async function lookupPersons(
@@ -643,11 +494,11 @@ async function insertPersons(
     const middle = (p.middle_name as string | undefined) ?? null;
     const last = (p.last_name as string | undefined) ?? '';
     return {
-      company_id: r.company === null ? null : (companyIds.get(searchKey(r.company)) ?? null),
+      company_id: r.companyKey === null ? null : (companyIds.get(r.companyKey) ?? null),
       first_name: first,
       middle_name: middle,
       last_name: last,
-      ...nameKeys(first, middle, last),
+      ...r.keys,
       title: (p.title as string | undefined) ?? null,
       salutation: (p.salutation as string | undefined) ?? null,
       email: r.email,
@@ -680,7 +531,7 @@ function personChanges(
     if (current[column] !== value) set[column] = value;
   }
   if (row.company !== null) {
-    const id = companyIds.get(searchKey(row.company)) ?? null;
+    const id = companyIds.get(row.companyKey ?? searchKey(row.company)) ?? null;
     if (id !== current.company_id) set.company_id = id !== null && id < 0 ? null : id;
   }
   return set as Updateable<Database['persons']>;

@@ -1,0 +1,196 @@
+import { validateEmail, validateMobile } from '../../addresses/index.js';
+import { KeyLineSet, searchKey, toFlag } from '../../core/index.js';
+import { encodeCustomValue, parseBoolean } from '../custom-fields.service.js';
+import { nameKeys } from '../persons.service.js';
+import { legalBases } from '../preferences.service.js';
+import type { ColumnMapping, ImportField } from './columns.js';
+
+/**
+ * Turning one file row into a validated import row: pure, so it runs in the parse worker (see
+ * parse-worker.ts) while the main thread writes the previous batch.
+ */
+export interface InvalidRow {
+  line: number;
+  field: string;
+  value: string;
+  reason: string;
+}
+
+/** Custom-field definitions and subscription types the mapped columns name (serialisable). */
+export interface TargetContext {
+  custom: Array<[field: string, def: { id: number; type: 'text' | 'number' | 'date' | 'boolean' }]>;
+  subscriptions: Array<[field: string, typeId: number]>;
+}
+
+/** A row after validation: the values of the mapped fields only. */
+export interface ParsedRow {
+  line: number;
+  emailKey: string;
+  email: string;
+  person: Partial<Record<PersonColumn, string | number | null>>;
+  company: string | null;
+  /** searchKey(company), computed here to spare the writer. */
+  companyKey: string | null;
+  /** name_key and last_name_key for a new person (from the row's names). */
+  keys: { name_key: string; last_name_key: string };
+  custom: Array<{ fieldId: number; value_text: string; value_number: number | null }>;
+  consents: Array<{ purpose: string; legalBasis: string }>;
+  subscriptions: Array<{ typeId: number; status: 'active' | 'cancelled' }>;
+  interests: string[] | null;
+}
+
+export type PersonColumn =
+  | 'first_name'
+  | 'middle_name'
+  | 'last_name'
+  | 'title'
+  | 'salutation'
+  | 'mobile'
+  | 'street'
+  | 'postcode'
+  | 'city'
+  | 'country'
+  | 'language'
+  | 'no_mailings'
+  | 'former_employee';
+
+export const personColumnOf: Partial<Record<ImportField, PersonColumn>> = {
+  firstName: 'first_name',
+  middleName: 'middle_name',
+  lastName: 'last_name',
+  title: 'title',
+  salutation: 'salutation',
+  mobile: 'mobile',
+  street: 'street',
+  postcode: 'postcode',
+  city: 'city',
+  country: 'country',
+  language: 'language',
+  noMailings: 'no_mailings',
+  formerEmployee: 'former_employee',
+};
+
+export class RowParser {
+  private readonly seen = new KeyLineSet();
+  private readonly custom: Map<string, { id: number; type: 'text' | 'number' | 'date' | 'boolean' }>;
+  private readonly subscriptions: Map<string, number>;
+
+  constructor(
+    private readonly mapping: ColumnMapping,
+    ctx: TargetContext,
+    private readonly defaultCountry: string,
+  ) {
+    this.custom = new Map(ctx.custom);
+    this.subscriptions = new Map(ctx.subscriptions);
+  }
+
+  /** The validated row, or why it is invalid. A duplicate e-mail (earlier in the file) is invalid. */
+  parse(line: number, values: string[]): ParsedRow | InvalidRow {
+    const bad = (field: string, value: string, reason: string): InvalidRow => ({
+      line,
+      field,
+      value,
+      reason,
+    });
+    const { mapping } = this;
+    const expected = mapping.columns.length;
+    if (values.length !== expected) {
+      return bad(
+        '*',
+        values.join(' ').slice(0, 200),
+        `the row has ${values.length} fields where the header has ${expected}`,
+      );
+    }
+    const row: ParsedRow = {
+      line,
+      emailKey: '',
+      email: '',
+      person: {},
+      company: null,
+      companyKey: null,
+      keys: { name_key: '', last_name_key: '' },
+      custom: [],
+      consents: [],
+      subscriptions: [],
+      interests: null,
+    };
+    for (let i = 0; i < expected; i++) {
+      const field = mapping.columns[i]?.field;
+      if (field === null || field === undefined) continue;
+      const value = (values[i] ?? '').trim();
+      if (field === 'email') {
+        const r = validateEmail(value);
+        if (!r.valid) return bad('email', value, r.message);
+        row.email = r.address;
+        row.emailKey = r.key;
+        continue;
+      }
+      if (value === '') continue;
+      const column = personColumnOf[field];
+      if (column === 'mobile') {
+        const m = validateMobile(value, this.defaultCountry);
+        if (!m.valid) return bad('mobile', value, m.message);
+        row.person.mobile = m.e164;
+      } else if (column === 'no_mailings' || column === 'former_employee') {
+        const b = parseBoolean(value);
+        if (b === null) return bad(field, value, 'not yes/no');
+        row.person[column] = toFlag(b);
+      } else if (column !== undefined) {
+        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
+        row.person[column] = value;
+      } else if (field === 'company') {
+        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
+        row.company = value;
+        row.companyKey = searchKey(value);
+      } else if (field === 'interests') {
+        row.interests = value
+          .split(/[,|]/)
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+      } else if (field.startsWith('custom.')) {
+        const def = this.custom.get(field);
+        if (!def) continue;
+        try {
+          row.custom.push({ fieldId: def.id, ...encodeCustomValue(def.type, value, field) });
+        } catch (e) {
+          return bad(field, value, (e as Error).message.replace(`${field}: `, ''));
+        }
+      } else if (field.startsWith('consent.')) {
+        const basis = parseLegalBasis(value);
+        if (basis === null)
+          return bad(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
+        row.consents.push({ purpose: field.slice('consent.'.length), legalBasis: basis });
+      } else if (field.startsWith('subscription.')) {
+        const typeId = this.subscriptions.get(field);
+        const b = /^(active|cancelled)$/i.test(value)
+          ? value.toLowerCase() === 'active'
+          : parseBoolean(value);
+        if (b === null || typeId === undefined) return bad(field, value, 'not yes/no (or active/cancelled)');
+        row.subscriptions.push({ typeId, status: b ? 'active' : 'cancelled' });
+      }
+    }
+    const p = row.person;
+    row.keys = nameKeys(
+      (p.first_name as string | undefined) ?? '',
+      (p.middle_name as string | undefined) ?? null,
+      (p.last_name as string | undefined) ?? '',
+    );
+    const firstLine = this.seen.add(row.emailKey, line);
+    if (firstLine !== undefined)
+      return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
+    return row;
+  }
+}
+
+export function parseLegalBasis(value: string): string | null {
+  const v = value.trim();
+  const exact = legalBases.find((b) => b.toLowerCase() === v.toLowerCase());
+  if (exact) return exact;
+  const b = parseBoolean(v);
+  if (b === null) return null;
+  return b ? 'consent' : 'withdrawn';
+}
+
+export function isInvalid(r: ParsedRow | InvalidRow): r is InvalidRow {
+  return 'reason' in r;
+}
