@@ -1,49 +1,22 @@
 /**
  * Import benchmark (issue: 1,000,000-row CSV into a fresh SQLite database ≤ 20 s, peak RSS ≤ 400 MB).
  * Each measurement runs in its own child process so peak RSS belongs to it alone:
- *   - posthorn: ImportService.importPersons on the CSV (parse, validate, upsert, companies);
+ *   - posthorn: ImportService.importPersons on the CSV (parse, validate, upsert, companies), run
+ *     from the built dist/ in plain node (bench/import-child.mjs), as `posthorn import` runs;
  *   - baseline: raw better-sqlite3 prepared inserts of the same rows, pre-generated in memory, into
  *     the same schema with the same pragmas and transaction size (persons only: no e-mail rows,
  *     no companies, no validation).
  * Usage: tsx bench/import.bench.ts [rows]   (default 1,000,000)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { ManualClock, systemActor } from '../src/core/index.js';
-import { buildServices } from '../src/services.js';
 import { migrate, openDatabase } from '../src/storage/index.js';
 import { benchRow, rng, writeCsv } from './generate.js';
 
 const out = join(import.meta.dirname, '.out');
 const mode = process.argv[2];
-
-async function runPosthorn(csv: string, dbFile: string): Promise<void> {
-  const handle = openDatabase({ engine: 'sqlite', file: dbFile });
-  await migrate(handle);
-  const services = buildServices(handle, {
-    clock: new ManualClock(Date.now()),
-    defaultCountry: 'NO',
-    sessionTtlMs: 1,
-    importBatchSize: 5000,
-    importMaxBytes: 2 ** 31,
-  });
-  const t0 = performance.now();
-  const report = await services.imports.importPersons(csv, {}, systemActor('bench'));
-  const ms = performance.now() - t0;
-  await handle.close();
-  const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(
-    JSON.stringify({
-      ms,
-      rssMb,
-      created: report.created,
-      invalid: report.invalidCount,
-      companies: report.companiesCreated,
-    }),
-  );
-}
 
 async function runBaseline(n: number, dbFile: string): Promise<void> {
   const handle = openDatabase({ engine: 'sqlite', file: dbFile });
@@ -83,25 +56,27 @@ async function runBaseline(n: number, dbFile: string): Promise<void> {
   console.log(JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
-function child(args: string[]): { ms: number; rssMb: number; created?: number } {
-  const stdout = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, ...args], {
-    encoding: 'utf8',
-  });
+function child(
+  args: string[],
+  script = import.meta.filename,
+  execArgv = process.execArgv,
+): { ms: number; rssMb: number; created?: number } {
+  const stdout = execFileSync(process.execPath, [...execArgv, script, ...args], { encoding: 'utf8' });
   const last = stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(last) as { ms: number; rssMb: number; created?: number };
 }
 
-if (mode === '--posthorn') await runPosthorn(process.argv[3] ?? '', process.argv[4] ?? '');
-else if (mode === '--baseline') await runBaseline(Number(process.argv[3]), process.argv[4] ?? '');
+if (mode === '--baseline') await runBaseline(Number(process.argv[3]), process.argv[4] ?? '');
 else {
   const n = Number(process.argv[2] ?? 1_000_000);
   mkdirSync(out, { recursive: true });
   const csv = join(out, `persons-${n}.csv`);
   console.log(`generating ${n} rows → ${csv}`);
-  await writeCsv(csv, n);
+  if (!existsSync(csv)) await writeCsv(csv, n); // deterministic: the same file every run
   for (const f of ['import.db', 'baseline.db'])
     for (const s of ['', '-wal', '-shm']) rmSync(join(out, f + s), { force: true });
-  const posthorn = child(['--posthorn', csv, join(out, 'import.db')]);
+  // the product as it ships (dist/, built by `npm run bench` or `npm install`), in plain node
+  const posthorn = child([csv, join(out, 'import.db')], join(import.meta.dirname, 'import-child.mjs'), []);
   const baseline = child(['--baseline', String(n), join(out, 'baseline.db')]);
   const rows = [
     ['measurement', 'seconds', 'peak RSS MB', 'target'],

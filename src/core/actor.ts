@@ -44,6 +44,20 @@ export const fromFlag = (value: number | boolean): boolean => value === 1 || val
 
 /** Lower-cased, whitespace-folded key for prefix search and matching. */
 export function searchKey(...parts: Array<string | null | undefined>): string {
+  // fast path (most names): printable ASCII with single spaces needs only lower-casing
+  if (parts.length <= 3) {
+    let joined = '';
+    let simple = true;
+    for (const p of parts) {
+      if (typeof p !== 'string' || p === '') continue;
+      if (!/^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(p)) {
+        simple = false;
+        break;
+      }
+      joined = joined === '' ? p : `${joined} ${p}`;
+    }
+    if (simple) return joined.toLowerCase();
+  }
   return parts
     .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
     .join(' ')

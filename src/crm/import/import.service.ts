@@ -137,30 +137,34 @@ export class ImportService {
       seen: new KeyLineSet(),
       companies: new Map(),
       fakeCompanyId: -1,
-      bulkLoad: false,
+      stageEmails: false,
       lookups: true,
     };
 
-    // A large load appends rows and rebuilds the search indexes once at the end instead of updating
-    // them row by row; the indexes that matching reads (e-mail, company name) stay.
-    // New persons' e-mail rows are staged and merged in key order at the end; e-mail lookups during
-    // the load see only addresses stored before it, which is right: an address seen earlier in
-    // this file makes the row a duplicate before it is looked up.
-    const restoreIndexes =
-      !dryRun && source.totalBytes >= this.config.bulkLoadMinBytes
-        ? await this.bulk.suspendIndexes(this.db, ['persons', 'companies'], ['companies_name_key'])
-        : null;
+    // Into a CRM without e-mail addresses every row is new (duplicates inside the file are caught
+    // by `seen`), so the per-batch look-ups are skipped.
+    state.lookups =
+      (await this.db.selectFrom('person_emails').select('id').limit(1).executeTakeFirst()) !== undefined;
+    // A large load appends rows and rebuilds the search indexes once at the end (one sort each)
+    // instead of updating them row by row. When stored addresses can match, the e-mail index must
+    // stay for the look-ups: new persons' e-mail rows are then staged and merged in key order at
+    // the end (look-ups during the load see only addresses stored before it, which is right: an
+    // address seen earlier in this file makes the row a duplicate before it is looked up).
+    const large = !dryRun && source.totalBytes >= this.config.bulkLoadMinBytes;
+    const restoreIndexes = large
+      ? await this.bulk.suspendIndexes(
+          this.db,
+          state.lookups ? ['persons', 'companies'] : ['persons', 'person_emails', 'companies'],
+          ['companies_name_key'],
+        )
+      : null;
     const bulkLoad = restoreIndexes !== null;
+    state.stageEmails = bulkLoad && state.lookups;
     const finishBulkLoad = async () => {
       if (!bulkLoad) return;
       await mergeStagedPersonEmails(this.db);
       await restoreIndexes();
     };
-    state.bulkLoad = bulkLoad;
-    // Into a CRM without e-mail addresses every row is new (duplicates inside the file are caught
-    // by `seen`), so the per-batch look-ups are skipped.
-    state.lookups =
-      (await this.db.selectFrom('person_emails').select('id').limit(1).executeTakeFirst()) !== undefined;
     try {
       for await (const message of parseInWorker({
         file,
@@ -304,7 +308,7 @@ export class ImportService {
         followUps = toCreate.map((row) => ({ row, personId: ids.get(row.emailKey) ?? 0, current: null }));
         await this.bulk.insert(
           trx,
-          state.bulkLoad ? 'staged_person_emails' : 'person_emails',
+          state.stageEmails ? 'staged_person_emails' : 'person_emails',
           toCreate.map((row) => ({
             person_id: ids.get(row.emailKey) ?? 0,
             email: row.email,
@@ -423,7 +427,7 @@ interface BatchState {
   /** e-mail key → first line it was seen on, to report duplicates inside the file. */
   seen: KeyLineSet;
   /** New persons' e-mail rows go to staged_person_emails (merged at the end). */
-  bulkLoad: boolean;
+  stageEmails: boolean;
   /** Whether stored persons can match (false when the CRM had no e-mail address at the start). */
   lookups: boolean;
   /** company name key → id (negative ids are companies a dry run would create). */
