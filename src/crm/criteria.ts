@@ -210,7 +210,9 @@ function compileNode(
       const def = Object.hasOwn(catalogue, node.field) ? catalogue[node.field] : undefined;
       if (!def) fail(`${path}.field`, `unknown ${node.entity} field "${node.field}"`);
       if (node.entity === 'company' && root === 'person') state.joinsCompany = true;
-      return comparison(sql.ref(def.column), def.type, node.op, node.value, path);
+      // two-valued: a comparison with an empty (NULL) value is false, never unknown, so that
+      // NOT (city = 'Oslo') includes the persons without a city, as a user means it
+      return sql<SqlBool>`coalesce(${comparison(sql.ref(def.column), def.type, node.op, node.value, path)}, false)`;
     }
     case 'customField': {
       if (root === 'company' && node.entity === 'person')
@@ -294,20 +296,20 @@ function comparison(
         String(v).toLowerCase(),
       );
       if (list.length === 0) fail(`${path}.value`, 'a list of at least one value is needed');
-      const inList = sql<SqlBool>`lower(${column}) in (${sql.join(list)})`;
+      const inList = sql<SqlBool>`${lowerOf(column, list)} in (${sql.join(list)})`;
       return op === 'in' ? inList : sql<SqlBool>`(${column} is null or not ${inList})`;
     }
     const v = single(value, path).toLowerCase();
     const escaped = v.replace(/[!%_]/g, (c) => `!${c}`);
     switch (op) {
       case 'eq':
-        return sql<SqlBool>`lower(${column}) = ${v}`;
+        return sql<SqlBool>`${lowerOf(column, [v])} = ${v}`;
       case 'neq':
-        return sql<SqlBool>`(${column} is null or lower(${column}) <> ${v})`;
+        return sql<SqlBool>`(${column} is null or ${lowerOf(column, [v])} <> ${v})`;
       case 'contains':
-        return sql<SqlBool>`lower(${column}) like ${`%${escaped}%`} escape '!'`;
+        return sql<SqlBool>`${lowerOf(column, [v])} like ${`%${escaped}%`} escape '!'`;
       case 'startsWith':
-        return sql<SqlBool>`lower(${column}) like ${`${escaped}%`} escape '!'`;
+        return sql<SqlBool>`${lowerOf(column, [v])} like ${`${escaped}%`} escape '!'`;
       default:
         return fail(`${path}.op`, `"${op}" does not apply to a text field`);
     }
@@ -328,6 +330,18 @@ function comparison(
   const symbol = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' }[op as 'eq'];
   if (symbol === undefined) fail(`${path}.op`, `"${op}" does not apply to a ${type} field`);
   return sql<SqlBool>`${column} ${sql.raw(symbol)} ${n}`;
+}
+
+/**
+ * Lower-cases a column for a case-insensitive comparison with `needles` (already lower-cased).
+ * SQLite's built-in lower() folds only ASCII; `posthorn_lower` (registered on SQLite, a plain SQL
+ * function on PostgreSQL) folds all of Unicode (Å → å) but costs a call per row, so it is used
+ * only when a needle has a non-ASCII character: an ASCII needle can only equal, contain or start
+ * a value whose matching part is ASCII.
+ */
+function lowerOf(column: RawBuilder<unknown>, needles: string[]): RawBuilder<unknown> {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at U+0000
+  return needles.some((n) => /[^\u0000-\u007f]/.test(n)) ? sql`posthorn_lower(${column})` : sql`lower(${column})`;
 }
 
 function single(value: Value, path: string): string {

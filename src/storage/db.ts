@@ -202,6 +202,10 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     sqlite.pragma('wal_autocheckpoint = 10000');
     // large sorts (index builds after a bulk load) may use a helper thread
     sqlite.pragma('threads = 2');
+    // lower() of SQLite folds only ASCII; this one folds Unicode like PostgreSQL's lower()
+    sqlite.function('posthorn_lower', { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? value.toLowerCase() : value,
+    );
     sqlite.pragma(`busy_timeout = ${Math.trunc(target.busyTimeoutMs ?? 5000)}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     return {

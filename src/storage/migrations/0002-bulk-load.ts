@@ -1,14 +1,19 @@
-import type { Kysely } from 'kysely';
-import type { PosthornMigration } from '../migration.js';
+import { type Kysely, sql } from 'kysely';
+import type { Engine, PosthornMigration } from '../migration.js';
 
 /**
- * Bulk loads (large imports on SQLite): indexes set aside during the load, and the e-mail rows
+ * The `posthorn_lower` function on PostgreSQL, and bulk loads (large imports on SQLite): indexes set aside during the load, and the e-mail rows
  * staged for a sorted merge, so that a crash in the middle cannot lose either: `migrate` finishes
  * whatever a load left here.
  */
 export const bulkLoad: PosthornMigration = {
-  name: '0002-bulk-load',
-  async up(db: Kysely<unknown>): Promise<void> {
+  name: '0002-bulk-load-and-unicode-lower',
+  async up(db: Kysely<unknown>, engine: Engine): Promise<void> {
+    // Unicode lower-casing under one name on both engines (SQLite registers it on connect)
+    if (engine === 'postgres') {
+      await sql`create or replace function posthorn_lower(value text) returns text
+        language sql immutable parallel safe as 'select lower(value)'`.execute(db);
+    }
     await db.schema
       .createTable('suspended_indexes')
       .addColumn('name', 'text', (c) => c.primaryKey())
