@@ -14,7 +14,10 @@ export function validateMobile(input: string, defaultCountry: string): MobileVal
   const value = input.trim();
   if (value === '') return { valid: false, reason: 'empty', message: 'the number is empty' };
   // extract: false — the whole value must be the number, not a number found inside some text
-  const parsed = parsePhoneNumberFromString(value, { defaultCountry: defaultCountry as CountryCode, extract: false });
+  const parsed = parsePhoneNumberFromString(value, {
+    defaultCountry: defaultCountry as CountryCode,
+    extract: false,
+  });
   if (parsed === undefined) return { valid: false, reason: 'unparseable', message: 'not a phone number' };
   if (!parsed.isValid()) {
     return {

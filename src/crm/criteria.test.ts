@@ -109,7 +109,22 @@ function compareNumber(v: number, op: string, value: unknown): boolean {
   }
 }
 
-const text = fc.constantFrom('oslo', 'BERGEN', 'tromsø', 'TROMSØ', 'o', 'han', 'lie_%', '%', '_', '', 'ærø', 'Æ', 'åse', 'ø');
+const text = fc.constantFrom(
+  'oslo',
+  'BERGEN',
+  'tromsø',
+  'TROMSØ',
+  'o',
+  'han',
+  'lie_%',
+  '%',
+  '_',
+  '',
+  'ærø',
+  'Æ',
+  'åse',
+  'ø',
+);
 const textLeaf = fc.oneof(
   fc.record({
     type: fc.constant('field' as const),

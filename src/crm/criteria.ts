@@ -341,7 +341,9 @@ function comparison(
  */
 function lowerOf(column: RawBuilder<unknown>, needles: string[]): RawBuilder<unknown> {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range starts at U+0000
-  return needles.some((n) => /[^\u0000-\u007f]/.test(n)) ? sql`posthorn_lower(${column})` : sql`lower(${column})`;
+  return needles.some((n) => /[^\u0000-\u007f]/.test(n))
+    ? sql`posthorn_lower(${column})`
+    : sql`lower(${column})`;
 }
 
 function single(value: Value, path: string): string {
