@@ -1,16 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { seededRandom } from '../src/core/index.js';
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run measures the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers: the same benchmark data every run. */
+export const rng = seededRandom;
+
+import { createWriteStream } from 'node:fs';
 
 const first = [
   'Kari',

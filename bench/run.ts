@@ -9,5 +9,7 @@ import { join } from 'node:path';
 const size = process.argv[2] ?? '1000000';
 for (const bench of ['import.bench.ts', 'selection.bench.ts']) {
   console.log(`\n### ${bench} (${size})`);
-  execFileSync(process.execPath, [...process.execArgv, join(import.meta.dirname, bench), size], { stdio: 'inherit' });
+  execFileSync(process.execPath, [...process.execArgv, join(import.meta.dirname, bench), size], {
+    stdio: 'inherit',
+  });
 }

@@ -64,24 +64,50 @@ async function fill(handle: DatabaseHandle): Promise<number> {
       await handle.bulk.insert(
         trx,
         'subscriptions',
-        ids.filter(() => r() < 0.6).map((id) => ({ person_id: id, subscription_type_id: newsletter, status: 'active' as const, source: 'bench', changed_at: now })),
+        ids
+          .filter(() => r() < 0.6)
+          .map((id) => ({
+            person_id: id,
+            subscription_type_id: newsletter,
+            status: 'active' as const,
+            source: 'bench',
+            changed_at: now,
+          })),
       );
       await handle.bulk.insert(
         trx,
         'consents_current',
-        ids.filter(() => r() < 0.75).map((id) => ({ person_id: id, purpose: 'emarketing', legal_basis: 'consent', source: 'bench', recorded_at: now })),
+        ids
+          .filter(() => r() < 0.75)
+          .map((id) => ({
+            person_id: id,
+            purpose: 'emarketing',
+            legal_basis: 'consent',
+            source: 'bench',
+            recorded_at: now,
+          })),
       );
     });
   }
   return newsletter;
 }
 
-async function measure(label: string, handle: DatabaseHandle, baseline: () => Promise<number>): Promise<boolean> {
+async function measure(
+  label: string,
+  handle: DatabaseHandle,
+  baseline: () => Promise<number>,
+): Promise<boolean> {
   const t0 = performance.now();
   const newsletter = await fill(handle);
   console.log(`${label}: filled ${n} persons in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   if (handle.capabilities.engine === 'postgres') await sql`analyze`.execute(handle.db);
-  const services = buildServices(handle, { clock: new ManualClock(), defaultCountry: 'NO', sessionTtlMs: 1, importBatchSize: 1, importMaxBytes: 1 });
+  const services = buildServices(handle, {
+    clock: new ManualClock(),
+    defaultCountry: 'NO',
+    sessionTtlMs: 1,
+    importBatchSize: 1,
+    importMaxBytes: 1,
+  });
   const criteria: Criterion = {
     type: 'group',
     op: 'and',
@@ -104,8 +130,12 @@ async function measure(label: string, handle: DatabaseHandle, baseline: () => Pr
   };
   const ours = await time(() => services.selections.countCriteria(criteria, 'persons'));
   const base = await time(baseline);
-  console.log(`${label}: posthorn count (criteria tree → SQL)  ${ours.best.toFixed(0)} ms  (${ours.count} members)  target ≤ 500 ms`);
-  console.log(`${label}: baseline (hand-written SQL, driver)  ${base.best.toFixed(0)} ms  (${base.count} members)`);
+  console.log(
+    `${label}: posthorn count (criteria tree → SQL)  ${ours.best.toFixed(0)} ms  (${ours.count} members)  target ≤ 500 ms`,
+  );
+  console.log(
+    `${label}: baseline (hand-written SQL, driver)  ${base.best.toFixed(0)} ms  (${base.count} members)`,
+  );
   console.log(`${label}: ratio posthorn/baseline ${(ours.best / base.best).toFixed(2)}×`);
   if (ours.count !== base.count) throw new Error(`${label}: counts differ: ${ours.count} vs ${base.count}`);
   return ours.best <= 500;

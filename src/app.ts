@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { rights } from './access/index.js';
 import { type Config, resolveSecret } from './config.js';
 import { type Actor, systemActor, systemClock } from './core/index.js';
 import { buildServer } from './http/server.js';
@@ -30,16 +31,7 @@ export const version: string = (() => {
 })();
 
 /** The actor of work started from the command line. */
-export const cliActor: Actor = systemActor('cli', [
-  'viewCrm',
-  'editCrm',
-  'sendMailings',
-  'overrideConsent',
-  'runMailMerge',
-  'manageSettings',
-  'manageUsers',
-  'viewStatistics',
-]);
+export const cliActor: Actor = systemActor('cli', rights);
 
 /** Opens the database (applying pending migrations unless told not to) and builds the services. */
 export async function openApp(config: Config, options: { migrate?: boolean } = {}): Promise<App> {

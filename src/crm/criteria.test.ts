@@ -71,9 +71,9 @@ function evaluate(c: Criterion, p: Sample): boolean {
         case 'notIn':
           return v === null || !list.includes(v);
         case 'contains':
-          return v !== null && v.includes(val);
+          return v?.includes(val) === true;
         case 'startsWith':
-          return v !== null && v.startsWith(val);
+          return v?.startsWith(val) === true;
         case 'isEmpty':
           return v === null || v === '';
         case 'isNotEmpty':

@@ -1,25 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { AccessService } from '../access/index.js';
 import { validateEmail } from '../addresses/index.js';
-import { type Actor, type Clock, conflict, searchKey } from '../core/index.js';
+import { type Actor, type Clock, conflict, searchKey, seededRandom } from '../core/index.js';
 import type { BulkWriter, Database } from '../storage/index.js';
 import type { CustomFieldsService } from './custom-fields.service.js';
 import { nameKeys } from './persons.service.js';
 import type { PreferencesService } from './preferences.service.js';
 import type { ProjectsService } from './projects.service.js';
 import type { SelectionsService } from './selections.service.js';
-
-/** Deterministic pseudo-random numbers (mulberry32): the demo is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const firstNames = {
   NO: [
@@ -189,7 +177,7 @@ export async function loadDemo(
   const existing = await db.selectFrom('persons').select('id').limit(1).executeTakeFirst();
   if (existing)
     throw conflict('DEMO_NOT_EMPTY', 'the CRM already has persons; the demo loads into an empty database');
-  const r = rng(20261126);
+  const r = seededRandom(20261126);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
   const personCount = options.persons ?? 2000;
   const companyCount = Math.max(1, Math.round(personCount / 6.6));

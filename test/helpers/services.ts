@@ -1,17 +1,9 @@
+import { rights } from '../../src/access/index.js';
 import { ManualClock, systemActor } from '../../src/core/index.js';
 import { buildServices, type Services } from '../../src/services.js';
 import { openTestDatabase, type TestDatabase } from './databases.js';
 
-export const admin = systemActor('test', [
-  'viewCrm',
-  'editCrm',
-  'sendMailings',
-  'overrideConsent',
-  'runMailMerge',
-  'manageSettings',
-  'manageUsers',
-  'viewStatistics',
-]);
+export const admin = systemActor('test', rights);
 
 /** Real services over a fresh database of the given engine, with a manual clock. */
 export async function openTestServices(

@@ -541,6 +541,34 @@ function personChanges(
   return set as Updateable<Database['persons']>;
 }
 
+async function currentLegalBasis(
+  db: Transaction<Database> | Kysely<Database>,
+  personId: number,
+  purpose: string,
+) {
+  const cur = await db
+    .selectFrom('consents_current')
+    .select('legal_basis')
+    .where('person_id', '=', personId)
+    .where('purpose', '=', purpose)
+    .executeTakeFirst();
+  return cur?.legal_basis;
+}
+
+async function currentSubscriptionStatus(
+  db: Transaction<Database> | Kysely<Database>,
+  personId: number,
+  typeId: number,
+) {
+  const cur = await db
+    .selectFrom('subscriptions')
+    .select('status')
+    .where('person_id', '=', personId)
+    .where('subscription_type_id', '=', typeId)
+    .executeTakeFirst();
+  return cur?.status;
+}
+
 /** Whether the mapped custom fields, consent, subscriptions or interests differ from what is stored. */
 async function preferencesDiffer(
   db: Transaction<Database> | Kysely<Database>,
@@ -557,22 +585,10 @@ async function preferencesDiffer(
     if (cur?.value_text !== c.value_text) return true;
   }
   for (const c of row.consents) {
-    const cur = await db
-      .selectFrom('consents_current')
-      .select('legal_basis')
-      .where('person_id', '=', personId)
-      .where('purpose', '=', c.purpose)
-      .executeTakeFirst();
-    if (cur?.legal_basis !== c.legalBasis) return true;
+    if ((await currentLegalBasis(db, personId, c.purpose)) !== c.legalBasis) return true;
   }
   for (const s of row.subscriptions) {
-    const cur = await db
-      .selectFrom('subscriptions')
-      .select('status')
-      .where('person_id', '=', personId)
-      .where('subscription_type_id', '=', s.typeId)
-      .executeTakeFirst();
-    if (cur?.status !== s.status) return true;
+    if ((await currentSubscriptionStatus(db, personId, s.typeId)) !== s.status) return true;
   }
   if (row.interests !== null) {
     const cur = await db
@@ -615,27 +631,12 @@ async function writePreferences(
       });
     }
     for (const c of row.consents) {
-      if (current !== null) {
-        const cur = await db
-          .selectFrom('consents_current')
-          .select('legal_basis')
-          .where('person_id', '=', personId)
-          .where('purpose', '=', c.purpose)
-          .executeTakeFirst();
-        if (cur?.legal_basis === c.legalBasis) continue;
-      }
+      if (current !== null && (await currentLegalBasis(db, personId, c.purpose)) === c.legalBasis) continue;
       await writeConsent(db, personId, c.purpose, c.legalBasis, 'import', now, null, null);
     }
     for (const s of row.subscriptions) {
-      if (current !== null) {
-        const cur = await db
-          .selectFrom('subscriptions')
-          .select('status')
-          .where('person_id', '=', personId)
-          .where('subscription_type_id', '=', s.typeId)
-          .executeTakeFirst();
-        if (cur?.status === s.status) continue;
-      }
+      if (current !== null && (await currentSubscriptionStatus(db, personId, s.typeId)) === s.status)
+        continue;
       await writeSubscription(db, personId, s.typeId, s.status, 'import', now);
     }
     if (row.interests !== null) {
