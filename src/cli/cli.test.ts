@@ -31,7 +31,6 @@ describe('posthorn CLI', () => {
     process.env.POSTHORN_DATA_DIR = dir;
   });
   afterEach(() => {
-    process.env.POSTHORN_DEFAULT_COUNTRY = undefined;
     delete process.env.POSTHORN_DEFAULT_COUNTRY;
   });
 

@@ -192,17 +192,18 @@ function compileNode(
   lookup: Lookup,
   state: { joinsCompany: boolean },
   path: string,
+  negated = false,
 ): RawBuilder<SqlBool> {
   switch (node.type) {
     case 'group': {
       if (node.children.length === 0) return node.op === 'and' ? TRUE : FALSE;
       const parts = node.children.map((c, i) =>
-        compileNode(c, root, lookup, state, `${path}.children[${i}]`),
+        compileNode(c, root, lookup, state, `${path}.children[${i}]`, negated),
       );
       return sql<SqlBool>`(${sql.join(parts, node.op === 'and' ? sql` and ` : sql` or `)})`;
     }
     case 'not':
-      return sql<SqlBool>`not (${compileNode(node.child, root, lookup, state, `${path}.child`)})`;
+      return sql<SqlBool>`not (${compileNode(node.child, root, lookup, state, `${path}.child`, !negated)})`;
     case 'field': {
       const catalogue = node.entity === 'person' ? personFields : companyFields;
       if (root === 'company' && node.entity === 'person')
@@ -210,9 +211,12 @@ function compileNode(
       const def = Object.hasOwn(catalogue, node.field) ? catalogue[node.field] : undefined;
       if (!def) fail(`${path}.field`, `unknown ${node.entity} field "${node.field}"`);
       if (node.entity === 'company' && root === 'person') state.joinsCompany = true;
-      // two-valued: a comparison with an empty (NULL) value is false, never unknown, so that
-      // NOT (city = 'Oslo') includes the persons without a city, as a user means it
-      return sql<SqlBool>`coalesce(${comparison(sql.ref(def.column), def.type, node.op, node.value, path)}, false)`;
+      const test = comparison(sql.ref(def.column), def.type, node.op, node.value, path);
+      // Two-valued under NOT: a comparison with an empty (NULL) value is false, never unknown, so
+      // NOT (city = 'Oslo') includes the persons without a city, as a user means it. Elsewhere
+      // unknown already excludes the row (AND, OR and WHERE treat it as false), so the leaf stays
+      // bare and cheap.
+      return negated ? sql<SqlBool>`coalesce(${test}, false)` : test;
     }
     case 'customField': {
       if (root === 'company' && node.entity === 'person')
