@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { version } from './app.js';
 import { registerCommands } from './cli/commands.js';
@@ -36,4 +37,9 @@ export async function run(argv: string[]): Promise<number> {
     return reportError(makeOutput(argv.includes('--json')), e);
   }
   return code;
+}
+
+// `tsx src/main.ts …` (npm run dev) runs the CLI directly; bin/posthorn.js imports `run` instead.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await run(process.argv);
 }

@@ -138,6 +138,16 @@ const legalForm = { NO: 'AS', SE: 'AB', DK: 'ApS', FI: 'Oy' } as const;
 type Country = keyof typeof countryName;
 const countries: Country[] = ['NO', 'NO', 'NO', 'SE', 'SE', 'DK', 'FI'];
 
+/** Nordic letters as they are written in e-mail addresses and domains (ø → o, æ → ae, å → a). */
+function ascii(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/ø/g, 'o')
+    .replace(/æ/g, 'ae')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '');
+}
+
 export interface DemoSummary {
   users: number;
   companies: number;
@@ -264,7 +274,7 @@ export async function loadDemo(
       const country = pick(countries);
       const [city, postcode] = pick(places[country]) as [string, string];
       const name = `${companyWords[i % companyWords.length]} ${companyTrades[Math.floor(i / companyWords.length) % companyTrades.length]} ${legalForm[country]}${i >= companyWords.length * companyTrades.length ? ` ${i}` : ''}`;
-      const domain = `${searchKey(name).replace(/[^a-z0-9]+/g, '')}.${country.toLowerCase() === 'dk' ? 'dk' : country.toLowerCase()}`;
+      const domain = `${ascii(name.replace(/ (AS|AB|ApS|Oy)\b.*$/, '')).replace(/[^a-z0-9]+/g, '')}${i >= companyWords.length * companyTrades.length ? i : ''}.${country.toLowerCase()}`;
       return {
         name,
         name_key: searchKey(name),
@@ -303,14 +313,7 @@ export async function loadDemo(
         : pick(countries);
       const first = pick(firstNames[country]);
       const last = pick(lastNames[country]);
-      const local = `${first}.${last}`
-        .toLowerCase()
-        .normalize('NFD')
-        .replace(/[\u0300-\u036f]/g, '')
-        .replace(/ø/g, 'o')
-        .replace(/æ/g, 'ae')
-        .replace(/å/g, 'a')
-        .replace(/[^a-z.]/g, '');
+      const local = ascii(`${first}.${last}`).replace(/[^a-z.]/g, '');
       const domain =
         company?.domain ?? pick(['gmail.com', 'outlook.com', 'online.no', 'telia.se', 'yahoo.dk']);
       let email: string | null = `${local}${i % 7 === 0 ? i : ''}@${domain}`;
