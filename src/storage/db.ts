@@ -200,8 +200,6 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     // Checkpoint the WAL every ~40 MB instead of every 4 MB: each checkpoint syncs the database
     // file, and with the default they dominate bulk writes (measured: 2.3× slower imports).
     sqlite.pragma('wal_autocheckpoint = 10000');
-    // large sorts (index builds after a bulk load) may use a helper thread
-    sqlite.pragma('threads = 2');
     // lower() of SQLite folds only ASCII; this one folds Unicode like PostgreSQL's lower()
     sqlite.function('posthorn_lower', { deterministic: true }, (value: unknown) =>
       typeof value === 'string' ? value.toLowerCase() : value,

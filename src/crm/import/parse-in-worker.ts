@@ -21,7 +21,7 @@ function resolveTsx(): string {
  * Parsing makes many short-lived objects; a 32 MB young generation (instead of ~16 MB) halves the
  * worker's garbage-collection time in the 1M-row benchmark.
  */
-const resourceLimits = { maxYoungGenerationSizeMb: 48 };
+const resourceLimits = { maxYoungGenerationSizeMb: 32 };
 
 export async function* parseInWorker(job: ParseJob): AsyncGenerator<Batch> {
   const source = import.meta.url.endsWith('.ts');
