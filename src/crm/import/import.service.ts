@@ -575,7 +575,7 @@ async function preferencesDiffer(
   row: ParsedRow,
   personId: number,
 ): Promise<boolean> {
-  for (const c of row.custom) {
+  for (const c of row.custom ?? []) {
     const cur = await db
       .selectFrom('custom_values')
       .select('value_text')
@@ -584,10 +584,10 @@ async function preferencesDiffer(
       .executeTakeFirst();
     if (cur?.value_text !== c.value_text) return true;
   }
-  for (const c of row.consents) {
+  for (const c of row.consents ?? []) {
     if ((await currentLegalBasis(db, personId, c.purpose)) !== c.legalBasis) return true;
   }
-  for (const s of row.subscriptions) {
+  for (const s of row.subscriptions ?? []) {
     if ((await currentSubscriptionStatus(db, personId, s.typeId)) !== s.status) return true;
   }
   if (row.interests !== null) {
@@ -615,7 +615,7 @@ async function writePreferences(
 ): Promise<void> {
   const customRows: Array<Insertable<Database['custom_values']>> = [];
   for (const { row, personId, current } of items) {
-    for (const c of row.custom) {
+    for (const c of row.custom ?? []) {
       if (current !== null) {
         await db
           .deleteFrom('custom_values')
@@ -630,11 +630,11 @@ async function writePreferences(
         value_number: c.value_number,
       });
     }
-    for (const c of row.consents) {
+    for (const c of row.consents ?? []) {
       if (current !== null && (await currentLegalBasis(db, personId, c.purpose)) === c.legalBasis) continue;
       await writeConsent(db, personId, c.purpose, c.legalBasis, 'import', now, null, null);
     }
-    for (const s of row.subscriptions) {
+    for (const s of row.subscriptions ?? []) {
       if (current !== null && (await currentSubscriptionStatus(db, personId, s.typeId)) === s.status)
         continue;
       await writeSubscription(db, personId, s.typeId, s.status, 'import', now);
