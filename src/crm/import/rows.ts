@@ -149,7 +149,9 @@ export class RowParser {
         const def = this.custom.get(field);
         if (!def) continue;
         try {
-          (row.custom ??= []).push({ fieldId: def.id, ...encodeCustomValue(def.type, value, field) });
+          const encoded = { fieldId: def.id, ...encodeCustomValue(def.type, value, field) };
+          if (row.custom) row.custom.push(encoded);
+          else row.custom = [encoded];
         } catch (e) {
           return bad(field, value, (e as Error).message.replace(`${field}: `, ''));
         }
@@ -157,14 +159,18 @@ export class RowParser {
         const basis = parseLegalBasis(value);
         if (basis === null)
           return bad(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
-        (row.consents ??= []).push({ purpose: field.slice('consent.'.length), legalBasis: basis });
+        const consent = { purpose: field.slice('consent.'.length), legalBasis: basis };
+        if (row.consents) row.consents.push(consent);
+        else row.consents = [consent];
       } else if (field.startsWith('subscription.')) {
         const typeId = this.subscriptions.get(field);
         const b = /^(active|cancelled)$/i.test(value)
           ? value.toLowerCase() === 'active'
           : parseBoolean(value);
         if (b === null || typeId === undefined) return bad(field, value, 'not yes/no (or active/cancelled)');
-        (row.subscriptions ??= []).push({ typeId, status: b ? 'active' : 'cancelled' });
+        const subscription = { typeId, status: b ? ('active' as const) : ('cancelled' as const) };
+        if (row.subscriptions) row.subscriptions.push(subscription);
+        else row.subscriptions = [subscription];
       }
     }
     const p = row.person;

@@ -116,8 +116,11 @@ export const foundation: PosthornMigration = {
     // a plain rowid key (no AUTOINCREMENT bookkeeping): nothing refers to these ids, and a load of
     // a million addresses is a second faster
     await (engine === 'postgres'
-      ? s.createTable('person_emails').addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity())
-      : s.createTable('person_emails').addColumn('id', 'integer', (c) => c.primaryKey()))
+      ? s
+          .createTable('person_emails')
+          .addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity())
+      : s.createTable('person_emails').addColumn('id', 'integer', (c) => c.primaryKey())
+    )
       .addColumn('person_id', 'integer', (c) => c.notNull().references('persons.id').onDelete('cascade'))
       .addColumn('email', 'text', (c) => c.notNull())
       .addColumn('email_key', keyText(engine), (c) => c.notNull())
