@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
 import { validateEmail } from '../addresses/index.js';
 import {
@@ -64,21 +64,7 @@ export class CompaniesService {
     const id = await this.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('companies')
-        .values({
-          name: input.name,
-          name_key: searchKey(input.name),
-          street: null,
-          postcode: null,
-          city: null,
-          country: null,
-          phone: null,
-          email: null,
-          domain: null,
-          our_contact_id: null,
-          ...values,
-          created_at: now,
-          updated_at: now,
-        })
+        .values({ ...newCompanyRow(input.name, now), ...values })
         .returning('id')
         .executeTakeFirstOrThrow();
       await this.customFields.setValues(trx, 'company', row.id, input.customFields ?? {});
@@ -173,6 +159,24 @@ export class CompaniesService {
     if (input.ourContactId !== undefined) out.our_contact_id = input.ourContactId;
     return out;
   }
+}
+
+/** The row of a company that has only a name (the import creates companies like this). */
+export function newCompanyRow(name: string, now: number): Insertable<Database['companies']> {
+  return {
+    name,
+    name_key: searchKey(name),
+    street: null,
+    postcode: null,
+    city: null,
+    country: null,
+    phone: null,
+    email: null,
+    domain: null,
+    our_contact_id: null,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 function toCompany(

@@ -10,6 +10,7 @@ import {
   toFlag,
 } from '../../core/index.js';
 import { type BulkWriter, type Database, mergeStagedPersonEmails } from '../../storage/index.js';
+import { newCompanyRow } from '../companies.service.js';
 import { ensureInterest, nameKeys } from '../persons.service.js';
 import { writeConsent, writeSubscription } from '../preferences.service.js';
 import { type ColumnMapping, mapColumns } from './columns.js';
@@ -390,20 +391,7 @@ export class ImportService {
             const inserted = await this.bulk.insert(
               db,
               'companies',
-              missing.map(([key, name]) => ({
-                name,
-                name_key: key,
-                street: null,
-                postcode: null,
-                city: null,
-                country: null,
-                phone: null,
-                email: null,
-                domain: null,
-                our_contact_id: null,
-                created_at: now,
-                updated_at: now,
-              })),
+              missing.map(([key, name]) => ({ ...newCompanyRow(name, now), name_key: key })),
               ['id', 'name_key'],
             );
             for (const c of inserted) state.companies.set(String(c.name_key), Number(c.id));
