@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { rights } from './access/index.js';
 import { type Config, resolveSecret } from './config.js';
-import { type Actor, systemActor, systemClock } from './core/index.js';
+import { type Actor, randomToken, systemActor, systemClock } from './core/index.js';
 import { buildServer } from './http/server.js';
 import { buildServices, type Services } from './services.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
@@ -64,7 +64,6 @@ export async function bootstrapAdmin(
   services: Services,
 ): Promise<{ email: string; password: string; apiKey: string } | null> {
   if ((await services.access.countUsers()) > 0) return null;
-  const { randomToken } = await import('./core/index.js');
   const password = randomToken(15);
   const email = 'admin@posthorn.local';
   await services.access.createUser({ email, name: 'Administrator', password, role: 'admin' }, cliActor);

@@ -2,7 +2,9 @@ import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { type App, bootstrapAdmin, cliActor, openApp, startServer } from '../app.js';
 import { describeConfig, loadConfig } from '../config.js';
+import { invalid } from '../core/index.js';
 import { loadDemo } from '../crm/index.js';
+import { migrate } from '../storage/index.js';
 import { makeOutput, type Output, reportError, table } from './output.js';
 
 type SetCode = (code: number) => void;
@@ -91,21 +93,15 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     )
     .action(
       action(setCode, async (output) => {
-        const { openDatabase, migrate } = await import('../storage/index.js');
-        const config = loadConfig();
-        const handle = openDatabase(
-          config.database.engine === 'sqlite'
-            ? { engine: 'sqlite', file: config.database.file }
-            : { engine: 'postgres', url: config.database.url },
-        );
+        const app = await openApp(loadConfig(), { migrate: false });
         try {
-          const applied = await migrate(handle);
+          const applied = await migrate(app.handle);
           output.result(
             { applied },
             applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date',
           );
         } finally {
-          await handle.close();
+          await app.close();
         }
       }),
     );
@@ -157,12 +153,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
           const mapping: Record<string, string | null> = {};
           for (const m of opts.map ?? []) {
             const eq = m.lastIndexOf('=');
-            if (eq <= 0)
-              throw new (await import('../core/index.js')).AppError(
-                'invalid',
-                'IMPORT_MAPPING_INVALID',
-                `--map "${m}": write it as "Header=field"`,
-              );
+            if (eq <= 0) throw invalid('IMPORT_MAPPING_INVALID', `--map "${m}": write it as "Header=field"`);
             const field = m.slice(eq + 1).trim();
             mapping[m.slice(0, eq).trim()] = field === '-' || field === '' ? null : field;
           }

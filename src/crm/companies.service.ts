@@ -15,18 +15,17 @@ import {
 } from '../core/index.js';
 import type { Database } from '../storage/index.js';
 import type { CustomFieldsService, CustomValue } from './custom-fields.service.js';
-
-const text = (max: number) => z.string().trim().max(max).nullish();
+import { optionalText } from './fields.js';
 
 export const companyInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  street: text(200),
-  postcode: text(20),
-  city: text(100),
-  country: text(100),
-  phone: text(50),
-  email: text(254),
-  domain: text(253),
+  street: optionalText(200),
+  postcode: optionalText(20),
+  city: optionalText(100),
+  country: optionalText(100),
+  phone: optionalText(50),
+  email: optionalText(254),
+  domain: optionalText(253),
   ourContactId: z.number().int().positive().nullish(),
   customFields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });

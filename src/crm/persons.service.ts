@@ -17,24 +17,23 @@ import {
 } from '../core/index.js';
 import type { Database } from '../storage/index.js';
 import type { CustomFieldsService, CustomValue } from './custom-fields.service.js';
-
-const text = (max: number) => z.string().trim().max(max).nullish();
+import { optionalText } from './fields.js';
 
 const personFieldsSchema = z.strictObject({
   firstName: z.string().trim().max(100),
-  middleName: text(100),
+  middleName: optionalText(100),
   lastName: z.string().trim().max(100),
-  title: text(100),
-  salutation: text(20),
+  title: optionalText(100),
+  salutation: optionalText(20),
   companyId: z.number().int().positive().nullish(),
   /** All e-mail addresses; the first is the primary one. */
   emails: z.array(z.string().max(320)).max(10).optional(),
-  mobile: text(50),
-  street: text(200),
-  postcode: text(20),
-  city: text(100),
-  country: text(100),
-  language: text(20),
+  mobile: optionalText(50),
+  street: optionalText(200),
+  postcode: optionalText(20),
+  city: optionalText(100),
+  country: optionalText(100),
+  language: optionalText(20),
   ourContactId: z.number().int().positive().nullish(),
   noMailings: z.boolean().optional(),
   formerEmployee: z.boolean().optional(),

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestApp } from '../../test/helpers/app.js';
 import { engines } from '../../test/helpers/databases.js';
@@ -219,6 +220,18 @@ describe.each(engines)('REST API on %s', (engine) => {
       payload: none.payload,
     });
     expect(r4.json().error.code).toBe('IMPORT_NO_FILE');
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('Persons');
+    sheet.addRow(['E-mail', 'First name']);
+    sheet.addRow(['xlsx@fjell.no', 'Excel']);
+    const xlsx = multipart({}, { name: 'Persons.XLSX', content: Buffer.from(await wb.xlsx.writeBuffer()) });
+    const r5 = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports',
+      headers: { ...auth, ...xlsx.headers },
+      payload: xlsx.payload,
+    });
+    expect(r5.json()).toMatchObject({ format: 'xlsx', created: 1 });
     const notMultipart = await t.app.inject({
       method: 'POST',
       url: '/api/v1/imports',

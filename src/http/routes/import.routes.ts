@@ -43,7 +43,11 @@ export const importRoutes = [
                 },
               );
             }
-            const path = join(dir, `${randomToken(12)}.upload`);
+            // a random name (never the client's), keeping .xlsx so the reader knows the format
+            const path = join(
+              dir,
+              `${randomToken(12)}${/\.xlsx$/i.test(part.filename) ? '.xlsx' : '.upload'}`,
+            );
             uploaded = { path, name: part.filename.slice(0, 200) || 'upload' };
             await pipeline(part.file, createWriteStream(path));
             if (part.file.truncated) {
@@ -78,23 +82,14 @@ export const importRoutes = [
             );
           }
         }
-        // the upload is stored under a random name; the import reads it by that path, and reports
-        // and records the name it was uploaded as
-        const name = uploaded.name;
-        const path = /\.xlsx$/i.test(name) ? `${uploaded.path}.xlsx` : uploaded.path;
-        if (path !== uploaded.path) {
-          const { rename } = await import('node:fs/promises');
-          await rename(uploaded.path, path);
-          uploaded.path = path;
-        }
         return await services.imports.importPersons(
-          path,
+          uploaded.path,
           {
             dryRun: options.dryRun === 'true',
             mapping,
             delimiter: options.delimiter,
             encoding: options.encoding,
-            fileName: name,
+            fileName: uploaded.name,
           },
           actor,
         );
