@@ -50,8 +50,15 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       importBatchSize: config.importBatchSize,
       importMaxBytes: config.importMaxBytes,
       importBulkLoadMinBytes: config.importBulkLoadMinBytes,
+      dataDir: config.dataDir,
+      publicUrl: config.publicUrl,
+      attachmentMaxBytes: config.attachmentMaxBytes,
+      imageMaxBytes: config.imageMaxBytes,
     });
-    if (options.migrate !== false) await services.access.ensureBuiltInRoles();
+    if (options.migrate !== false) {
+      await services.access.ensureBuiltInRoles();
+      await services.templates.ensureStarters();
+    }
     return { config: withSecret, handle, services, close: () => handle.close() };
   } catch (e) {
     await handle.close();

@@ -53,6 +53,14 @@ const settings = {
     schema: z.coerce.number().int().positive().default(1_073_741_824),
     help: 'Largest import file (CSV/XLSX), in bytes; larger files are refused before reading.',
   },
+  POSTHORN_ATTACHMENT_MAX_BYTES: {
+    schema: z.coerce.number().int().positive().default(26_214_400),
+    help: 'Total size of the attachments of one e-mail mailing, in bytes (25 MiB).',
+  },
+  POSTHORN_IMAGE_MAX_BYTES: {
+    schema: z.coerce.number().int().positive().default(5_242_880),
+    help: 'Largest image in the image library, in bytes (5 MiB); PNG, JPEG, GIF and WebP only.',
+  },
   POSTHORN_IMPORT_BATCH_SIZE: {
     schema: z.coerce.number().int().min(1).max(50_000).default(5000),
     help: 'Rows written per transaction during an import (larger is faster on SQLite, holds the write lock longer).',
@@ -98,6 +106,8 @@ export interface Config {
   defaultCountry: string;
   bodyLimitBytes: number;
   importMaxBytes: number;
+  attachmentMaxBytes: number;
+  imageMaxBytes: number;
   importBatchSize: number;
   importBulkLoadMinBytes: number;
   loginRatePerMinute: number;
@@ -146,6 +156,8 @@ export function loadConfig(
     defaultCountry: raw.POSTHORN_DEFAULT_COUNTRY,
     bodyLimitBytes: raw.POSTHORN_BODY_LIMIT_BYTES,
     importMaxBytes: raw.POSTHORN_IMPORT_MAX_BYTES,
+    attachmentMaxBytes: raw.POSTHORN_ATTACHMENT_MAX_BYTES,
+    imageMaxBytes: raw.POSTHORN_IMAGE_MAX_BYTES,
     importBatchSize: raw.POSTHORN_IMPORT_BATCH_SIZE,
     importBulkLoadMinBytes: raw.POSTHORN_IMPORT_BULK_LOAD_MIN_BYTES,
     loginRatePerMinute: raw.POSTHORN_LOGIN_RATE_PER_MINUTE,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { AccessService } from './access/index.js';
 import type { Clock } from './core/index.js';
@@ -10,6 +11,15 @@ import {
   ProjectsService,
   SelectionsService,
 } from './crm/index.js';
+import {
+  FoldersService,
+  ImagesService,
+  MailingsService,
+  TemplatesService,
+  TrackedLinksService,
+} from './mailings/index.js';
+import { RecipientsService } from './recipients/index.js';
+import { SettingsService } from './settings/index.js';
 import type { BulkWriter, Capabilities, Database, DatabaseHandle } from './storage/index.js';
 
 export interface ServiceOptions {
@@ -19,6 +29,12 @@ export interface ServiceOptions {
   importBatchSize: number;
   importMaxBytes: number;
   importBulkLoadMinBytes?: number | undefined;
+  /** Files: images (`media/`) and attachments (`attachments/`) live below it (default `./data`). */
+  dataDir?: string | undefined;
+  /** The base of public links (tracking, images). */
+  publicUrl?: string | undefined;
+  attachmentMaxBytes?: number | undefined;
+  imageMaxBytes?: number | undefined;
 }
 
 /** Every domain service, built over one database. Constructed only by `app.ts` (and tests). */
@@ -35,6 +51,13 @@ export interface Services {
   selections: SelectionsService;
   projects: ProjectsService;
   imports: ImportService;
+  settings: SettingsService;
+  folders: FoldersService;
+  templates: TemplatesService;
+  trackedLinks: TrackedLinksService;
+  images: ImagesService;
+  mailings: MailingsService;
+  recipients: RecipientsService;
 }
 
 export function buildServices(
@@ -45,6 +68,11 @@ export function buildServices(
   const { clock } = options;
   const access = new AccessService(db, clock, options.sessionTtlMs);
   const customFields = new CustomFieldsService(db, clock, access);
+  const selections = new SelectionsService(db, clock, access);
+  const settings = new SettingsService(db, clock, access);
+  const folders = new FoldersService(db, clock, access);
+  const templates = new TemplatesService(db, clock, access, folders);
+  const trackedLinks = new TrackedLinksService(db, clock, access, folders);
   return {
     db,
     capabilities,
@@ -55,7 +83,7 @@ export function buildServices(
     companies: new CompaniesService(db, clock, access, customFields),
     persons: new PersonsService(db, clock, access, customFields, options.defaultCountry),
     preferences: new PreferencesService(db, clock, access),
-    selections: new SelectionsService(db, clock, access),
+    selections,
     projects: new ProjectsService(db, clock, access),
     imports: new ImportService(db, bulk, clock, access, {
       defaultCountry: options.defaultCountry,
@@ -63,5 +91,22 @@ export function buildServices(
       maxBytes: options.importMaxBytes,
       bulkLoadMinBytes: options.importBulkLoadMinBytes ?? 8 * 1024 * 1024,
     }),
+    settings,
+    folders,
+    templates,
+    trackedLinks,
+    images: new ImagesService(
+      db,
+      clock,
+      access,
+      join(options.dataDir ?? 'data', 'media'),
+      options.imageMaxBytes ?? 5_242_880,
+    ),
+    mailings: new MailingsService(db, clock, access, folders, templates, trackedLinks, customFields, {
+      attachmentsDir: join(options.dataDir ?? 'data', 'attachments'),
+      attachmentMaxBytes: options.attachmentMaxBytes ?? 26_214_400,
+      publicUrl: options.publicUrl ?? 'http://localhost:3000',
+    }),
+    recipients: new RecipientsService(db, clock, access, selections, settings, options.defaultCountry),
   };
 }

@@ -5,6 +5,7 @@
 export const rights = [
   'viewCrm',
   'editCrm',
+  'editMailings',
   'sendMailings',
   'overrideConsent',
   'runMailMerge',
@@ -18,6 +19,7 @@ export type Right = (typeof rights)[number];
 export const rightDescriptions: Record<Right, string> = {
   viewCrm: 'See companies, persons, selections, projects, subscriptions and consent',
   editCrm: 'Create, change, delete and import CRM data',
+  editMailings: 'Prepare mailings: setup, content, templates, links, images and recipients',
   sendMailings: 'Send, schedule, stop, start and cancel mailings',
   overrideConsent: 'Send to recipients blocked for consent or subscription',
   runMailMerge: 'Run a mail merge (document mailing) from a selection',
@@ -29,7 +31,7 @@ export const rightDescriptions: Record<Right, string> = {
 /** The roles a new database starts with. */
 export const builtInRoles: Record<string, Right[]> = {
   admin: [...rights],
-  marketer: ['viewCrm', 'editCrm', 'sendMailings', 'runMailMerge', 'viewStatistics'],
+  marketer: ['viewCrm', 'editCrm', 'editMailings', 'sendMailings', 'runMailMerge', 'viewStatistics'],
   analyst: ['viewCrm', 'viewStatistics'],
 };
 

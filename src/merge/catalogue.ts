@@ -21,17 +21,57 @@ export const builtInMergeFields: readonly MergeField[] = [
   { name: 'customer.firstname', description: 'First name', example: 'Kari', group: 'customer' },
   { name: 'customer.middlename', description: 'Middle name', example: '', group: 'customer' },
   { name: 'customer.lastname', description: 'Last name', example: 'Nordmann', group: 'customer' },
-  { name: 'customer.name', description: 'Full name (unregistered: the imported name)', example: 'Kari Nordmann', group: 'customer' },
-  { name: 'customer.bestName', description: 'Full name, or the e-mail address when there is no name', example: 'Kari Nordmann', group: 'customer' },
-  { name: 'customer.salutation', description: 'Salutation as stored (Mr/Ms)', example: 'Ms', group: 'customer' },
-  { name: 'customer.mrmrs', description: '"Mr" or "Ms" from the salutation', example: 'Ms', group: 'customer' },
+  {
+    name: 'customer.name',
+    description: 'Full name (unregistered: the imported name)',
+    example: 'Kari Nordmann',
+    group: 'customer',
+  },
+  {
+    name: 'customer.bestName',
+    description: 'Full name, or the e-mail address when there is no name',
+    example: 'Kari Nordmann',
+    group: 'customer',
+  },
+  {
+    name: 'customer.salutation',
+    description: 'Salutation as stored (Mr/Ms)',
+    example: 'Ms',
+    group: 'customer',
+  },
+  {
+    name: 'customer.mrmrs',
+    description: '"Mr" or "Ms" from the salutation',
+    example: 'Ms',
+    group: 'customer',
+  },
   { name: 'customer.title', description: 'Job title', example: 'Purchasing manager', group: 'customer' },
-  { name: 'customer.email', description: "The recipient's address for this mailing", example: 'kari@fjordfisk.no', group: 'customer' },
-  { name: 'customer.cellphone', description: 'Mobile number (E.164)', example: '+4791234567', group: 'customer' },
+  {
+    name: 'customer.email',
+    description: "The recipient's address for this mailing",
+    example: 'kari@fjordfisk.no',
+    group: 'customer',
+  },
+  {
+    name: 'customer.cellphone',
+    description: 'Mobile number (E.164)',
+    example: '+4791234567',
+    group: 'customer',
+  },
   { name: 'customer.language', description: 'Language', example: 'nb', group: 'customer' },
-  { name: 'customer.adr', description: 'Postal address (falls back to the company address)', example: 'Bryggen 1\n5003 Bergen', group: 'customer' },
+  {
+    name: 'customer.adr',
+    description: 'Postal address (falls back to the company address)',
+    example: 'Bryggen 1\n5003 Bergen',
+    group: 'customer',
+  },
   { name: 'company.name', description: 'Company name', example: 'Fjord Fisk AS', group: 'company' },
-  { name: 'company.adr', description: 'Company postal address', example: 'Bryggen 1\n5003 Bergen', group: 'company' },
+  {
+    name: 'company.adr',
+    description: 'Company postal address',
+    example: 'Bryggen 1\n5003 Bergen',
+    group: 'company',
+  },
   { name: 'company.domain', description: 'Company web domain', example: 'fjordfisk.no', group: 'company' },
   { name: 'company.email', description: 'Company e-mail', example: 'post@fjordfisk.no', group: 'company' },
   { name: 'company.phone', description: 'Company phone', example: '+47 55 00 00 00', group: 'company' },
@@ -53,11 +93,36 @@ export const builtInMergeFields: readonly MergeField[] = [
     example: e,
     group: 'ourContact' as const,
   })),
-  { name: 'link.subscription', description: 'Unsubscribe from this mailing’s subscription type (one click)', example: 'https://…/t/u/…', group: 'link' },
-  { name: 'link.manageSubscriptions', description: 'Manage subscriptions page', example: 'https://…/t/m/…', group: 'link' },
-  { name: 'link.viewShipmentMessage', description: 'View this mailing online', example: 'https://…/t/v/…', group: 'link' },
-  { name: 'InEmailClient', description: 'Flag for IF: "1" when rendered for the e-mail client', example: '1', group: 'flag' },
-  { name: 'isWebPage', description: 'Flag for IF: "1" when rendered as the online view', example: '0', group: 'flag' },
+  {
+    name: 'link.subscription',
+    description: 'Unsubscribe from this mailing’s subscription type (one click)',
+    example: 'https://…/t/u/…',
+    group: 'link',
+  },
+  {
+    name: 'link.manageSubscriptions',
+    description: 'Manage subscriptions page',
+    example: 'https://…/t/m/…',
+    group: 'link',
+  },
+  {
+    name: 'link.viewShipmentMessage',
+    description: 'View this mailing online',
+    example: 'https://…/t/v/…',
+    group: 'link',
+  },
+  {
+    name: 'InEmailClient',
+    description: 'Flag for IF: "1" when rendered for the e-mail client',
+    example: '1',
+    group: 'flag',
+  },
+  {
+    name: 'isWebPage',
+    description: 'Flag for IF: "1" when rendered as the online view',
+    example: '0',
+    group: 'flag',
+  },
 ];
 
 export interface CustomFieldRef {
@@ -163,7 +228,8 @@ export function mergeValues(d: MergeData): Record<string, string> {
   values['customer.cellphone'] = d.mobile ?? '';
   values['customer.language'] = d.language ?? '';
   values['customer.adr'] = d.address ?? d.company?.address ?? '';
-  if (d.custom) for (const [k, v] of Object.entries(d.custom)) values[`customer.custom.${k.toLowerCase()}`] = v ?? '';
+  if (d.custom)
+    for (const [k, v] of Object.entries(d.custom)) values[`customer.custom.${k.toLowerCase()}`] = v ?? '';
   const c = d.company;
   if (c) {
     values['company.name'] = c.name;
@@ -173,7 +239,8 @@ export function mergeValues(d: MergeData): Record<string, string> {
     values['company.phone'] = c.phone ?? '';
     putContact(values, 'company.ourcontact', c.ourContact);
     putContact(values, 'company.oursalescontact', c.ourContact);
-    if (c.custom) for (const [k, v] of Object.entries(c.custom)) values[`company.custom.${k.toLowerCase()}`] = v ?? '';
+    if (c.custom)
+      for (const [k, v] of Object.entries(c.custom)) values[`company.custom.${k.toLowerCase()}`] = v ?? '';
   }
   putContact(values, 'ourcontact', d.ourContact ?? c?.ourContact);
   return values;

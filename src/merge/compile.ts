@@ -37,7 +37,13 @@ type Part = string | ((s: State) => string);
 
 const escapeRe = /[&<>"']/;
 const escapeAllRe = /[&<>"']/g;
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** HTML-escapes text for element content and quoted attribute values. */
 export function escapeHtml(value: string): string {

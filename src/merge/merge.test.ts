@@ -61,9 +61,9 @@ describe('the merge language', () => {
 
   it('unregistered recipients resolve only name and e-mail', () => {
     const values = mergeValues({ registered: false, name: 'Imported Ida', email: 'ida@example.com' });
-    expect(render('[[customer.name]] <[[customer.email]]> [[customer.firstname]][[company.name]]!', values)).toBe(
-      'Imported Ida <ida@example.com> !',
-    );
+    expect(
+      render('[[customer.name]] <[[customer.email]]> [[customer.firstname]][[company.name]]!', values),
+    ).toBe('Imported Ida <ida@example.com> !');
   });
 
   it('values are HTML-escaped in HTML and never in text', () => {
@@ -120,7 +120,9 @@ describe('the merge language', () => {
     expect(render('[[FORMAT-DATE:"2026-03-09T14:07:00Z","DD.MM.YY2 HH2:MI2"]]')).toBe('9.3.26 14:07');
     expect(render('[[FORMAT-DATE:"today","DD2/MM2/YY4"]]')).toBe('26/11/2026');
     expect(render('[[FORMAT-DATE:"not a date","YY4"]]')).toBe('');
-    expect(render('[[FORMAT-DATE:customer.custom.shoeSize,"YY4"]]', { 'customer.custom.shoesize': 'x' })).toBe('');
+    expect(
+      render('[[FORMAT-DATE:customer.custom.shoeSize,"YY4"]]', { 'customer.custom.shoesize': 'x' }),
+    ).toBe('');
   });
 
   it('SEC-TO-TIME formats seconds', () => {
@@ -138,7 +140,12 @@ describe('the merge language', () => {
       ['[[ELSE]]', 'MERGE_UNEXPECTED_ELSE', 1, 1],
       ['[[ELSEIF:customer.title="x"]]', 'MERGE_UNEXPECTED_ELSEIF', 1, 1],
       ['[[IF:customer.title="a"]][[ELSE]][[ELSE]][[ENDIF]]', 'MERGE_DUPLICATE_ELSE', 1, 34],
-      ['[[IF:customer.title="a"]][[ELSE]][[ELSEIF:customer.title="b"]][[ENDIF]]', 'MERGE_ELSEIF_AFTER_ELSE', 1, 34],
+      [
+        '[[IF:customer.title="a"]][[ELSE]][[ELSEIF:customer.title="b"]][[ENDIF]]',
+        'MERGE_ELSEIF_AFTER_ELSE',
+        1,
+        34,
+      ],
       ['[[IF:]]x[[ENDIF]]', 'MERGE_BAD_ARGUMENTS', 1, 1],
       ['[[DECODE:customer.title]]', 'MERGE_BAD_ARGUMENTS', 1, 1],
       ['[[DECODE:customer.title,"a,"b"]]', 'MERGE_BAD_ARGUMENTS', 1, 1],
@@ -161,7 +168,10 @@ describe('the merge language', () => {
   });
 
   it('the internal link marker renders the tracked URL per recipient', () => {
-    const { program, errors } = compileTemplate('<a href="[[#link:3]]">x</a>', 'html', { isKnown, internal: true });
+    const { program, errors } = compileTemplate('<a href="[[#link:3]]">x</a>', 'html', {
+      isKnown,
+      internal: true,
+    });
     expect(errors).toEqual([]);
     expect(program?.links).toEqual([3]);
     expect(program?.render({}, { linkUrl: (n) => `https://p.example/t/c/tok/${n}?a=1&b=2` })).toBe(
@@ -183,7 +193,10 @@ describe('the merge language', () => {
       '[[DECODE:customer.salutation,"Ms","a","b"]][[SET:x=customer.email]][[INC:n]][[x]]',
       '[[FORMAT-DATE:customer.custom.shoeSize,"YY4"]][[SEC-TO-TIME:customer.title,"h:mm"]]',
     ].join('\n');
-    const anyValues = fc.dictionary(fc.constantFrom(...fields, 'customer.custom.shoesize'), fc.string({ unit: 'binary' }));
+    const anyValues = fc.dictionary(
+      fc.constantFrom(...fields, 'customer.custom.shoesize'),
+      fc.string({ unit: 'binary' }),
+    );
 
     it('rendering never throws for any recipient data', () => {
       const programs = (['html', 'text', 'header'] as const).map(
@@ -197,9 +210,13 @@ describe('the merge language', () => {
     });
 
     it('no recipient value can inject markup in HTML', () => {
-      const { program } = compileTemplate('<p title="[[customer.title]]">[[customer.firstname]]</p>', 'html', {
-        isKnown,
-      });
+      const { program } = compileTemplate(
+        '<p title="[[customer.title]]">[[customer.firstname]]</p>',
+        'html',
+        {
+          isKnown,
+        },
+      );
       fc.assert(
         fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (title, first) => {
           const html = program?.render({ 'customer.title': title, 'customer.firstname': first }) ?? '';
@@ -211,7 +228,9 @@ describe('the merge language', () => {
     });
 
     it('no recipient value can inject a header line', () => {
-      const { program } = compileTemplate('News for [[customer.firstname]] at [[company.name]]', 'header', { isKnown });
+      const { program } = compileTemplate('News for [[customer.firstname]] at [[company.name]]', 'header', {
+        isKnown,
+      });
       fc.assert(
         fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
           const subject = program?.render({ 'customer.firstname': a, 'company.name': b }) ?? '';

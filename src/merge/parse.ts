@@ -22,7 +22,11 @@ export interface Condition {
 export type MergeNode =
   | { type: 'text'; value: string }
   | { type: 'var'; name: string; line: number; column: number }
-  | { type: 'if'; branches: Array<{ condition: Condition; body: MergeNode[] }>; otherwise: MergeNode[] | null }
+  | {
+      type: 'if';
+      branches: Array<{ condition: Condition; body: MergeNode[] }>;
+      otherwise: MergeNode[] | null;
+    }
   | { type: 'decode'; subject: Operand; pairs: Array<[Operand, Operand]>; fallback: Operand | null }
   | { type: 'set'; name: string; value: Operand }
   | { type: 'inc' | 'dec'; name: string }
@@ -170,7 +174,11 @@ export function parseMerge(source: string, options: ParseOptions): ParseResult {
       case 'DECODE': {
         const list = splitArgs(args);
         if (!list || list.length < 3) {
-          fail('MERGE_BAD_ARGUMENTS', 'DECODE needs an expression, then value/result pairs, then an optional default', open);
+          fail(
+            'MERGE_BAD_ARGUMENTS',
+            'DECODE needs an expression, then value/result pairs, then an optional default',
+            open,
+          );
           break;
         }
         const ops = list.map((a) => parseOperand(a, known, (c, m) => fail(c, m, open)));
@@ -208,7 +216,10 @@ export function parseMerge(source: string, options: ParseOptions): ParseResult {
           fail('MERGE_BAD_ARGUMENTS', `${keyword} is written [[${keyword}:"value","format"]]`, open);
           break;
         }
-        const [a, b] = list.map((x) => parseOperand(x, known, (c, m) => fail(c, m, open))) as [Operand, Operand];
+        const [a, b] = list.map((x) => parseOperand(x, known, (c, m) => fail(c, m, open))) as [
+          Operand,
+          Operand,
+        ];
         out.push(
           keyword === 'FORMAT-DATE'
             ? { type: 'formatDate', date: a, format: b }
@@ -236,7 +247,12 @@ export function parseMerge(source: string, options: ParseOptions): ParseResult {
   for (let k = stack.length - 1; k >= 0; k--) {
     const frame = stack[k] as Frame;
     if (errors.length < maxErrors)
-      errors.push({ code: 'MERGE_UNCLOSED_IF', message: 'IF without ENDIF', line: frame.line, column: frame.column });
+      errors.push({
+        code: 'MERGE_UNCLOSED_IF',
+        message: 'IF without ENDIF',
+        line: frame.line,
+        column: frame.column,
+      });
   }
   return { nodes: root, errors };
 }
@@ -262,12 +278,24 @@ function collectSetNames(source: string): Set<string> {
   for (let k = source.indexOf('[[SET:'); k >= 0; k = source.indexOf('[[SET:', k + 6)) {
     const eq = source.indexOf('=', k);
     const end = source.indexOf(']]', k);
-    if (eq > k && (end < 0 || eq < end)) names.add(source.slice(k + 6, eq).trim().toLowerCase());
+    if (eq > k && (end < 0 || eq < end))
+      names.add(
+        source
+          .slice(k + 6, eq)
+          .trim()
+          .toLowerCase(),
+      );
   }
   for (const kw of ['[[INC:', '[[DEC:']) {
     for (let k = source.indexOf(kw); k >= 0; k = source.indexOf(kw, k + 6)) {
       const end = source.indexOf(']]', k);
-      if (end > k) names.add(source.slice(k + 6, end).trim().toLowerCase());
+      if (end > k)
+        names.add(
+          source
+            .slice(k + 6, end)
+            .trim()
+            .toLowerCase(),
+        );
     }
   }
   return names;
@@ -291,12 +319,17 @@ function splitArgs(args: string): string[] | null {
 }
 
 function parseLiteralOrVar(text: string, known: (n: string) => boolean): Operand | null {
-  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return { kind: 'literal', value: text.slice(1, -1) };
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"'))
+    return { kind: 'literal', value: text.slice(1, -1) };
   if (nameRe.test(text) && known(text)) return { kind: 'var', name: text.toLowerCase() };
   return null;
 }
 
-function parseOperand(text: string, known: (n: string) => boolean, fail: (code: string, message: string) => void): Operand {
+function parseOperand(
+  text: string,
+  known: (n: string) => boolean,
+  fail: (code: string, message: string) => void,
+): Operand {
   const op = parseLiteralOrVar(text, known);
   if (op) return op;
   if (nameRe.test(text)) fail('MERGE_UNKNOWN_TAG', `unknown tag ${clip(text)}`);

@@ -217,6 +217,144 @@ export interface StagedPersonEmailsTable {
   is_primary: Flag;
 }
 
+export interface FoldersTable {
+  id: Generated<number>;
+  kind: 'mailing' | 'template' | 'link' | 'form';
+  name: string;
+  parent_id: number | null;
+  created_at: number;
+}
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+export interface BlockedAddressesTable {
+  address_key: string;
+  address: string;
+  channel: string;
+  reason: string;
+  code: string | null;
+  diagnostic: string | null;
+  blocked_at: number;
+}
+export interface TemplatesTable {
+  id: Generated<number>;
+  name: string;
+  channel: string;
+  folder_id: number | null;
+  description: string | null;
+  setup: string;
+  content: string;
+  starter_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface TrackedLinksTable {
+  id: Generated<number>;
+  name: string;
+  url: string;
+  folder_id: number | null;
+  actions: string;
+  created_at: number;
+  updated_at: number;
+}
+export interface ImagesTable {
+  id: Generated<number>;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  storage_name: string;
+  created_at: number;
+}
+export interface MailingsTable {
+  id: Generated<number>;
+  name: string;
+  channel: string;
+  state: string;
+  folder_id: number | null;
+  selection_id: number | null;
+  project_id: number | null;
+  subscription_type_id: number | null;
+  template_id: number | null;
+  template_chosen: Flag;
+  setup: string;
+  content: string;
+  content_version: Generated<number>;
+  rendered: string | null;
+  recipients_built_at: number | null;
+  recipients_stale: Generated<Flag>;
+  scheduled_at: number | null;
+  sent_anything: Generated<Flag>;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+export interface MailingAttachmentsTable {
+  id: Generated<number>;
+  mailing_id: number;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  storage_name: string;
+  created_at: number;
+}
+export interface MailingLinksTable {
+  mailing_id: number;
+  link_no: number;
+  url: string;
+  target_url: string;
+  name: string | null;
+  tracked_link_id: number | null;
+  in_content: Flag;
+}
+export interface MailingSourcesTable {
+  id: Generated<number>;
+  mailing_id: number;
+  kind: 'selection' | 'project' | 'persons' | 'import';
+  origin: 'setup' | 'added';
+  ref_id: number | null;
+  label: string;
+  item_count: number;
+  invalid_count: number;
+  position: number;
+  created_at: number;
+}
+export interface MailingSourcePersonsTable {
+  source_id: number;
+  person_id: number;
+}
+export interface MailingImportRowsTable {
+  id: Generated<number>;
+  source_id: number;
+  line: number;
+  name: string | null;
+  email: string | null;
+  email_key: string | null;
+  mobile: string | null;
+  person_id: number | null;
+}
+export interface RecipientsTable {
+  id: Generated<number>;
+  mailing_id: number;
+  source_id: number | null;
+  kind: 'person' | 'company' | 'unregistered';
+  person_id: number | null;
+  company_id: number | null;
+  import_row_id: number | null;
+  address: string | null;
+  status: string;
+  reason: string | null;
+  overridden: Flag;
+  status_at: number;
+}
+export interface RecipientCountsTable {
+  mailing_id: number;
+  status: string;
+  reason: string;
+  n: number;
+}
+
 export interface Database {
   suspended_indexes: SuspendedIndexesTable;
   staged_person_emails: StagedPersonEmailsTable;
@@ -241,4 +379,18 @@ export interface Database {
   interests: InterestsTable;
   person_interests: PersonInterestsTable;
   imports: ImportsTable;
+  folders: FoldersTable;
+  settings: SettingsTable;
+  blocked_addresses: BlockedAddressesTable;
+  templates: TemplatesTable;
+  tracked_links: TrackedLinksTable;
+  images: ImagesTable;
+  mailings: MailingsTable;
+  mailing_attachments: MailingAttachmentsTable;
+  mailing_links: MailingLinksTable;
+  mailing_sources: MailingSourcesTable;
+  mailing_source_persons: MailingSourcePersonsTable;
+  mailing_import_rows: MailingImportRowsTable;
+  recipients: RecipientsTable;
+  recipient_counts: RecipientCountsTable;
 }

@@ -17,7 +17,15 @@ export async function openTestServices(
     sessionTtlMs: 3_600_000,
     importBatchSize: 100,
     importMaxBytes: 50 * 1024 * 1024,
+    dataDir:
+      database.target.engine === 'sqlite'
+        ? `${database.target.file}.data`
+        : `/tmp/posthorn-test-${process.pid}`,
+    publicUrl: 'http://localhost:3000',
+    attachmentMaxBytes: 1024 * 1024,
+    imageMaxBytes: 256 * 1024,
   });
   await services.access.ensureBuiltInRoles();
+  await services.templates.ensureStarters();
   return { services, clock, database };
 }

@@ -1,24 +1,5 @@
-import { type CreateTableBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
-import type { Engine, PosthornMigration } from '../migration.js';
-
-/** An auto-increment integer primary key on either engine. */
-function withId<T extends string>(
-  table: CreateTableBuilder<T, never>,
-  engine: Engine,
-): CreateTableBuilder<T, 'id'> {
-  return engine === 'postgres'
-    ? table.addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
-
-/**
- * Search and match keys compare byte-wise on both engines (SQLite's default BINARY; PostgreSQL
- * COLLATE "C"), so prefix ranges `key >= p AND key < p || U+FFFF` are exact and use the index
- * whatever the server's locale.
- */
-function keyText(engine: Engine): 'text' | RawBuilder<unknown> {
-  return engine === 'postgres' ? sql`text collate "C"` : 'text';
-}
+import type { Kysely } from 'kysely';
+import { type Engine, keyText, type PosthornMigration, withId } from '../migration.js';
 
 export const foundation: PosthornMigration = {
   name: '0001-foundation',

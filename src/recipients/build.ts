@@ -1,0 +1,201 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Channel } from '../mailings/channels.js';
+import type { RecipientOptions } from '../mailings/setup.js';
+
+/**
+ * The recipient list of a mailing as ONE set-based `INSERT … SELECT` (PRODUCT.md §8): the sources
+ * in order give candidate rows; a candidate that is the same person, company or imported row as
+ * an earlier one is dropped; the filter pipeline decides each row's status and reason in SQL:
+ *
+ *  1. channel address missing or invalid          → `invalidAddress`
+ *  2. address blocked (complaint → `complained`)   → `blockedAddress`
+ *  3. *no mailings*, or e-marketing basis withdrawn → `noConsent` (never overridden)
+ *  4. privacy filter: no active e-marketing consent → `noConsent`; no active subscription to the
+ *     mailing's type (Any: to none) → `noSubscription`; unregistered rows → `noConsent`
+ *     (overridden by *override consent*: status ready, `overridden` 1, reason kept)
+ *  5. one message per address: later rows with an address already sendable → `duplicate`
+ *
+ * Insertion follows source order, so recipient ids keep "the first source added wins".
+ */
+export interface CandidateSource {
+  position: number;
+  sourceId: number | null;
+  kind: 'persons' | 'companies' | 'import';
+  /** A subquery selecting person ids (persons) or company ids (companies); the import source id otherwise. */
+  ids: RawBuilder<unknown> | null;
+}
+
+export interface BuildPlan {
+  mailingId: number;
+  channel: Channel;
+  options: RecipientOptions;
+  privacyFilter: boolean;
+  /** The mailing's subscription type; null is Any. */
+  subscriptionTypeId: number | null;
+  sources: CandidateSource[];
+  now: number;
+}
+
+const personAddress: Record<Channel, { address: RawBuilder<unknown>; key: RawBuilder<unknown> }> = {
+  email: { address: sql`p.email`, key: sql`p.email_key` },
+  formResponse: { address: sql`p.email`, key: sql`p.email_key` },
+  sms: { address: sql`p.mobile`, key: sql`p.mobile` },
+  document: {
+    address: sql`case when p.city is not null or p.postcode is not null
+      then trim(coalesce(p.street || ', ', '') || coalesce(p.postcode || ' ', '') || coalesce(p.city, ''))
+      when pc.city is not null or pc.postcode is not null
+      then trim(coalesce(pc.street || ', ', '') || coalesce(pc.postcode || ' ', '') || coalesce(pc.city, '')) end`,
+    key: sql`case when p.city is not null or p.postcode is not null or pc.city is not null or pc.postcode is not null then 'postal' end`,
+  },
+};
+
+const companyAddress: Record<Channel, { address: RawBuilder<unknown>; key: RawBuilder<unknown> }> = {
+  email: { address: sql`c.email`, key: sql`lower(c.email)` },
+  formResponse: { address: sql`c.email`, key: sql`lower(c.email)` },
+  sms: { address: sql`cast(null as text)`, key: sql`cast(null as text)` },
+  document: {
+    address: sql`trim(coalesce(c.street || ', ', '') || coalesce(c.postcode || ' ', '') || coalesce(c.city, ''))`,
+    key: sql`case when c.city is not null or c.postcode is not null then 'postal' end`,
+  },
+};
+
+function personCandidates(
+  plan: BuildPlan,
+  s: CandidateSource,
+  where: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const a = personAddress[plan.channel];
+  const pos = sql.lit(s.position);
+  const sid = s.sourceId === null ? sql`cast(null as integer)` : sql.lit(s.sourceId);
+  const needsCompany = plan.channel === 'document' || plan.options.preferCompany;
+  const join = needsCompany ? sql`left join companies pc on pc.id = p.company_id` : sql``;
+  if (plan.options.preferCompany && plan.channel !== 'sms') {
+    // one message per company: persons of a company with an address become that company
+    const ca =
+      plan.channel === 'document'
+        ? personAddress.document
+        : { address: sql`pc.email`, key: sql`lower(pc.email)` };
+    const companyHas =
+      plan.channel === 'document'
+        ? sql`(pc.city is not null or pc.postcode is not null)`
+        : sql`pc.email is not null`;
+    const companyAddr =
+      plan.channel === 'document'
+        ? sql`trim(coalesce(pc.street || ', ', '') || coalesce(pc.postcode || ' ', '') || coalesce(pc.city, ''))`
+        : ca.address;
+    return sql`select ${pos} as src_pos, ${sid} as source_id,
+        case when ${companyHas} then 'company' else 'person' end as kind,
+        case when ${companyHas} then cast(null as integer) else p.id end as person_id,
+        p.company_id as company_id, cast(null as integer) as import_row_id,
+        case when ${companyHas} then ${companyAddr} else ${a.address} end as address,
+        case when ${companyHas} then ${plan.channel === 'document' ? sql`'postal'` : ca.key} else ${a.key} end as addr_key,
+        case when ${companyHas} then -p.company_id else p.id end as ord
+      from persons p ${join} where ${where}`;
+  }
+  return sql`select ${pos} as src_pos, ${sid} as source_id, 'person' as kind, p.id as person_id,
+      p.company_id as company_id, cast(null as integer) as import_row_id, ${a.address} as address, ${a.key} as addr_key, p.id as ord
+    from persons p ${join} where ${where}`;
+}
+
+function candidatesOf(plan: BuildPlan, s: CandidateSource): RawBuilder<unknown>[] {
+  const pos = sql.lit(s.position);
+  const sid = s.sourceId === null ? sql`cast(null as integer)` : sql.lit(s.sourceId);
+  if (s.kind === 'persons') return [personCandidates(plan, s, sql`p.id in (${s.ids})`)];
+  if (s.kind === 'companies') {
+    if (!plan.options.includeCompanies || plan.channel === 'sms')
+      return [personCandidates(plan, s, sql`p.company_id in (${s.ids})`)];
+    const ca = companyAddress[plan.channel];
+    const has =
+      plan.channel === 'document'
+        ? sql`(c.city is not null or c.postcode is not null)`
+        : sql`c.email is not null`;
+    return [
+      sql`select ${pos} as src_pos, ${sid} as source_id, 'company' as kind, cast(null as integer) as person_id, c.id as company_id,
+          cast(null as integer) as import_row_id, ${ca.address} as address, ${ca.key} as addr_key, -c.id as ord
+        from companies c where c.id in (${s.ids}) and ${has}`,
+      // a company without an address is replaced by its persons
+      personCandidates(
+        plan,
+        s,
+        sql`p.company_id in (select c.id from companies c where c.id in (${s.ids}) and not ${has})`,
+      ),
+    ];
+  }
+  // an imported file: rows matched to a person are that person (at the row's address); the rest unregistered
+  const address = plan.channel === 'sms' ? sql`r.mobile` : sql`r.email`;
+  const key = plan.channel === 'sms' ? sql`r.mobile` : sql`r.email_key`;
+  return [
+    sql`select ${pos} as src_pos, ${sid} as source_id,
+        case when r.person_id is null then 'unregistered' else 'person' end as kind,
+        r.person_id as person_id, p.company_id as company_id, r.id as import_row_id,
+        ${address} as address, ${key} as addr_key, r.id as ord
+      from mailing_import_rows r left join persons p on p.id = r.person_id where r.source_id = ${s.ids}`,
+  ];
+}
+
+/** The statement that fills `recipients` for a plan (the caller deletes the old list first). */
+export function buildRecipientsSql(plan: BuildPlan): RawBuilder<unknown> {
+  const parts = plan.sources.flatMap((s) => candidatesOf(plan, s));
+  if (parts.length === 0) return sql`select 1 where 1 = 0`;
+  const union = sql.join(parts, sql` union all `);
+  // the same person / company / imported row from a later source is dropped (only when it can repeat)
+  const canRepeat = parts.length > 1;
+  const candidates = canRepeat
+    ? sql`select * from (select u.*, row_number() over (
+          partition by u.kind, coalesce(u.person_id, u.company_id, u.import_row_id) order by u.src_pos, u.ord) as entity_rank
+        from (${union}) u) d where d.entity_rank = 1`
+    : union;
+
+  const o = plan.options;
+  const email = plan.channel !== 'document';
+  const blockedJoin = email ? sql`left join blocked_addresses b on b.address_key = c.addr_key` : sql``;
+  const blockedReason = email
+    ? sql`when b.reason = 'complaint' then 'complained' when b.reason is not null then 'blockedAddress'`
+    : sql``;
+  const subscription =
+    plan.subscriptionTypeId === null
+      ? sql`not exists (select 1 from subscriptions s where s.person_id = c.person_id and s.status = 'active')`
+      : sql`not exists (select 1 from subscriptions s where s.person_id = c.person_id
+          and s.subscription_type_id = ${sql.lit(plan.subscriptionTypeId)} and s.status = 'active')`;
+  const softReason = plan.privacyFilter
+    ? sql`case when c.kind = 'unregistered' then 'noConsent'
+        when c.kind = 'person' and cc.legal_basis is null then 'noConsent'
+        when c.kind = 'person' and ${subscription} then 'noSubscription' end`
+    : sql`cast(null as text)`;
+  const override = o.overrideConsent ? sql`1 = 1` : sql`1 = 0`;
+  const sendable = sql`(f.final_reason is null and (f.soft_reason is null or ${override}))`;
+  const dupRank =
+    o.onePerAddress && email
+      ? sql`case when ${sendable} then row_number() over (
+          partition by case when ${sendable} then f.addr_key end order by f.src_pos, f.ord) end`
+      : sql`cast(null as integer)`;
+
+  return sql`insert into recipients
+      (mailing_id, source_id, kind, person_id, company_id, import_row_id, address, status, reason, overridden, status_at)
+    select ${sql.lit(plan.mailingId)}, g.source_id, g.kind, g.person_id, g.company_id, g.import_row_id, g.address,
+      case when g.final_reason is not null then 'blocked'
+           when g.soft_reason is not null and not (${override}) then 'blocked'
+           when g.dup_rank > 1 then 'blocked'
+           else 'ready' end,
+      case when g.final_reason is not null then g.final_reason
+           when g.soft_reason is not null then g.soft_reason
+           when g.dup_rank > 1 then 'duplicate' end,
+      case when g.final_reason is null and g.soft_reason is not null and ${override} then 1 else 0 end,
+      ${sql.lit(plan.now)}
+    from (
+      select f.*, ${dupRank} as dup_rank
+      from (
+        select c.src_pos, c.source_id, c.kind, c.person_id, c.company_id, c.import_row_id, c.address, c.addr_key, c.ord,
+          case when c.addr_key is null then 'invalidAddress'
+               ${blockedReason}
+               when c.kind = 'person' and (p.no_mailings = 1 or cc.legal_basis = 'withdrawn') then 'noConsent'
+          end as final_reason,
+          ${softReason} as soft_reason
+        from (${candidates}) c
+        left join persons p on p.id = c.person_id
+        left join consents_current cc on cc.person_id = c.person_id and cc.purpose = 'emarketing'
+        ${blockedJoin}
+      ) f
+    ) g
+    order by g.src_pos, g.ord`;
+}

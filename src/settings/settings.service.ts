@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Actor, AuditSink, Clock } from '../core/index.js';
+import type { Database } from '../storage/index.js';
+
+/** Settings kept in the database and changed at run time (PRODUCT.md §14); each with its default. */
+export const settingsSchema = z.strictObject({
+  /** Privacy filter: block recipients without active e-marketing consent or subscription (§8 step 4). */
+  privacyFilter: z.boolean().default(true),
+  /** Consecutive bounced mailings after which a soft-bouncing address is blocked. */
+  bounceThreshold: z.number().int().min(1).max(100).default(5),
+  /** Days a manage-subscriptions link stays valid. */
+  linkExpiryDays: z.number().int().min(1).max(365).default(21),
+  /** From and Reply-to addresses must use an approved sending domain. */
+  onlyApprovedDomains: z.boolean().default(false),
+});
+export const settingsPatch = settingsSchema.partial();
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class SettingsService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly audit: AuditSink,
+  ) {}
+
+  async get(): Promise<Settings> {
+    const rows = await this.db.selectFrom('settings').select(['key', 'value']).execute();
+    const raw: Record<string, unknown> = {};
+    for (const r of rows) if (r.key in settingsSchema.shape) raw[r.key] = JSON.parse(r.value);
+    return settingsSchema.parse(raw);
+  }
+
+  async update(patch: z.input<typeof settingsPatch>, actor: Actor): Promise<Settings> {
+    const v = settingsPatch.parse(patch);
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const [key, value] of Object.entries(v)) {
+        if (value === undefined) continue;
+        await trx
+          .insertInto('settings')
+          .values({ key, value: JSON.stringify(value), updated_at: now })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: now }))
+          .execute();
+      }
+    });
+    await this.audit.record(actor, 'settings.update', 'settings', null, v);
+    return this.get();
+  }
+}
