@@ -507,14 +507,12 @@ export class MailingsService {
             in_content: 1,
           })
           .onConflict((oc) =>
-            oc
-              .columns(['mailing_id', 'link_no'])
-              .doUpdateSet({
-                target_url: l.targetUrl,
-                name: l.name,
-                tracked_link_id: l.trackedLinkId,
-                in_content: 1,
-              }),
+            oc.columns(['mailing_id', 'link_no']).doUpdateSet({
+              target_url: l.targetUrl,
+              name: l.name,
+              tracked_link_id: l.trackedLinkId,
+              in_content: 1,
+            }),
           )
           .execute();
       }

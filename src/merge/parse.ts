@@ -212,7 +212,7 @@ export function parseMerge(source: string, options: ParseOptions): ParseResult {
       case 'FORMAT-DATE':
       case 'SEC-TO-TIME': {
         const list = splitArgs(args);
-        if (!list || list.length !== 2) {
+        if (list?.length !== 2) {
           fail('MERGE_BAD_ARGUMENTS', `${keyword} is written [[${keyword}:"value","format"]]`, open);
           break;
         }
