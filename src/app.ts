@@ -83,6 +83,8 @@ export async function startServer(app: App): Promise<FastifyInstance> {
     dataDir: app.config.dataDir,
     bodyLimitBytes: app.config.bodyLimitBytes,
     importMaxBytes: app.config.importMaxBytes,
+    attachmentMaxBytes: app.config.attachmentMaxBytes,
+    imageMaxBytes: app.config.imageMaxBytes,
     loginRatePerMinute: app.config.loginRatePerMinute,
     logLevel: app.config.logLevel,
     publicUrl: app.config.publicUrl,

@@ -29,6 +29,10 @@ export interface ServerOptions {
   dataDir: string;
   bodyLimitBytes: number;
   importMaxBytes: number;
+  /** Total attachment bytes per e-mail mailing (default 25 MiB). */
+  attachmentMaxBytes?: number | undefined;
+  /** Largest library image (default 5 MiB). */
+  imageMaxBytes?: number | undefined;
   loginRatePerMinute: number;
   logLevel: string;
   publicUrl: string;
@@ -39,7 +43,13 @@ export interface ServerOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    posthorn: { dataDir: string; importMaxBytes: number; metrics: Registry };
+    posthorn: {
+      dataDir: string;
+      importMaxBytes: number;
+      attachmentMaxBytes: number;
+      imageMaxBytes: number;
+      metrics: Registry;
+    };
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -80,7 +90,13 @@ export async function buildServer(services: Services, options: ServerOptions): P
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [metrics],
   });
-  app.decorate('posthorn', { dataDir: options.dataDir, importMaxBytes: options.importMaxBytes, metrics });
+  app.decorate('posthorn', {
+    dataDir: options.dataDir,
+    importMaxBytes: options.importMaxBytes,
+    attachmentMaxBytes: options.attachmentMaxBytes ?? 26_214_400,
+    imageMaxBytes: options.imageMaxBytes ?? 5_242_880,
+    metrics,
+  });
   app.decorateRequest('actor', null);
   app.addHook('onResponse', async (request, reply) => {
     const routeUrl = request.routeOptions.url ?? 'unmatched';

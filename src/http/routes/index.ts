@@ -2,6 +2,7 @@ import type { RouteDefinition } from '../route.js';
 import { accessRoutes } from './access.routes.js';
 import { crmRoutes } from './crm.routes.js';
 import { importRoutes } from './import.routes.js';
+import { mailingRoutes } from './mailings.routes.js';
 import { systemRoutes } from './system.routes.js';
 
 /** The one route table: every route of the API with the right it needs. */
@@ -10,4 +11,5 @@ export const routeTable: RouteDefinition[] = [
   ...accessRoutes,
   ...crmRoutes,
   ...importRoutes,
+  ...mailingRoutes,
 ];
