@@ -14,6 +14,11 @@ export type MergeValues = Readonly<Record<string, string | null | undefined>>;
 export interface RenderContext {
   /** The tracked URL of link `n` for this recipient (the compiled content marks where it goes). */
   linkUrl?: ((n: number) => string) | undefined;
+  /**
+   * The recipient's tracked-link prefix: link `n` is `linkPrefix + n`. Cheaper than `linkUrl`
+   * (one string per recipient instead of one per link); used when set.
+   */
+  linkPrefix?: string | undefined;
   inEmailClient?: boolean | undefined;
   isWebPage?: boolean | undefined;
   /** "Today" for FORMAT-DATE:"today" (epoch ms); the caller's clock. */
@@ -23,6 +28,13 @@ export interface RenderContext {
 /** A compiled template: render it once per recipient. Rendering never throws. */
 export interface MergeProgram {
   render(values: MergeValues, context?: RenderContext): string;
+  /**
+   * Renders straight to UTF-8 bytes in `scratch` (grown when too small; the buffer actually used
+   * is returned): static text is encoded once at compile time and only copied per recipient,
+   * so a large message costs one memory copy instead of a string rope that must be flattened.
+   * The bytes are valid until the next call with the same scratch buffer.
+   */
+  renderBytes(values: MergeValues, context: RenderContext | undefined, scratch: Buffer): { buffer: Buffer; length: number };
   /** The link numbers the template contains, in order of appearance. */
   readonly links: readonly number[];
 }
@@ -35,19 +47,38 @@ interface State {
 
 type Part = string | ((s: State) => string);
 
-const escapeRe = /[&<>"']/;
-const escapeAllRe = /[&<>"']/g;
-const escapes: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** HTML-escapes text for element content and quoted attribute values. */
+/**
+ * HTML-escapes text for element content and quoted attribute values (`& < > " '`). A character
+ * scan rather than a regular expression: it runs for every value of every recipient.
+ */
 export function escapeHtml(value: string): string {
-  return escapeRe.test(value) ? value.replace(escapeAllRe, (c) => escapes[c] ?? c) : value;
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < value.length; i++) {
+    let entity: string;
+    switch (value.charCodeAt(i)) {
+      case 38:
+        entity = '&amp;';
+        break;
+      case 60:
+        entity = '&lt;';
+        break;
+      case 62:
+        entity = '&gt;';
+        break;
+      case 34:
+        entity = '&quot;';
+        break;
+      case 39:
+        entity = '&#39;';
+        break;
+      default:
+        continue;
+    }
+    out += value.slice(last, i) + entity;
+    last = i + 1;
+  }
+  return last === 0 ? value : out + value.slice(last);
 }
 
 const lineBreakRe = /[\r\n\u0085\u2028\u2029\0]+/g;
@@ -62,12 +93,97 @@ export function compileMerge(nodes: MergeNode[], mode: MergeMode): MergeProgram 
   const safe = mode === 'html' ? escapeHtml : mode === 'header' ? headerSafe : (v: string) => v;
   const parts = compileList(nodes, safe, links);
   const render = partsRenderer(parts);
+  const byteParts = byteProgram(nodes, parts, safe);
   return {
     links,
     render(values, context = {}) {
       return render({ values, context, vars: usesVars ? new Map() : null });
     },
+    renderBytes(values, context, scratch) {
+      const state: State = { values, context: context ?? {}, vars: usesVars ? new Map() : null };
+      // the link prefix is escaped once per recipient, not once per link
+      const prefix = state.context.linkPrefix;
+      const safePrefix = prefix === undefined ? undefined : safe(prefix);
+      let buffer = scratch;
+      let length = 0;
+      for (let k = 0; k < byteParts.length; k++) {
+        const p = byteParts[k] as BytePart;
+        let text: string;
+        switch (p.kind) {
+          case 'static':
+            if (length + p.bytes.length > buffer.length) buffer = grow(buffer, length, length + p.bytes.length);
+            length += p.bytes.copy(buffer, length);
+            continue;
+          case 'var': {
+            const v = state.vars?.get(p.name) ?? values[p.name];
+            text = safe(typeof v === 'string' ? v : v == null ? '' : String(v));
+            break;
+          }
+          case 'link':
+            text = safePrefix !== undefined ? safePrefix + p.n : safe(state.context.linkUrl ? state.context.linkUrl(p.n) : '');
+            break;
+          default:
+            text = p.fn(state);
+        }
+        // at most 3 bytes per UTF-16 unit
+        if (length + text.length * 3 > buffer.length) buffer = grow(buffer, length, length + text.length * 3);
+        length = writeUtf8(buffer, text, length);
+      }
+      return { buffer, length };
+    },
   };
+}
+
+type BytePart =
+  | { kind: 'static'; bytes: Buffer }
+  | { kind: 'var'; name: string }
+  | { kind: 'link'; n: number }
+  | { kind: 'fn'; fn: (s: State) => string };
+
+/**
+ * The top level of a template as typed parts: static text pre-encoded, plain variables and links
+ * handled inline by `renderBytes` (no closure call per value), everything else compiled.
+ */
+function byteProgram(nodes: MergeNode[], parts: Part[], safe: (v: string) => string): BytePart[] {
+  const flags = new Set(['inemailclient', 'iswebpage']);
+  const out: BytePart[] = [];
+  const push = (p: BytePart): void => {
+    const last = out[out.length - 1];
+    if (p.kind === 'static' && last?.kind === 'static') last.bytes = Buffer.concat([last.bytes, p.bytes]);
+    else out.push(p);
+  };
+  for (const node of nodes) {
+    if (node.type === 'text') push({ kind: 'static', bytes: Buffer.from(node.value, 'utf8') });
+    else if (node.type === 'var' && !flags.has(node.name)) push({ kind: 'var', name: node.name });
+    else if (node.type === 'link') push({ kind: 'link', n: node.n });
+    else {
+      const compiled = compileNode(node, safe, []);
+      push(typeof compiled === 'string' ? { kind: 'static', bytes: Buffer.from(compiled, 'utf8') } : { kind: 'fn', fn: compiled });
+    }
+  }
+  void parts;
+  return out;
+}
+
+/** Writes text at `offset` and returns the new end. Short ASCII values (most merge values) skip the native call. */
+function writeUtf8(buffer: Buffer, text: string, offset: number): number {
+  if (text.length <= 128) {
+    let i = 0;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      buffer[offset + i] = c;
+    }
+    if (i === text.length) return offset + i;
+    return offset + i + buffer.write(text.slice(i), offset + i, 'utf8');
+  }
+  return offset + buffer.write(text, offset, 'utf8');
+}
+
+function grow(buffer: Buffer, used: number, needed: number): Buffer {
+  const next = Buffer.allocUnsafe(Math.max(needed, buffer.length * 2, 1024));
+  buffer.copy(next, 0, 0, used);
+  return next;
 }
 
 function partsRenderer(parts: Part[]): (s: State) => string {
@@ -108,7 +224,8 @@ function compileNode(node: MergeNode, safe: (v: string) => string, links: number
     case 'link': {
       links.push(node.n);
       const n = node.n;
-      return (s) => safe(s.context.linkUrl ? s.context.linkUrl(n) : '');
+      return (s) =>
+        safe(s.context.linkPrefix !== undefined ? s.context.linkPrefix + n : s.context.linkUrl ? s.context.linkUrl(n) : '');
     }
     case 'if': {
       const branches = node.branches.map((b) => ({

@@ -15,7 +15,8 @@ import type { RecipientOptions } from '../mailings/setup.js';
  *     (overridden by *override consent*: status ready, `overridden` 1, reason kept)
  *  5. one message per address: later rows with an address already sendable → `duplicate`
  *
- * Insertion follows source order, so recipient ids keep "the first source added wins".
+ * "The first source added wins" is decided inside the statement (window functions ordered by
+ * source position), so the rows need no particular insertion order (no extra sort of the list).
  */
 export interface CandidateSource {
   position: number;
@@ -89,11 +90,13 @@ function personCandidates(
         p.company_id as company_id, cast(null as integer) as import_row_id,
         case when ${companyHas} then ${companyAddr} else ${a.address} end as address,
         case when ${companyHas} then ${plan.channel === 'document' ? sql`'postal'` : ca.key} else ${a.key} end as addr_key,
-        case when ${companyHas} then -p.company_id else p.id end as ord
+        case when ${companyHas} then -p.company_id else p.id end as ord,
+        case when ${companyHas} then 0 else p.no_mailings end as no_mailings
       from persons p ${join} where ${where}`;
   }
   return sql`select ${pos} as src_pos, ${sid} as source_id, 'person' as kind, p.id as person_id,
-      p.company_id as company_id, cast(null as integer) as import_row_id, ${a.address} as address, ${a.key} as addr_key, p.id as ord
+      p.company_id as company_id, cast(null as integer) as import_row_id, ${a.address} as address, ${a.key} as addr_key, p.id as ord,
+      p.no_mailings as no_mailings
     from persons p ${join} where ${where}`;
 }
 
@@ -111,7 +114,8 @@ function candidatesOf(plan: BuildPlan, s: CandidateSource): RawBuilder<unknown>[
         : sql`c.email is not null`;
     return [
       sql`select ${pos} as src_pos, ${sid} as source_id, 'company' as kind, cast(null as integer) as person_id, c.id as company_id,
-          cast(null as integer) as import_row_id, ${ca.address} as address, ${ca.key} as addr_key, -c.id as ord
+          cast(null as integer) as import_row_id, ${ca.address} as address, ${ca.key} as addr_key, -c.id as ord,
+          0 as no_mailings
         from companies c where c.id in (${s.ids}) and ${has}`,
       // a company without an address is replaced by its persons
       personCandidates(
@@ -128,7 +132,7 @@ function candidatesOf(plan: BuildPlan, s: CandidateSource): RawBuilder<unknown>[
     sql`select ${pos} as src_pos, ${sid} as source_id,
         case when r.person_id is null then 'unregistered' else 'person' end as kind,
         r.person_id as person_id, p.company_id as company_id, r.id as import_row_id,
-        ${address} as address, ${key} as addr_key, r.id as ord
+        ${address} as address, ${key} as addr_key, r.id as ord, coalesce(p.no_mailings, 0) as no_mailings
       from mailing_import_rows r left join persons p on p.id = r.person_id where r.source_id = ${s.ids}`,
   ];
 }
@@ -188,14 +192,12 @@ export function buildRecipientsSql(plan: BuildPlan): RawBuilder<unknown> {
         select c.src_pos, c.source_id, c.kind, c.person_id, c.company_id, c.import_row_id, c.address, c.addr_key, c.ord,
           case when c.addr_key is null then 'invalidAddress'
                ${blockedReason}
-               when c.kind = 'person' and (p.no_mailings = 1 or cc.legal_basis = 'withdrawn') then 'noConsent'
+               when c.kind = 'person' and (c.no_mailings = 1 or cc.legal_basis = 'withdrawn') then 'noConsent'
           end as final_reason,
           ${softReason} as soft_reason
         from (${candidates}) c
-        left join persons p on p.id = c.person_id
         left join consents_current cc on cc.person_id = c.person_id and cc.purpose = 'emarketing'
         ${blockedJoin}
       ) f
-    ) g
-    order by g.src_pos, g.ord`;
+    ) g`;
 }

@@ -393,9 +393,15 @@ export class RecipientsService {
         sources,
         now,
       }).execute(trx);
-      await sql`insert into recipient_counts (mailing_id, status, reason, n)
-        select mailing_id, status, coalesce(reason, '') as reason, count(*) from recipients
-        where mailing_id = ${mailingId} group by mailing_id, status, coalesce(reason, '')`.execute(trx);
+      // grouped along the (mailing_id, status, reason) index: a scan, no sort
+      const counts = await sql<{ status: string; reason: string | null; n: number | string }>`
+        select status, reason, count(*) as n from recipients where mailing_id = ${mailingId}
+        group by status, reason`.execute(trx);
+      if (counts.rows.length > 0)
+        await trx
+          .insertInto('recipient_counts')
+          .values(counts.rows.map((c) => ({ mailing_id: mailingId, status: c.status, reason: c.reason ?? '', n: Number(c.n) })))
+          .execute();
       await trx
         .updateTable('mailings')
         .set({ recipients_built_at: now, recipients_stale: 0 })

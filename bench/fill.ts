@@ -1,0 +1,82 @@
+import type { Actor } from '../src/core/index.js';
+import { ManualClock } from '../src/core/index.js';
+import { buildServices } from '../src/services.js';
+import type { DatabaseHandle } from '../src/storage/index.js';
+import { benchRow, rng } from './generate.js';
+
+/**
+ * Fills a database with n persons straight through the bulk writer: ~60% subscribed to a
+ * "Newsletter" subscription type and ~75% with e-marketing consent (the same data every run).
+ * Returns the subscription type's id.
+ */
+export async function fillPersons(handle: DatabaseHandle, n: number, actor: Actor): Promise<number> {
+  const services = buildServices(handle, {
+    clock: new ManualClock(Date.now()),
+    defaultCountry: 'NO',
+    sessionTtlMs: 1,
+    importBatchSize: 5000,
+    importMaxBytes: 1,
+  });
+  const newsletter = (await services.preferences.createSubscriptionType({ name: 'Newsletter' }, actor)).id;
+  const r = rng(7);
+  const now = Date.now();
+  for (let start = 0; start < n; start += 20_000) {
+    await handle.db.transaction().execute(async (trx) => {
+      const rows = Array.from({ length: Math.min(20_000, n - start) }, (_, k) => {
+        const b = benchRow(start + k, r);
+        return {
+          company_id: null,
+          first_name: b.firstName,
+          middle_name: null,
+          last_name: b.lastName,
+          name_key: `${b.firstName} ${b.lastName}`.toLowerCase(),
+          last_name_key: `${b.lastName} ${b.firstName}`.toLowerCase(),
+          title: null,
+          salutation: null,
+          email: b.email,
+          email_key: b.email,
+          mobile: b.mobile,
+          street: null,
+          postcode: null,
+          city: b.city,
+          country: null,
+          language: null,
+          our_contact_id: null,
+          no_mailings: 0 as const,
+          former_employee: 0 as const,
+          created_at: now,
+          updated_at: now,
+        };
+      });
+      const ids = (await handle.bulk.insert(trx, 'persons', rows, ['id'])).map((x) => Number(x.id));
+      await handle.bulk.insert(
+        trx,
+        'subscriptions',
+        ids
+          .filter(() => r() < 0.6)
+          .map((id) => ({
+            person_id: id,
+            subscription_type_id: newsletter,
+            status: 'active' as const,
+            source: 'bench',
+            changed_at: now,
+          })),
+      );
+      await handle.bulk.insert(
+        trx,
+        'consents_current',
+        ids
+          .filter(() => r() < 0.75)
+          .map((id) => ({
+            person_id: id,
+            purpose: 'emarketing',
+            legal_basis: 'consent',
+            source: 'bench',
+            recorded_at: now,
+          })),
+      );
+    });
+  }
+  return newsletter;
+}
+
