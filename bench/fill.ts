@@ -79,4 +79,3 @@ export async function fillPersons(handle: DatabaseHandle, n: number, actor: Acto
   }
   return newsletter;
 }
-

@@ -43,14 +43,21 @@ function template(withIf: boolean): string {
     }
   }
   if (withIf)
-    parts.splice(5, 0, '[[IF:customer.title="CEO"]]<tr><td>A special offer for leaders</td></tr>[[ELSE]]<tr><td>Our offer</td></tr>[[ENDIF]]');
+    parts.splice(
+      5,
+      0,
+      '[[IF:customer.title="CEO"]]<tr><td>A special offer for leaders</td></tr>[[ELSE]]<tr><td>Our offer</td></tr>[[ENDIF]]',
+    );
   parts.push('</table></body></html>');
   return parts.join('');
 }
 
 const source = template(true);
 const catalogue = mergeCatalogue([]);
-const { program, errors } = compileTemplate(source, 'html', { isKnown: knownFieldTest(catalogue), internal: true });
+const { program, errors } = compileTemplate(source, 'html', {
+  isKnown: knownFieldTest(catalogue),
+  internal: true,
+});
 if (!program) throw new Error(JSON.stringify(errors));
 
 const titles = ['CEO', 'CTO', 'Buyer', 'Engineer', ''];
@@ -63,7 +70,14 @@ const recipients = Array.from({ length: n }, (_, i) =>
     lastName: `Last & <${i}>`,
     title: titles[Math.floor(r() * titles.length)] ?? '',
     mobile: `+47900${String(i).padStart(5, '0')}`,
-    company: { name: `Company ${i % 1000} AS`, address: 'Street 1\n0150 Oslo', domain: null, email: null, phone: null, ourContact: null },
+    company: {
+      name: `Company ${i % 1000} AS`,
+      address: 'Street 1\n0150 Oslo',
+      domain: null,
+      email: null,
+      phone: null,
+      ourContact: null,
+    },
     ourContact: { name: 'Eva Selger', email: 'eva@posthorn.example', phone: null, mobile: null },
     links: { subscription: `https://posthorn.example/t/u/token${i}` },
   }),
@@ -136,9 +150,17 @@ const ours = best(runOursBytes);
 const oursString = best(runOurs);
 const base = best(runBaseline);
 const rate = (ms: number) => Math.round((n / ms) * 1000);
-console.log(`template ${Math.round(Buffer.byteLength(source) / 1024)} KB, ${tags.length} tags, an IF, ${tags.length} tracked links; ${n} recipients`);
-console.log(`posthorn merge to bytes (compiled once, per recipient)  ${rate(ours.ms).toLocaleString('en')} recipients/s  (${ours.ms.toFixed(0)} ms, ${(ours.bytes / 1e6).toFixed(0)} MB)  target ≥ 100,000/s`);
-console.log(`posthorn merge to a flat string                          ${rate(oursString.ms).toLocaleString('en')} recipients/s  (${oursString.ms.toFixed(0)} ms)`);
-console.log(`baseline String.replace                                   ${rate(base.ms).toLocaleString('en')} recipients/s  (${base.ms.toFixed(0)} ms)`);
+console.log(
+  `template ${Math.round(Buffer.byteLength(source) / 1024)} KB, ${tags.length} tags, an IF, ${tags.length} tracked links; ${n} recipients`,
+);
+console.log(
+  `posthorn merge to bytes (compiled once, per recipient)  ${rate(ours.ms).toLocaleString('en')} recipients/s  (${ours.ms.toFixed(0)} ms, ${(ours.bytes / 1e6).toFixed(0)} MB)  target ≥ 100,000/s`,
+);
+console.log(
+  `posthorn merge to a flat string                          ${rate(oursString.ms).toLocaleString('en')} recipients/s  (${oursString.ms.toFixed(0)} ms)`,
+);
+console.log(
+  `baseline String.replace                                   ${rate(base.ms).toLocaleString('en')} recipients/s  (${base.ms.toFixed(0)} ms)`,
+);
 console.log(`ratio posthorn/baseline ${(rate(ours.ms) / rate(base.ms)).toFixed(2)}×`);
 console.log(rate(ours.ms) >= 100_000 ? 'PASS' : 'FAIL');

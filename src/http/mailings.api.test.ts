@@ -6,7 +6,10 @@ import { admin } from '../../test/helpers/services.js';
 
 const png = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  Buffer.from('0000000d49484452000000010000000108060000001f15c4890000000a49444154789c6300010000050001', 'hex'),
+  Buffer.from(
+    '0000000d49484452000000010000000108060000001f15c4890000000a49444154789c6300010000050001',
+    'hex',
+  ),
 ]);
 
 describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
@@ -36,10 +39,16 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
       method: 'PATCH',
       url: `/api/v1/mailings/${id}`,
       headers: auth,
-      payload: { subscriptionTypeId: type.id, setup: { from: { name: 'Events', address: 'events@posthorn.example' } } },
+      payload: {
+        subscriptionTypeId: type.id,
+        setup: { from: { name: 'Events', address: 'events@posthorn.example' } },
+      },
     });
     expect(patched.statusCode).toBe(200);
-    const file = multipart({}, { name: 'guests.csv', content: 'name,email\nIda Gjest,ida@example.com\nNo Address,\n' });
+    const file = multipart(
+      {},
+      { name: 'guests.csv', content: 'name,email\nIda Gjest,ida@example.com\nNo Address,\n' },
+    );
     const added = await t.app.inject({
       method: 'POST',
       url: `/api/v1/mailings/${id}/recipient-sources`,
@@ -56,11 +65,21 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
       ['recipients', true],
       ['confirm', true],
     ]);
-    const summary = (await t.app.inject({ url: `/api/v1/mailings/${id}/recipients/summary`, headers: auth })).json();
+    const summary = (
+      await t.app.inject({ url: `/api/v1/mailings/${id}/recipients/summary`, headers: auth })
+    ).json();
     expect(summary).toMatchObject({ total: 1, byStatus: { ready: 1 }, byReason: { invalidAddress: 1 } });
-    const list = (await t.app.inject({ url: `/api/v1/mailings/${id}/recipients?status=ready`, headers: auth })).json();
-    expect(list).toMatchObject({ total: 1, items: [{ kind: 'unregistered', name: 'Ida Gjest', address: 'ida@example.com' }] });
-    const preview = await t.app.inject({ url: `/api/v1/mailings/${id}/preview?recipientId=${list.items[0].id}`, headers: auth });
+    const list = (
+      await t.app.inject({ url: `/api/v1/mailings/${id}/recipients?status=ready`, headers: auth })
+    ).json();
+    expect(list).toMatchObject({
+      total: 1,
+      items: [{ kind: 'unregistered', name: 'Ida Gjest', address: 'ida@example.com' }],
+    });
+    const preview = await t.app.inject({
+      url: `/api/v1/mailings/${id}/preview?recipientId=${list.items[0].id}`,
+      headers: auth,
+    });
     expect(preview.statusCode).toBe(200);
     expect(preview.json().subject).toBe(', you are invited');
     expect(preview.json().html).toContain('Dear Ida Gjest');
@@ -72,7 +91,14 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
   });
 
   it('adds a selection source as JSON and refuses an unknown selection with its code', async () => {
-    const m = (await t.app.inject({ method: 'POST', url: '/api/v1/mailings', headers: auth, payload: { name: 'S', channel: 'sms' } })).json();
+    const m = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/mailings',
+        headers: auth,
+        payload: { name: 'S', channel: 'sms' },
+      })
+    ).json();
     const bad = await t.app.inject({
       method: 'POST',
       url: `/api/v1/mailings/${m.id}/recipient-sources`,
@@ -100,7 +126,14 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
   });
 
   it('a 10 MB body is refused with 413 and changes nothing', async () => {
-    const m = (await t.app.inject({ method: 'POST', url: '/api/v1/mailings', headers: auth, payload: { name: 'Big', channel: 'email' } })).json();
+    const m = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/mailings',
+        headers: auth,
+        payload: { name: 'Big', channel: 'email' },
+      })
+    ).json();
     const big = await t.app.inject({
       method: 'PATCH',
       url: `/api/v1/mailings/${m.id}`,
@@ -109,19 +142,31 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
     });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.code).toBe('BODY_TOO_LARGE');
-    expect((await t.app.inject({ url: `/api/v1/mailings/${m.id}`, headers: auth })).json().contentVersion).toBe(1);
+    expect(
+      (await t.app.inject({ url: `/api/v1/mailings/${m.id}`, headers: auth })).json().contentVersion,
+    ).toBe(1);
   });
 
   it('the image library stores checked images and serves them publicly; other files are refused', async () => {
     const up = multipart({}, { name: 'logo.png', content: png });
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/images', headers: { ...auth, ...up.headers }, payload: up.payload });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/images',
+      headers: { ...auth, ...up.headers },
+      payload: up.payload,
+    });
     expect(res.statusCode).toBe(201);
     const served = await t.app.inject({ url: res.json().path });
     expect(served.statusCode).toBe(200);
     expect(served.headers['content-type']).toBe('image/png');
     expect(served.rawPayload.equals(png)).toBe(true);
     const svg = multipart({}, { name: 'x.svg', content: '<svg onload="alert(1)"/>' });
-    const refused = await t.app.inject({ method: 'POST', url: '/api/v1/images', headers: { ...auth, ...svg.headers }, payload: svg.payload });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/images',
+      headers: { ...auth, ...svg.headers },
+      payload: svg.payload,
+    });
     expect(refused.statusCode).toBe(400);
     expect(refused.json().error.code).toBe('IMAGE_TYPE_NOT_ALLOWED');
     expect((await t.app.inject({ url: '/media/../../etc/passwd' })).statusCode).toBeGreaterThanOrEqual(400);

@@ -34,7 +34,11 @@ export interface MergeProgram {
    * so a large message costs one memory copy instead of a string rope that must be flattened.
    * The bytes are valid until the next call with the same scratch buffer.
    */
-  renderBytes(values: MergeValues, context: RenderContext | undefined, scratch: Buffer): { buffer: Buffer; length: number };
+  renderBytes(
+    values: MergeValues,
+    context: RenderContext | undefined,
+    scratch: Buffer,
+  ): { buffer: Buffer; length: number };
   /** The link numbers the template contains, in order of appearance. */
   readonly links: readonly number[];
 }
@@ -111,7 +115,8 @@ export function compileMerge(nodes: MergeNode[], mode: MergeMode): MergeProgram 
         let text: string;
         switch (p.kind) {
           case 'static':
-            if (length + p.bytes.length > buffer.length) buffer = grow(buffer, length, length + p.bytes.length);
+            if (length + p.bytes.length > buffer.length)
+              buffer = grow(buffer, length, length + p.bytes.length);
             length += p.bytes.copy(buffer, length);
             continue;
           case 'var': {
@@ -120,7 +125,10 @@ export function compileMerge(nodes: MergeNode[], mode: MergeMode): MergeProgram 
             break;
           }
           case 'link':
-            text = safePrefix !== undefined ? safePrefix + p.n : safe(state.context.linkUrl ? state.context.linkUrl(p.n) : '');
+            text =
+              safePrefix !== undefined
+                ? safePrefix + p.n
+                : safe(state.context.linkUrl ? state.context.linkUrl(p.n) : '');
             break;
           default:
             text = p.fn(state);
@@ -158,7 +166,11 @@ function byteProgram(nodes: MergeNode[], parts: Part[], safe: (v: string) => str
     else if (node.type === 'link') push({ kind: 'link', n: node.n });
     else {
       const compiled = compileNode(node, safe, []);
-      push(typeof compiled === 'string' ? { kind: 'static', bytes: Buffer.from(compiled, 'utf8') } : { kind: 'fn', fn: compiled });
+      push(
+        typeof compiled === 'string'
+          ? { kind: 'static', bytes: Buffer.from(compiled, 'utf8') }
+          : { kind: 'fn', fn: compiled },
+      );
     }
   }
   void parts;
@@ -225,7 +237,13 @@ function compileNode(node: MergeNode, safe: (v: string) => string, links: number
       links.push(node.n);
       const n = node.n;
       return (s) =>
-        safe(s.context.linkPrefix !== undefined ? s.context.linkPrefix + n : s.context.linkUrl ? s.context.linkUrl(n) : '');
+        safe(
+          s.context.linkPrefix !== undefined
+            ? s.context.linkPrefix + n
+            : s.context.linkUrl
+              ? s.context.linkUrl(n)
+              : '',
+        );
     }
     case 'if': {
       const branches = node.branches.map((b) => ({

@@ -180,12 +180,18 @@ describe('the merge language', () => {
   });
 
   it('rendering to bytes gives exactly the UTF-8 of the rendered string, growing a small scratch buffer', () => {
-    const t = '<p>Hei [[customer.firstname]] – [[IF:customer.title="CEO"]]sjef[[ELSE]]venn[[ENDIF]] ✓ [[#link:2]]</p>'.repeat(50);
+    const t =
+      '<p>Hei [[customer.firstname]] – [[IF:customer.title="CEO"]]sjef[[ELSE]]venn[[ENDIF]] ✓ [[#link:2]]</p>'.repeat(
+        50,
+      );
     const { program } = compileTemplate(t, 'html', { isKnown, internal: true });
     const values = { 'customer.firstname': 'Åse & <Bjørn> 😀', 'customer.title': 'ceo' };
     const context = { linkUrl: (n: number) => `https://x.example/${n}?a=1&b=2` };
     const text = program?.render(values, context) ?? '';
-    const { buffer, length } = program?.renderBytes(values, context, Buffer.alloc(16)) ?? { buffer: Buffer.alloc(0), length: 0 };
+    const { buffer, length } = program?.renderBytes(values, context, Buffer.alloc(16)) ?? {
+      buffer: Buffer.alloc(0),
+      length: 0,
+    };
     expect(buffer.subarray(0, length).toString('utf8')).toBe(text);
     expect(length).toBe(Buffer.byteLength(text));
   });

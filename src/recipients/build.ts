@@ -14,9 +14,10 @@ import type { RecipientOptions } from '../mailings/setup.js';
  *     mailing's type (Any: to none) → `noSubscription`; unregistered rows → `noConsent`
  *     (overridden by *override consent*: status ready, `overridden` 1, reason kept)
  *  5. one message per address: later rows with an address already sendable → `duplicate`
+ *     ({@link markDuplicatesSql}, a second statement over the sendable rows only)
  *
- * "The first source added wins" is decided inside the statement (window functions ordered by
- * source position), so the rows need no particular insertion order (no extra sort of the list).
+ * "The first source added wins" is decided by source position (window functions), so the rows
+ * need no particular insertion order (no extra sort of the list).
  */
 export interface CandidateSource {
   position: number;
@@ -156,48 +157,51 @@ export function buildRecipientsSql(plan: BuildPlan): RawBuilder<unknown> {
   const blockedReason = email
     ? sql`when b.reason = 'complaint' then 'complained' when b.reason is not null then 'blockedAddress'`
     : sql``;
-  const subscription =
+  // plain LEFT JOINs, so the reason expressions below hold only column comparisons: the engine
+  // may repeat them per reference without repeating a look-up
+  const subscriptionJoin =
     plan.subscriptionTypeId === null
-      ? sql`not exists (select 1 from subscriptions s where s.person_id = c.person_id and s.status = 'active')`
-      : sql`not exists (select 1 from subscriptions s where s.person_id = c.person_id
-          and s.subscription_type_id = ${sql.lit(plan.subscriptionTypeId)} and s.status = 'active')`;
+      ? sql`left join (select distinct person_id from subscriptions where status = 'active') s on s.person_id = c.person_id`
+      : sql`left join subscriptions s on s.person_id = c.person_id
+          and s.subscription_type_id = ${sql.lit(plan.subscriptionTypeId)} and s.status = 'active'`;
+  const finalReason = sql`case when c.addr_key is null then 'invalidAddress'
+      ${blockedReason}
+      when c.kind = 'person' and (c.no_mailings = 1 or cc.legal_basis = 'withdrawn') then 'noConsent' end`;
   const softReason = plan.privacyFilter
     ? sql`case when c.kind = 'unregistered' then 'noConsent'
         when c.kind = 'person' and cc.legal_basis is null then 'noConsent'
-        when c.kind = 'person' and ${subscription} then 'noSubscription' end`
+        when c.kind = 'person' and s.person_id is null then 'noSubscription' end`
     : sql`cast(null as text)`;
-  const override = o.overrideConsent ? sql`1 = 1` : sql`1 = 0`;
-  const sendable = sql`(f.final_reason is null and (f.soft_reason is null or ${override}))`;
-  const dupRank =
-    o.onePerAddress && email
-      ? sql`case when ${sendable} then row_number() over (
-          partition by case when ${sendable} then f.addr_key end order by f.src_pos, f.ord) end`
-      : sql`cast(null as integer)`;
-
   return sql`insert into recipients
       (mailing_id, source_id, kind, person_id, company_id, import_row_id, address, status, reason, overridden, status_at)
-    select ${sql.lit(plan.mailingId)}, g.source_id, g.kind, g.person_id, g.company_id, g.import_row_id, g.address,
-      case when g.final_reason is not null then 'blocked'
-           when g.soft_reason is not null and not (${override}) then 'blocked'
-           when g.dup_rank > 1 then 'blocked'
-           else 'ready' end,
-      case when g.final_reason is not null then g.final_reason
-           when g.soft_reason is not null then g.soft_reason
-           when g.dup_rank > 1 then 'duplicate' end,
-      case when g.final_reason is null and g.soft_reason is not null and ${override} then 1 else 0 end,
+    select ${sql.lit(plan.mailingId)}, c.source_id, c.kind, c.person_id, c.company_id, c.import_row_id, c.address,
+      ${
+        o.overrideConsent
+          ? sql`case when (${finalReason}) is null then 'ready' else 'blocked' end,
+              coalesce(${finalReason}, ${softReason}),
+              case when (${finalReason}) is null and (${softReason}) is not null then 1 else 0 end,`
+          : // each expression as few times as possible: the engine evaluates every reference
+            sql`case when coalesce(${finalReason}, ${softReason}) is null then 'ready' else 'blocked' end,
+              coalesce(${finalReason}, ${softReason}), 0,`
+      }
       ${sql.lit(plan.now)}
-    from (
-      select f.*, ${dupRank} as dup_rank
-      from (
-        select c.src_pos, c.source_id, c.kind, c.person_id, c.company_id, c.import_row_id, c.address, c.addr_key, c.ord,
-          case when c.addr_key is null then 'invalidAddress'
-               ${blockedReason}
-               when c.kind = 'person' and (c.no_mailings = 1 or cc.legal_basis = 'withdrawn') then 'noConsent'
-          end as final_reason,
-          ${softReason} as soft_reason
-        from (${candidates}) c
-        left join consents_current cc on cc.person_id = c.person_id and cc.purpose = 'emarketing'
-        ${blockedJoin}
-      ) f
-    ) g`;
+    from (${candidates}) c
+    left join consents_current cc on cc.person_id = c.person_id and cc.purpose = 'emarketing'
+    ${plan.privacyFilter ? subscriptionJoin : sql``}
+    ${blockedJoin}`;
+}
+
+/**
+ * Step 5, one message per address, after the list is in: of the sendable rows sharing an address
+ * (e-mail case-insensitive; mobiles are E.164 already), all but the first are `duplicate` — the
+ * first by source position, then by insertion. Only sendable rows are sorted.
+ */
+export function markDuplicatesSql(mailingId: number): RawBuilder<unknown> {
+  return sql`update recipients set status = 'blocked', reason = 'duplicate', overridden = 0
+    where id in (select x.id from (
+      select r.id, row_number() over (
+        partition by posthorn_lower(r.address) order by coalesce(ms.position, 0), r.id) as rn
+      from recipients r left join mailing_sources ms on ms.id = r.source_id
+      where r.mailing_id = ${mailingId} and r.status = 'ready') x
+    where x.rn > 1)`;
 }

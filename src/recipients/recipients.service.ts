@@ -18,7 +18,7 @@ import { type RecipientOptions, recipientOptionsSchema } from '../mailings/setup
 import type { ContactData, MergeData } from '../merge/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
-import { buildRecipientsSql, type CandidateSource } from './build.js';
+import { buildRecipientsSql, type CandidateSource, markDuplicatesSql } from './build.js';
 
 export const blockReasons = [
   'invalidAddress',
@@ -393,6 +393,8 @@ export class RecipientsService {
         sources,
         now,
       }).execute(trx);
+      if (options.onePerAddress && capabilityMatrix[channel].onePerAddress)
+        await markDuplicatesSql(mailingId).execute(trx);
       // grouped along the (mailing_id, status, reason) index: a scan, no sort
       const counts = await sql<{ status: string; reason: string | null; n: number | string }>`
         select status, reason, count(*) as n from recipients where mailing_id = ${mailingId}
@@ -400,7 +402,14 @@ export class RecipientsService {
       if (counts.rows.length > 0)
         await trx
           .insertInto('recipient_counts')
-          .values(counts.rows.map((c) => ({ mailing_id: mailingId, status: c.status, reason: c.reason ?? '', n: Number(c.n) })))
+          .values(
+            counts.rows.map((c) => ({
+              mailing_id: mailingId,
+              status: c.status,
+              reason: c.reason ?? '',
+              n: Number(c.n),
+            })),
+          )
           .execute();
       await trx
         .updateTable('mailings')
