@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { countSms } from '../../channels/sms/encoding.js';
 import { invalid, notFound } from '../../core/index.js';
 import {
   channels,
@@ -79,6 +80,16 @@ export const mailingRoutes = [
     summary: 'Change settings (audited)',
     body: settingsPatch,
     handler: ({ services, body, actor }) => services.settings.update(body, actor),
+  }),
+
+  route({
+    method: 'POST',
+    url: '/api/v1/sms/count',
+    access: 'editMailings',
+    tag: 'mailings',
+    summary: 'The live SMS counter: encoding (GSM-7 or UCS-2), characters, parts, what forced UCS-2',
+    body: z.strictObject({ text: z.string().max(5000) }),
+    handler: async ({ body }) => countSms(body.text),
   }),
 
   // folders
