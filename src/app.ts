@@ -78,6 +78,35 @@ export async function bootstrapAdmin(
   return { email, password, apiKey: key };
 }
 
+/**
+ * The demo's mailing: a draft e-mail from the Newsletter starter to the first demo selection, its
+ * recipient list built, so a new user sees the wizard, the audit and the filter reasons at once.
+ */
+export async function loadDemoMailing(
+  services: Services,
+): Promise<{ mailingId: number; ready: number; blocked: number }> {
+  const [starter] = (
+    await services.templates.list({ limit: 1, offset: 0, q: 'Newsletter', channel: 'email' })
+  ).items;
+  const [selection] = (await services.selections.list({ limit: 1, offset: 0 })).items;
+  const types = await services.preferences.listSubscriptionTypes();
+  const m = await services.mailings.create(
+    { name: 'Spring newsletter (demo)', channel: 'email', ...(starter ? { templateId: starter.id } : {}) },
+    cliActor,
+  );
+  await services.mailings.update(
+    m.id,
+    {
+      ...(selection ? { selectionId: selection.id } : {}),
+      subscriptionTypeId: types.find((t) => t.name === 'Newsletter')?.id ?? types[0]?.id ?? null,
+      setup: { from: { rule: 'ourContact', name: 'Posthorn demo', address: 'news@posthorn.example' } },
+    },
+    cliActor,
+  );
+  const summary = await services.recipients.build(m.id, cliActor);
+  return { mailingId: m.id, ready: summary.byStatus.ready ?? 0, blocked: summary.byStatus.blocked ?? 0 };
+}
+
 export async function startServer(app: App): Promise<FastifyInstance> {
   const server = await buildServer(app.services, {
     dataDir: app.config.dataDir,

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { type App, bootstrapAdmin, cliActor, openApp, startServer } from '../app.js';
+import { type App, bootstrapAdmin, cliActor, loadDemoMailing, openApp, startServer } from '../app.js';
 import { describeConfig, loadConfig } from '../config.js';
 import { invalid } from '../core/index.js';
 import { loadDemo } from '../crm/index.js';
@@ -307,15 +307,18 @@ export function registerCommands(program: Command, setCode: SetCode): void {
       action(setCode, async (output, opts: { persons: string }) => {
         await withApp(async (app) => {
           const s = app.services;
-          const summary = await loadDemo(s, cliActor, {
+          const crm = await loadDemo(s, cliActor, {
             persons: Math.max(10, Math.min(200_000, Number(opts.persons) || 2000)),
           });
+          const mailing = await loadDemoMailing(s);
+          const summary = { ...crm, mailing };
           output.result(
             summary,
             [
               `Demo CRM loaded: ${summary.persons} persons at ${summary.companies} companies`,
               `  ${summary.invalidEmails} with an invalid e-mail, ${summary.withoutMobile} without mobile, ${summary.withoutConsent} without consent, ${summary.unsubscribed} unsubscribed`,
               `  ${summary.subscriptionTypes} subscription types, ${summary.selections} selections, ${summary.projects} projects, ${summary.users} employees`,
+              `  a draft e-mail mailing (id ${mailing.mailingId}): ${mailing.ready} ready, ${mailing.blocked} blocked (GET /api/v1/mailings/${mailing.mailingId}/recipients/summary)`,
             ].join('\n'),
           );
         });
