@@ -117,7 +117,8 @@ export function compileMerge(nodes: MergeNode[], mode: MergeMode): MergeProgram 
           case 'static':
             if (length + p.bytes.length > buffer.length)
               buffer = grow(buffer, length, length + p.bytes.length);
-            length += p.bytes.copy(buffer, length);
+            buffer.set(p.bytes, length);
+            length += p.bytes.length;
             continue;
           case 'var': {
             const v = state.vars?.get(p.name) ?? values[p.name];
@@ -125,10 +126,16 @@ export function compileMerge(nodes: MergeNode[], mode: MergeMode): MergeProgram 
             break;
           }
           case 'link':
-            text =
-              safePrefix !== undefined
-                ? safePrefix + p.n
-                : safe(state.context.linkUrl ? state.context.linkUrl(p.n) : '');
+            if (safePrefix !== undefined) {
+              // prefix and number written separately: no per-link string
+              const room = safePrefix.length * 3 + p.number.length;
+              if (length + room > buffer.length) buffer = grow(buffer, length, length + room);
+              length = writeUtf8(buffer, safePrefix, length);
+              buffer.set(p.number, length);
+              length += p.number.length;
+              continue;
+            }
+            text = safe(state.context.linkUrl ? state.context.linkUrl(p.n) : '');
             break;
           default:
             text = p.fn(state);
@@ -145,7 +152,7 @@ export function compileMerge(nodes: MergeNode[], mode: MergeMode): MergeProgram 
 type BytePart =
   | { kind: 'static'; bytes: Buffer }
   | { kind: 'var'; name: string }
-  | { kind: 'link'; n: number }
+  | { kind: 'link'; n: number; number: Buffer }
   | { kind: 'fn'; fn: (s: State) => string };
 
 /**
@@ -163,7 +170,7 @@ function byteProgram(nodes: MergeNode[], parts: Part[], safe: (v: string) => str
   for (const node of nodes) {
     if (node.type === 'text') push({ kind: 'static', bytes: Buffer.from(node.value, 'utf8') });
     else if (node.type === 'var' && !flags.has(node.name)) push({ kind: 'var', name: node.name });
-    else if (node.type === 'link') push({ kind: 'link', n: node.n });
+    else if (node.type === 'link') push({ kind: 'link', n: node.n, number: Buffer.from(String(node.n)) });
     else {
       const compiled = compileNode(node, safe, []);
       push(

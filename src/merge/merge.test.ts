@@ -194,6 +194,12 @@ describe('the merge language', () => {
     };
     expect(buffer.subarray(0, length).toString('utf8')).toBe(text);
     expect(length).toBe(Buffer.byteLength(text));
+    // the per-recipient link prefix gives the same bytes as a link function
+    const prefix = 'https://x.example/t/c/tok&1/';
+    const viaPrefix = program?.renderBytes(values, { linkPrefix: prefix }, Buffer.alloc(8));
+    const viaFunction = program?.render(values, { linkUrl: (n) => `${prefix}${n}` });
+    expect(viaPrefix?.buffer.subarray(0, viaPrefix.length).toString('utf8')).toBe(viaFunction);
+    expect(viaFunction).toContain('tok&amp;1/2');
   });
 
   it('the catalogue lists every built-in field and the custom fields', () => {
