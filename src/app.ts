@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { rights } from './access/index.js';
+import { DevOutboxTransport, type EmailTransport, SmtpTransport } from './channels/email/transport.js';
 import { type Config, resolveSecret } from './config.js';
-import { type Actor, randomToken, systemActor, systemClock } from './core/index.js';
+import { type Actor, randomToken, systemActor, systemClock, TokenSigner } from './core/index.js';
 import { buildServer } from './http/server.js';
+import { defaultWorkerOptions, EmailSender, SendWorker, type WorkerOptions } from './sending/index.js';
 import { buildServices, type Services } from './services.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
 
@@ -105,6 +107,75 @@ export async function loadDemoMailing(
   );
   const summary = await services.recipients.build(m.id, cliActor);
   return { mailingId: m.id, ready: summary.byStatus.ready ?? 0, blocked: summary.byStatus.blocked ?? 0 };
+}
+
+export interface Workers {
+  worker: SendWorker;
+  transport: EmailTransport;
+  stop(): Promise<void>;
+}
+
+/**
+ * The send worker and the scheduler tick (a due scheduled mailing starts; the state guard makes
+ * sure only one process starts it). E-mail goes to the SMTP relay of `smtpUrl`, else to the dev
+ * outbox.
+ */
+export function startWorkers(
+  services: Services,
+  options: {
+    secret: string;
+    publicUrl: string;
+    bounceDomain: string;
+    smtpUrl?: string | undefined;
+    smtpPoolSize: number;
+    workerOptions?: Partial<WorkerOptions> | undefined;
+    idleMs?: number | undefined;
+    /** false: build the worker without starting its loop (tests drive `tick`). */
+    run?: boolean | undefined;
+  },
+): Workers {
+  const transport: EmailTransport = options.smtpUrl
+    ? new SmtpTransport(options.smtpUrl, { poolSize: options.smtpPoolSize })
+    : new DevOutboxTransport(services.db, services.clock);
+  const sender = new EmailSender(
+    services.mailings,
+    services.recipients,
+    new TokenSigner(options.secret),
+    transport,
+    {
+      publicUrl: options.publicUrl,
+      bounceDomain: options.bounceDomain,
+      concurrency: options.smtpUrl ? options.smtpPoolSize : 1,
+    },
+  );
+  const worker = new SendWorker(
+    services.db,
+    services.capabilities,
+    services.clock,
+    { email: sender },
+    {
+      ...defaultWorkerOptions,
+      ...options.workerOptions,
+    },
+  );
+  const schedulerActor = systemActor('scheduler', rights);
+  let timer: NodeJS.Timeout | null = null;
+  if (options.run !== false) {
+    worker.start(options.idleMs ?? 500);
+    timer = setInterval(() => {
+      void services.sending.startDue(schedulerActor).catch(() => undefined);
+    }, 1000);
+    timer.unref();
+  }
+  return {
+    worker,
+    transport,
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      await worker.stop();
+      await transport.close();
+    },
+  };
 }
 
 export async function startServer(app: App): Promise<FastifyInstance> {

@@ -53,6 +53,18 @@ const settings = {
     schema: z.coerce.number().int().positive().default(1_073_741_824),
     help: 'Largest import file (CSV/XLSX), in bytes; larger files are refused before reading.',
   },
+  POSTHORN_SMTP_URL: {
+    schema: z.string().url().optional(),
+    help: 'The outbound SMTP relay, e.g. smtp://user:pass@relay.example.com:587 (smtps:// for TLS on connect; ?tls=none to skip STARTTLS). Unset: every message goes to the dev outbox (GET /api/v1/outbox).',
+  },
+  POSTHORN_SMTP_POOL_SIZE: {
+    schema: z.coerce.number().int().min(1).max(100).default(5),
+    help: 'SMTP connections kept open to the relay (messages in flight at once).',
+  },
+  POSTHORN_BOUNCE_DOMAIN: {
+    schema: z.string().trim().min(1).max(253).optional(),
+    help: 'Domain of the VERP return path bounces+<token>@<domain> and of the unsubscribe mailto (default: the host of POSTHORN_PUBLIC_URL).',
+  },
   POSTHORN_ATTACHMENT_MAX_BYTES: {
     schema: z.coerce.number().int().positive().default(26_214_400),
     help: 'Total size of the attachments of one e-mail mailing, in bytes (25 MiB).',
@@ -108,6 +120,9 @@ export interface Config {
   importMaxBytes: number;
   attachmentMaxBytes: number;
   imageMaxBytes: number;
+  smtpUrl: string | undefined;
+  smtpPoolSize: number;
+  bounceDomain: string;
   importBatchSize: number;
   importBulkLoadMinBytes: number;
   loginRatePerMinute: number;
@@ -157,6 +172,11 @@ export function loadConfig(
     bodyLimitBytes: raw.POSTHORN_BODY_LIMIT_BYTES,
     importMaxBytes: raw.POSTHORN_IMPORT_MAX_BYTES,
     attachmentMaxBytes: raw.POSTHORN_ATTACHMENT_MAX_BYTES,
+    smtpUrl: raw.POSTHORN_SMTP_URL,
+    smtpPoolSize: raw.POSTHORN_SMTP_POOL_SIZE,
+    bounceDomain:
+      raw.POSTHORN_BOUNCE_DOMAIN ??
+      new URL(raw.POSTHORN_PUBLIC_URL ?? `http://localhost:${raw.POSTHORN_PORT}`).hostname,
     imageMaxBytes: raw.POSTHORN_IMAGE_MAX_BYTES,
     importBatchSize: raw.POSTHORN_IMPORT_BATCH_SIZE,
     importBulkLoadMinBytes: raw.POSTHORN_IMPORT_BULK_LOAD_MIN_BYTES,

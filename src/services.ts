@@ -19,6 +19,7 @@ import {
   TrackedLinksService,
 } from './mailings/index.js';
 import { RecipientsService } from './recipients/index.js';
+import { SendingService } from './sending/index.js';
 import { SettingsService } from './settings/index.js';
 import type { BulkWriter, Capabilities, Database, DatabaseHandle } from './storage/index.js';
 
@@ -58,6 +59,7 @@ export interface Services {
   images: ImagesService;
   mailings: MailingsService;
   recipients: RecipientsService;
+  sending: SendingService;
 }
 
 export function buildServices(
@@ -73,6 +75,12 @@ export function buildServices(
   const folders = new FoldersService(db, clock, access);
   const templates = new TemplatesService(db, clock, access, folders);
   const trackedLinks = new TrackedLinksService(db, clock, access, folders);
+  const mailings = new MailingsService(db, clock, access, folders, templates, trackedLinks, customFields, {
+    attachmentsDir: join(options.dataDir ?? 'data', 'attachments'),
+    attachmentMaxBytes: options.attachmentMaxBytes ?? 26_214_400,
+    publicUrl: options.publicUrl ?? 'http://localhost:3000',
+  });
+  const recipients = new RecipientsService(db, clock, access, selections, settings, options.defaultCountry);
   return {
     db,
     capabilities,
@@ -102,11 +110,8 @@ export function buildServices(
       join(options.dataDir ?? 'data', 'media'),
       options.imageMaxBytes ?? 5_242_880,
     ),
-    mailings: new MailingsService(db, clock, access, folders, templates, trackedLinks, customFields, {
-      attachmentsDir: join(options.dataDir ?? 'data', 'attachments'),
-      attachmentMaxBytes: options.attachmentMaxBytes ?? 26_214_400,
-      publicUrl: options.publicUrl ?? 'http://localhost:3000',
-    }),
-    recipients: new RecipientsService(db, clock, access, selections, settings, options.defaultCountry),
+    mailings,
+    recipients,
+    sending: new SendingService(db, clock, access, mailings, recipients),
   };
 }

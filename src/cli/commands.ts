@@ -1,6 +1,25 @@
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import { type App, bootstrapAdmin, cliActor, loadDemoMailing, openApp, startServer } from '../app.js';
+import {
+  type App,
+  bootstrapAdmin,
+  cliActor,
+  loadDemoMailing,
+  openApp,
+  startServer,
+  startWorkers,
+} from '../app.js';
+
+function workerSettings(app: App) {
+  return {
+    secret: app.config.secret,
+    publicUrl: app.config.publicUrl,
+    bounceDomain: app.config.bounceDomain,
+    smtpUrl: app.config.smtpUrl,
+    smtpPoolSize: app.config.smtpPoolSize,
+  };
+}
+
 import { describeConfig, loadConfig } from '../config.js';
 import { invalid } from '../core/index.js';
 import { loadDemo } from '../crm/index.js';
@@ -51,6 +70,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
         const app = await openApp(loadConfig());
         const first = await bootstrapAdmin(app.services);
         const server = await startServer(app);
+        const workers = startWorkers(app.services, workerSettings(app));
         const url = `http://${app.config.host === '0.0.0.0' ? 'localhost' : app.config.host}:${app.config.port}`;
         if (output.json) {
           output.result(
@@ -76,6 +96,34 @@ export function registerCommands(program: Command, setCode: SetCode): void {
             output.err('shutting down…');
             void server
               .close()
+              .then(() => workers.stop())
+              .then(() => app.close())
+              .finally(resolve);
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      }),
+    );
+
+  withJson(program.command('worker'))
+    .description(
+      'Run only the send workers and the scheduler (any number of them against one PostgreSQL database)',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  POSTHORN_DATABASE_URL=postgres://posthorn@db/posthorn posthorn worker',
+    )
+    .action(
+      action(setCode, async (output) => {
+        const app = await openApp(loadConfig());
+        const workers = startWorkers(app.services, workerSettings(app));
+        output.out(`Posthorn worker ${workers.worker.id}: sending through ${workers.transport.name}`);
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            output.err('stopping: finishing the batch in flight…');
+            void workers
+              .stop()
               .then(() => app.close())
               .finally(resolve);
           };

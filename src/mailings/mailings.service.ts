@@ -749,6 +749,21 @@ export class MailingsService {
     }));
   }
 
+  /** The attachment files as the sender reads them (paths inside the data directory). */
+  async attachmentFiles(id: number): Promise<Array<{ filename: string; contentType: string; path: string }>> {
+    const rows = await this.db
+      .selectFrom('mailing_attachments')
+      .selectAll()
+      .where('mailing_id', '=', id)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      filename: r.file_name,
+      contentType: r.content_type,
+      path: join(this.files.attachmentsDir, r.storage_name),
+    }));
+  }
+
   /** Attachments: e-mail and form responses only, at most the configured total per message (25 MB by default). */
   async addAttachment(
     id: number,

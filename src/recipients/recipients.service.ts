@@ -447,6 +447,7 @@ export class RecipientsService {
     };
     for (const r of rows) {
       const n = Number(r.n);
+      if (n === 0) continue;
       summary.total += n;
       summary.byStatus[r.status] = (summary.byStatus[r.status] ?? 0) + n;
       const reason = r.reason as BlockReason | '';

@@ -355,6 +355,49 @@ export interface RecipientCountsTable {
   n: number;
 }
 
+export interface SendRoundsTable {
+  id: Generated<number>;
+  mailing_id: number;
+  number: number;
+  kind: 'bulk' | 'test';
+  state: 'running' | 'stopped' | 'finished' | 'cancelled' | 'scheduled';
+  priority: number;
+  total: number;
+  paused_reason: string | null;
+  created_by: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+export interface LedgerTable {
+  id: Generated<number>;
+  round_id: number;
+  mailing_id: number;
+  recipient_id: number | null;
+  address: string;
+  priority: number;
+  state: 'ready' | 'sending' | 'sent' | 'failed' | 'held' | 'cancelled';
+  message_id: string;
+  claim: string | null;
+  lease_until: number | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_code: string | null;
+  last_error: string | null;
+  sent_at: number | null;
+}
+export interface OutboxTable {
+  id: Generated<number>;
+  ledger_id: number | null;
+  mailing_id: number | null;
+  channel: string;
+  address: string;
+  subject: string | null;
+  test: Flag;
+  message: string;
+  created_at: number;
+}
+
 export interface Database {
   suspended_indexes: SuspendedIndexesTable;
   staged_person_emails: StagedPersonEmailsTable;
@@ -393,4 +436,7 @@ export interface Database {
   mailing_import_rows: MailingImportRowsTable;
   recipients: RecipientsTable;
   recipient_counts: RecipientCountsTable;
+  send_rounds: SendRoundsTable;
+  ledger: LedgerTable;
+  outbox: OutboxTable;
 }

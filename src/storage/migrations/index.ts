@@ -2,6 +2,7 @@ import type { PosthornMigration } from '../migration.js';
 import { foundation } from './0001-foundation.js';
 import { bulkLoad } from './0002-bulk-load.js';
 import { mailings } from './0003-mailings.js';
+import { sending } from './0004-sending.js';
 
 /** Every migration in order. Append only. */
-export const migrations: PosthornMigration[] = [foundation, bulkLoad, mailings];
+export const migrations: PosthornMigration[] = [foundation, bulkLoad, mailings, sending];

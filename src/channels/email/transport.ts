@@ -1,0 +1,101 @@
+import type { Kysely } from 'kysely';
+import nodemailer from 'nodemailer';
+import type { Clock } from '../../core/index.js';
+import type { Database } from '../../storage/index.js';
+
+/** What a relay said about one message: accepted, or refused (temporarily or for good) with its code. */
+export type Delivery =
+  | { ok: true; response: string }
+  | { ok: false; retryable: boolean; code: string; message: string };
+
+export interface OutgoingMessage {
+  ledgerId: number | null;
+  mailingId: number | null;
+  /** SMTP envelope: the VERP return path and the recipient. */
+  from: string;
+  to: string;
+  subject: string;
+  raw: Buffer;
+  test: boolean;
+}
+
+/** An outbound e-mail route: an SMTP relay, or the dev outbox. */
+export interface EmailTransport {
+  readonly name: string;
+  send(message: OutgoingMessage): Promise<Delivery>;
+  close(): Promise<void>;
+}
+
+/** Captures every message in the database (`GET /api/v1/outbox`) when no relay is configured. */
+export class DevOutboxTransport implements EmailTransport {
+  readonly name = 'dev-outbox';
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async send(m: OutgoingMessage): Promise<Delivery> {
+    await this.db
+      .insertInto('outbox')
+      .values({
+        ledger_id: m.ledgerId,
+        mailing_id: m.mailingId,
+        channel: 'email',
+        address: m.to,
+        subject: m.subject,
+        test: m.test ? 1 : 0,
+        message: m.raw.toString('utf8'),
+        created_at: this.clock.now(),
+      })
+      .execute();
+    return { ok: true, response: '250 stored in the dev outbox' };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * An SMTP relay through nodemailer's pooled transport; messages are sent pre-built (`raw`), so
+ * nodemailer only speaks SMTP. A refusal keeps its SMTP code; 4xx and connection failures are
+ * retryable, 5xx are not.
+ */
+export class SmtpTransport implements EmailTransport {
+  readonly name: string;
+  private readonly transport: nodemailer.Transporter;
+
+  constructor(url: string, options: { poolSize: number; name?: string }) {
+    const u = new URL(url);
+    this.name = options.name ?? u.host;
+    this.transport = nodemailer.createTransport({
+      pool: true,
+      host: u.hostname,
+      port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
+      secure: u.protocol === 'smtps:',
+      ignoreTLS: u.searchParams.get('tls') === 'none',
+      requireTLS: u.searchParams.get('tls') === 'required',
+      maxConnections: options.poolSize,
+      maxMessages: Number.POSITIVE_INFINITY,
+      ...(u.username
+        ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } }
+        : {}),
+    });
+  }
+
+  async send(m: OutgoingMessage): Promise<Delivery> {
+    try {
+      const info = await this.transport.sendMail({ envelope: { from: m.from, to: [m.to] }, raw: m.raw });
+      if (info.rejected.length > 0)
+        return { ok: false, retryable: false, code: '550', message: String(info.response) };
+      return { ok: true, response: String(info.response) };
+    } catch (e) {
+      const err = e as { responseCode?: number; response?: string; message?: string; code?: string };
+      const code = err.responseCode ? String(err.responseCode) : (err.code ?? 'ECONNECTION');
+      const retryable = err.responseCode === undefined || err.responseCode < 500;
+      return { ok: false, retryable, code, message: err.response ?? err.message ?? String(e) };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}

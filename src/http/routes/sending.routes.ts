@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { notFound } from '../../core/index.js';
+import { scheduleInput } from '../../sending/index.js';
+import { idParams, pageQuery, route } from '../route.js';
+
+const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
+  route({
+    method: 'POST',
+    url: `/api/v1/mailings/:id/${name}`,
+    access: 'sendMailings',
+    tag: 'sending',
+    summary,
+    params: idParams,
+    handler: ({ services, params, actor }) => services.sending[name](params.id, actor),
+  });
+
+export const sendingRoutes = [
+  action(
+    'send',
+    'Send now: freezes the recipient list into the send ledger (refused with the failing steps while incomplete)',
+  ),
+  route({
+    method: 'POST',
+    url: '/api/v1/mailings/:id/schedule',
+    access: 'sendMailings',
+    tag: 'sending',
+    summary: 'Schedule: { at: ISO time with offset }, stored in UTC',
+    params: idParams,
+    body: scheduleInput,
+    handler: ({ services, params, body, actor }) => services.sending.schedule(params.id, body, actor),
+  }),
+  action('stop', 'Stop: pause sending (messages in flight finish)'),
+  action('start', 'Start: resume a stopped mailing, or start a scheduled one now'),
+  action('cancel', 'Cancel: end it for good (unsent recipients are cancelled)'),
+  route({
+    method: 'GET',
+    url: '/api/v1/mailings/:id/progress',
+    access: 'viewStatistics',
+    tag: 'sending',
+    summary: 'Counts per ledger state, current rate and expected end',
+    params: idParams,
+    handler: ({ services, params }) => services.sending.progress(params.id),
+  }),
+  route({
+    method: 'GET',
+    url: '/api/v1/outbox',
+    access: 'sendMailings',
+    tag: 'sending',
+    summary: 'The dev outbox: messages captured when no relay is configured (newest first)',
+    query: pageQuery.extend({ mailingId: z.coerce.number().int().positive().optional() }),
+    handler: async ({ services, query }) => {
+      let q = services.db.selectFrom('outbox');
+      if (query.mailingId) q = q.where('mailing_id', '=', query.mailingId);
+      const [rows, total] = await Promise.all([
+        q
+          .select(['id', 'mailing_id', 'channel', 'address', 'subject', 'test', 'created_at'])
+          .orderBy('id', 'desc')
+          .limit(query.limit)
+          .offset(query.offset)
+          .execute(),
+        q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+      ]);
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          mailingId: r.mailing_id,
+          channel: r.channel,
+          address: r.address,
+          subject: r.subject,
+          test: r.test === 1,
+          createdAt: r.created_at,
+          raw: `/api/v1/outbox/${r.id}/raw`,
+        })),
+        total: Number(total?.n ?? 0),
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/v1/outbox/:id/raw',
+    access: 'sendMailings',
+    tag: 'sending',
+    summary: 'One captured message as raw .eml (message/rfc822)',
+    params: idParams,
+    handler: async ({ services, params, reply }) => {
+      const r = await services.db
+        .selectFrom('outbox')
+        .select(['message'])
+        .where('id', '=', params.id)
+        .executeTakeFirst();
+      if (!r) throw notFound('OUTBOX_MESSAGE_NOT_FOUND', `no captured message ${params.id}`);
+      void reply
+        .header('content-type', 'message/rfc822')
+        .header('content-disposition', `attachment; filename="message-${params.id}.eml"`);
+      return r.message;
+    },
+  }),
+];

@@ -1,0 +1,151 @@
+import type { Selectable } from 'kysely';
+import { buildEmail } from '../channels/email/message.js';
+import type { Delivery, EmailTransport } from '../channels/email/transport.js';
+import type { TokenSigner } from '../core/index.js';
+import type { EmailSetup, MailingsService } from '../mailings/index.js';
+import { compileTemplate, knownFieldTest, type MergeProgram, mergeValues } from '../merge/index.js';
+import type { RecipientsService } from '../recipients/index.js';
+import type { LedgerTable } from '../storage/index.js';
+
+export type LedgerRow = Selectable<LedgerTable>;
+
+export interface SendOutcome {
+  id: number;
+  delivery: Delivery;
+}
+
+/** Sends claimed ledger rows of one channel. */
+export interface ChannelSender {
+  sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]>;
+}
+
+interface Prepared {
+  version: number;
+  subject: MergeProgram;
+  html: MergeProgram;
+  text: MergeProgram;
+  setup: EmailSetup;
+  subscriptionTypeId: number | null;
+  attachments: Array<{ filename: string; path: string; contentType: string }>;
+}
+
+export interface EmailSenderOptions {
+  publicUrl: string;
+  /** Domain of the VERP return path `bounces+<token>@<domain>` and the unsubscribe mailto. */
+  bounceDomain: string;
+  /** Messages in flight at once (the relay pool's connections). */
+  concurrency: number;
+}
+
+/**
+ * The e-mail channel's sender: the content is compiled once per mailing version; per recipient
+ * only merge values, the signed recipient token and the MIME assembly remain. Headers: Message-ID
+ * from the ledger, List-Unsubscribe (https + mailto) and List-Unsubscribe-Post when the mailing
+ * has a subscription type, Feedback-ID, and a VERP return path per recipient.
+ */
+export class EmailSender implements ChannelSender {
+  private readonly prepared = new Map<number, Prepared>();
+
+  constructor(
+    private readonly mailings: MailingsService,
+    private readonly recipients: RecipientsService,
+    private readonly signer: TokenSigner,
+    private readonly transport: EmailTransport,
+    private readonly options: EmailSenderOptions,
+  ) {}
+
+  async sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]> {
+    const out: SendOutcome[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rows.length) {
+        const row = rows[next++] as LedgerRow;
+        out.push({ id: row.id, delivery: await this.sendOne(row) });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, rows.length) }, worker));
+    return out;
+  }
+
+  private async sendOne(row: LedgerRow): Promise<Delivery> {
+    try {
+      const p = await this.prepare(row.mailing_id);
+      const recipientId = row.recipient_id ?? 0;
+      const token = this.signer.sign('r', `${row.mailing_id}.${recipientId}`);
+      const base = this.options.publicUrl;
+      const { data } = await this.recipients.mergeData(row.mailing_id, recipientId);
+      const values = mergeValues({
+        ...data,
+        links: {
+          subscription: `${base}/t/u/${token}`,
+          manageSubscriptions: `${base}/t/m/${token}`,
+          viewOnline: `${base}/t/v/${token}`,
+        },
+      });
+      const context = { inEmailClient: true, linkPrefix: `${base}/t/c/${token}/` };
+      const headers: Record<string, string> = {
+        'Feedback-ID': `${row.mailing_id}:${row.round_id}:posthorn`,
+      };
+      if (p.subscriptionTypeId !== null) {
+        headers['List-Unsubscribe'] =
+          `<${base}/t/u/${token}>, <mailto:unsubscribe+${token}@${this.options.bounceDomain}>`;
+        headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+      }
+      const s = p.setup;
+      const raw = await buildEmail({
+        from: { name: s.from.name, address: s.from.address },
+        replyTo: s.replyTo.rule === 'own' ? { name: s.replyTo.name, address: s.replyTo.address } : undefined,
+        to: row.address,
+        subject: p.subject.render(values, context),
+        html: p.html.render(values, context),
+        text: p.text.render(values, context),
+        messageId: row.message_id,
+        date: new Date(),
+        headers,
+        attachments: p.attachments,
+      });
+      return await this.transport.send({
+        ledgerId: row.id,
+        mailingId: row.mailing_id,
+        from: `bounces+${token}@${this.options.bounceDomain}`,
+        to: row.address,
+        subject: p.subject.render(values, context),
+        raw,
+        test: false,
+      });
+    } catch (e) {
+      return {
+        ok: false,
+        retryable: false,
+        code: 'BUILD_FAILED',
+        message: e instanceof Error ? e.message : String(e),
+      };
+    }
+  }
+
+  private async prepare(mailingId: number): Promise<Prepared> {
+    const m = await this.mailings.get(mailingId);
+    const cached = this.prepared.get(mailingId);
+    if (cached && cached.version === m.contentVersion) return cached;
+    const rendered = await this.mailings.rendered(mailingId);
+    const isKnown = knownFieldTest(await this.mailings.catalogue());
+    const compile = (source: string, mode: 'html' | 'text' | 'header') => {
+      const { program, errors } = compileTemplate(source, mode, { isKnown, internal: true });
+      if (!program) throw new Error(`merge errors: ${errors[0]?.message ?? ''}`);
+      return program;
+    };
+    const setup = m.setup as EmailSetup;
+    const attachments = await this.mailings.attachmentFiles(mailingId);
+    const p: Prepared = {
+      version: m.contentVersion,
+      subject: compile(setup.subject, 'header'),
+      html: compile(rendered.html, 'html'),
+      text: compile(rendered.text, 'text'),
+      setup,
+      subscriptionTypeId: m.subscriptionTypeId,
+      attachments,
+    };
+    this.prepared.set(mailingId, p);
+    return p;
+  }
+}

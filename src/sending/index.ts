@@ -1,0 +1,3 @@
+export * from './email-sender.js';
+export * from './sending.service.js';
+export * from './worker.js';

@@ -1,0 +1,301 @@
+import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import {
+  type Actor,
+  type AuditSink,
+  type Clock,
+  conflict,
+  invalid,
+  notFound,
+  randomToken,
+} from '../core/index.js';
+import { type MailingState, type MailingsService, nextState } from '../mailings/index.js';
+import { type RecipientsService, recipientOptionsOf } from '../recipients/index.js';
+import type { Database } from '../storage/index.js';
+
+export const scheduleInput = z.strictObject({
+  /** When to send: an ISO 8601 time with offset (stored as UTC epoch ms). */
+  at: z.iso.datetime({ offset: true }),
+});
+
+/** Lanes: lower is claimed first, so test and transactional sends never wait behind bulk. */
+export const priorities = { test: 0, transactional: 1, bulk: 5 } as const;
+
+export interface Progress {
+  mailingId: number;
+  state: MailingState;
+  round: number | null;
+  total: number;
+  byState: Record<string, number>;
+  /** Messages per second over the last minute. */
+  ratePerSecond: number;
+  /** Epoch ms when the rest would be done at the current rate; null when unknown. */
+  expectedEndAt: number | null;
+  pausedReason: string | null;
+}
+
+/**
+ * Send, schedule, stop, start and cancel (PRODUCT.md §4, §9). Starting a round freezes the
+ * recipient list into the send ledger in one statement (refreshing it first when "update list
+ * when sending" is on); workers then claim ledger rows. Every state change is guarded by the
+ * state it expects, so two processes can never both start the same mailing.
+ */
+export class SendingService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly audit: AuditSink,
+    private readonly mailings: MailingsService,
+    private readonly recipients: RecipientsService,
+  ) {}
+
+  async send(mailingId: number, actor: Actor): Promise<Progress> {
+    const m = await this.mailings.get(mailingId);
+    nextState(m.state, 'send');
+    await this.mailings.requireComplete(mailingId);
+    await this.startRound(mailingId, ['draft', 'scheduled'], actor);
+    await this.audit.record(actor, 'mailing.send', 'mailing', mailingId);
+    return this.progress(mailingId);
+  }
+
+  async schedule(mailingId: number, input: z.input<typeof scheduleInput>, actor: Actor): Promise<Progress> {
+    const v = scheduleInput.parse(input);
+    const at = Date.parse(v.at);
+    const m = await this.mailings.get(mailingId);
+    const next = nextState(m.state, 'schedule');
+    if (at <= this.clock.now())
+      throw invalid('SCHEDULE_IN_PAST', 'the time is in the past: send now instead', { field: 'at' });
+    await this.mailings.requireComplete(mailingId);
+    const r = await this.db
+      .updateTable('mailings')
+      .set({ state: next, scheduled_at: at, updated_at: this.clock.now() })
+      .where('id', '=', mailingId)
+      .where('state', '=', m.state)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1)
+      throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
+    await this.audit.record(actor, 'mailing.schedule', 'mailing', mailingId, {
+      at: new Date(at).toISOString(),
+    });
+    return this.progress(mailingId);
+  }
+
+  /** Stop pauses: workers claim nothing more of it; what is in flight finishes. */
+  async stop(mailingId: number, actor: Actor): Promise<Progress> {
+    await this.transition(mailingId, 'stop', actor, async () => {
+      await this.db
+        .updateTable('send_rounds')
+        .set({ state: 'stopped' })
+        .where('mailing_id', '=', mailingId)
+        .where('state', '=', 'running')
+        .execute();
+    });
+    return this.progress(mailingId);
+  }
+
+  /** Start resumes a stopped mailing, or starts a scheduled one now. */
+  async start(mailingId: number, actor: Actor): Promise<Progress> {
+    const m = await this.mailings.get(mailingId);
+    nextState(m.state, 'start');
+    if (m.state === 'scheduled') {
+      await this.mailings.requireComplete(mailingId);
+      await this.startRound(mailingId, ['scheduled'], actor);
+    } else {
+      await this.transition(mailingId, 'start', actor, async () => {
+        await this.db
+          .updateTable('send_rounds')
+          .set({ state: 'running', paused_reason: null })
+          .where('mailing_id', '=', mailingId)
+          .where('state', '=', 'stopped')
+          .execute();
+      });
+    }
+    await this.audit.record(actor, 'mailing.start', 'mailing', mailingId);
+    return this.progress(mailingId);
+  }
+
+  /** Cancel ends it for good: rows not yet sent are cancelled. */
+  async cancel(mailingId: number, actor: Actor): Promise<Progress> {
+    await this.transition(mailingId, 'cancel', actor, async () => {
+      await this.db
+        .updateTable('send_rounds')
+        .set({ state: 'cancelled', finished_at: this.clock.now() })
+        .where('mailing_id', '=', mailingId)
+        .where('state', 'in', ['running', 'stopped'])
+        .execute();
+      await this.db
+        .updateTable('ledger')
+        .set({ state: 'cancelled' })
+        .where('mailing_id', '=', mailingId)
+        .where('state', 'in', ['ready', 'held'])
+        .execute();
+    });
+    return this.progress(mailingId);
+  }
+
+  /** Starts every scheduled mailing that is due (the scheduler's tick). Returns how many started. */
+  async startDue(actor: Actor): Promise<number> {
+    const due = await this.db
+      .selectFrom('mailings')
+      .select('id')
+      .where('state', '=', 'scheduled')
+      .where('scheduled_at', '<=', this.clock.now())
+      .execute();
+    let started = 0;
+    for (const d of due) {
+      try {
+        await this.startRound(d.id, ['scheduled'], actor);
+        started += 1;
+      } catch (e) {
+        // a mailing that became incomplete or was taken by another process stays as it is
+        await this.audit.record(actor, 'mailing.startFailed', 'mailing', d.id, {
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
+    return started;
+  }
+
+  async progress(mailingId: number): Promise<Progress> {
+    const m = await this.mailings.get(mailingId);
+    const round = await this.db
+      .selectFrom('send_rounds')
+      .selectAll()
+      .where('mailing_id', '=', mailingId)
+      .orderBy('number', 'desc')
+      .executeTakeFirst();
+    const byState: Record<string, number> = {};
+    let ratePerSecond = 0;
+    let expectedEndAt: number | null = null;
+    if (round) {
+      const rows = await this.db
+        .selectFrom('ledger')
+        .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('round_id', '=', round.id)
+        .groupBy('state')
+        .execute();
+      for (const r of rows) byState[r.state] = Number(r.n);
+      const now = this.clock.now();
+      const recent = await this.db
+        .selectFrom('ledger')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('round_id', '=', round.id)
+        .where('sent_at', '>=', now - 60_000)
+        .executeTakeFirst();
+      ratePerSecond = Number(recent?.n ?? 0) / 60;
+      const left = (byState.ready ?? 0) + (byState.sending ?? 0);
+      expectedEndAt =
+        left === 0 ? now : ratePerSecond > 0 ? now + Math.round((left / ratePerSecond) * 1000) : null;
+    }
+    return {
+      mailingId,
+      state: m.state,
+      round: round?.number ?? null,
+      total: round?.total ?? 0,
+      byState,
+      ratePerSecond,
+      expectedEndAt,
+      pausedReason: round?.paused_reason ?? null,
+    };
+  }
+
+  /**
+   * Freezes the recipient list into a new round's ledger and moves the mailing to `sending`, in
+   * one transaction guarded by the mailing's state. Message-IDs are fixed here, per ledger row,
+   * so a resend after a crash carries the same Message-ID.
+   */
+  private async startRound(mailingId: number, from: MailingState[], actor: Actor): Promise<void> {
+    const row = await this.db
+      .selectFrom('mailings')
+      .selectAll()
+      .where('id', '=', mailingId)
+      .executeTakeFirst();
+    if (!row) throw notFound('MAILING_NOT_FOUND', `mailing ${mailingId} does not exist`);
+    if (recipientOptionsOf(row).updateListWhenSending) await this.recipients.build(mailingId, actor);
+    const now = this.clock.now();
+    const domain = 'posthorn';
+    const salt = randomToken(6);
+    await this.db.transaction().execute(async (trx) => {
+      const moved = await trx
+        .updateTable('mailings')
+        .set({ state: 'sending', sent_anything: 1, scheduled_at: null, updated_at: now })
+        .where('id', '=', mailingId)
+        .where('state', 'in', from)
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1)
+        throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
+      const last = await trx
+        .selectFrom('send_rounds')
+        .select((eb) => eb.fn.max<number>('number').as('n'))
+        .where('mailing_id', '=', mailingId)
+        .executeTakeFirst();
+      const round = await trx
+        .insertInto('send_rounds')
+        .values({
+          mailing_id: mailingId,
+          number: Number(last?.n ?? 0) + 1,
+          kind: 'bulk',
+          state: 'running',
+          priority: priorities.bulk,
+          total: 0,
+          paused_reason: null,
+          created_by: actor.label,
+          created_at: now,
+          started_at: now,
+          finished_at: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await sql`insert into ledger (round_id, mailing_id, recipient_id, address, priority, state, message_id, attempts, next_attempt_at)
+        select ${round.id}, ${mailingId}, r.id, r.address, ${priorities.bulk}, 'ready',
+          '<' || ${`${mailingId}.${round.id}.`} || r.id || '.' || ${salt} || '@' || ${domain} || '>', 0, ${now}
+        from recipients r where r.mailing_id = ${mailingId} and r.status = 'ready'`.execute(trx);
+      const total = await trx
+        .selectFrom('ledger')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('round_id', '=', round.id)
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('send_rounds')
+        .set({ total: Number(total.n) })
+        .where('id', '=', round.id)
+        .execute();
+      await trx
+        .updateTable('recipients')
+        .set({ status: 'sending', status_at: now })
+        .where('mailing_id', '=', mailingId)
+        .where('status', '=', 'ready')
+        .execute();
+      await trx
+        .updateTable('recipient_counts')
+        .set({ status: 'sending' })
+        .where('mailing_id', '=', mailingId)
+        .where('status', '=', 'ready')
+        .execute();
+    });
+  }
+
+  private async transition(
+    mailingId: number,
+    action: 'stop' | 'start' | 'cancel',
+    actor: Actor,
+    effect: () => Promise<void>,
+  ): Promise<void> {
+    const m = await this.mailings.get(mailingId);
+    const next = nextState(m.state, action);
+    const r = await this.db
+      .updateTable('mailings')
+      .set({
+        state: next,
+        updated_at: this.clock.now(),
+        ...(action === 'cancel' ? { scheduled_at: null } : {}),
+      })
+      .where('id', '=', mailingId)
+      .where('state', '=', m.state)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1)
+      throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
+    await effect();
+    await this.audit.record(actor, `mailing.${action}`, 'mailing', mailingId);
+  }
+}

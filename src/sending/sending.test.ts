@@ -1,0 +1,330 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '../../test/helpers/databases.js';
+import { admin, openTestServices } from '../../test/helpers/services.js';
+import { startWorkers } from '../app.js';
+import type { ManualClock } from '../core/index.js';
+import type { Services } from '../services.js';
+
+interface Received {
+  from: string;
+  to: string[];
+  raw: Buffer;
+}
+
+/** A real SMTP receiver on 127.0.0.1; `answer` decides per recipient (e.g. 550 or 421). */
+async function receiver(answer: (to: string) => { code: number; message: string } | null = () => null) {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      const a = answer(address.address);
+      if (a) {
+        const err = new Error(a.message) as Error & { responseCode: number };
+        err.responseCode = a.code;
+        cb(err);
+        return;
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks),
+        });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    received,
+    url: `smtp://127.0.0.1:${port}/?tls=none`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const secret = 'test-secret-that-is-long-enough-for-hmac-0123456789';
+
+describe.each(engines)('sending on %s', (engine) => {
+  let s: Services;
+  let clock: ManualClock;
+  let dispose: () => Promise<void>;
+  let newsletter: number;
+  let selectionId: number;
+  const n = 500;
+
+  beforeAll(async () => {
+    const t = await openTestServices(engine);
+    s = t.services;
+    clock = t.clock;
+    dispose = t.database.dispose;
+    newsletter = (await s.preferences.createSubscriptionType({ name: 'Newsletter' }, admin)).id;
+    await s.settings.update({ privacyFilter: false }, admin);
+    const now = clock.now();
+    const rows = Array.from({ length: n }, (_, i) => ({
+      company_id: null,
+      first_name: `First${i}`,
+      middle_name: null,
+      last_name: `Last${i}`,
+      name_key: `first${i} last${i}`,
+      last_name_key: `last${i} first${i}`,
+      title: null,
+      salutation: null,
+      email: `p${i}@example${i % 7}.test`,
+      email_key: `p${i}@example${i % 7}.test`,
+      mobile: null,
+      street: null,
+      postcode: null,
+      city: null,
+      country: null,
+      language: null,
+      our_contact_id: null,
+      no_mailings: 0 as const,
+      former_employee: 0 as const,
+      created_at: now,
+      updated_at: now,
+    }));
+    for (let i = 0; i < rows.length; i += 100)
+      await s.db
+        .insertInto('persons')
+        .values(rows.slice(i, i + 100))
+        .execute();
+    const sel = await s.selections.create({ name: 'All', kind: 'static' }, admin);
+    selectionId = sel.id;
+    const ids = (await s.db.selectFrom('persons').select('id').execute()).map((r) => r.id);
+    await s.selections.addMembers(sel.id, ids, admin);
+  });
+  afterAll(async () => dispose());
+
+  async function readyMailing(name = 'News'): Promise<number> {
+    const m = await s.mailings.create({ name, channel: 'email' }, admin);
+    await s.mailings.update(
+      m.id,
+      {
+        selectionId,
+        subscriptionTypeId: newsletter,
+        setup: {
+          subject: 'Hello [[customer.firstname]]',
+          preheader: 'Pre',
+          from: { name: 'News', address: 'news@posthorn.test' },
+        },
+        content: {
+          format: 'html',
+          source:
+            '<html><body><p>Dear [[customer.firstname]] [[customer.lastname]]</p><a href="https://example.com/x">X</a> <a href="[[link.subscription]]">Unsubscribe</a></body></html>',
+        },
+      },
+      admin,
+    );
+    await s.mailings.chooseTemplate(m.id, { blank: true }, admin);
+    await s.recipients.build(m.id, admin);
+    return m.id;
+  }
+
+  async function drain(w: { tick(): Promise<number> }): Promise<void> {
+    for (let k = 0; k < 10_000; k++) if ((await w.tick()) === 0) return;
+  }
+
+  it('send is refused with the failing steps while the wizard is incomplete', async () => {
+    const m = await s.mailings.create({ name: 'Empty', channel: 'email' }, admin);
+    await expect(s.sending.send(m.id, admin)).rejects.toMatchObject({ code: 'MAILING_INCOMPLETE' });
+  });
+
+  it('sends every recipient exactly one message over SMTP, with the merge values and the bulk-sender headers', async () => {
+    const rx = await receiver();
+    const workers = startWorkers(s, {
+      secret,
+      publicUrl: 'https://mail.posthorn.test',
+      bounceDomain: 'bounce.posthorn.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 4,
+      run: false,
+    });
+    try {
+      const id = await readyMailing();
+      const started = await s.sending.send(id, admin);
+      expect(started).toMatchObject({ state: 'sending', total: n });
+      await drain(workers.worker);
+      const progress = await s.sending.progress(id);
+      expect(progress).toMatchObject({ state: 'finished', byState: { sent: n } });
+      expect(rx.received).toHaveLength(n);
+      const to = rx.received.map((r) => r.to[0]);
+      expect(new Set(to).size).toBe(n);
+      const ledger = await s.db
+        .selectFrom('ledger')
+        .select(['address', 'message_id', 'state'])
+        .where('mailing_id', '=', id)
+        .execute();
+      const messageIds = new Map(ledger.map((l) => [l.address, l.message_id]));
+      for (const r of rx.received.slice(0, 40)) {
+        const mail = await simpleParser(r.raw);
+        const i = Number(/^p(\d+)@/.exec(r.to[0] ?? '')?.[1]);
+        expect(mail.subject).toBe(`Hello First${i}`);
+        expect(mail.text).toContain(`Dear First${i} Last${i}`);
+        expect(mail.html).toContain(`Dear First${i} Last${i}`);
+        expect(mail.messageId).toBe(messageIds.get(r.to[0] ?? ''));
+        expect(r.from).toMatch(/^bounces\+[\w.-]+@bounce\.posthorn\.test$/);
+        expect(String(r.raw)).toContain('\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n');
+        expect(String(r.raw)).toMatch(
+          /List-Unsubscribe:\s+<https:\/\/mail\.posthorn\.test\/t\/u\/[\w.-]+>,\s+<mailto:unsubscribe\+[\w.-]+@bounce\.posthorn\.test>/,
+        );
+        expect(mail.headers.get('feedback-id')).toMatch(new RegExp(`^${id}:`));
+        expect(mail.html).toMatch(/href="https:\/\/mail\.posthorn\.test\/t\/c\/[\w.-]+\/1"/);
+      }
+      const summary = await s.recipients.summary(id);
+      expect(summary.byStatus).toEqual({ sent: n });
+    } finally {
+      await workers.stop();
+      await rx.close();
+    }
+  });
+
+  it('a 550 ends as failed with the code kept; a 421 is retried later', async () => {
+    let tempFailures = 0;
+    const rx = await receiver((to) => {
+      if (to === 'p1@example1.test') return { code: 550, message: 'no such user' };
+      if (to === 'p2@example2.test' && tempFailures++ === 0) return { code: 421, message: 'try later' };
+      return null;
+    });
+    const workers = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 2,
+      run: false,
+      workerOptions: { retryBaseMs: 1000 },
+    });
+    try {
+      const id = await readyMailing('Faults');
+      await s.sending.send(id, admin);
+      await drain(workers.worker);
+      const rows = await s.db
+        .selectFrom('ledger')
+        .selectAll()
+        .where('mailing_id', '=', id)
+        .where('address', 'in', ['p1@example1.test', 'p2@example2.test'])
+        .orderBy('address')
+        .execute();
+      expect(rows[0]).toMatchObject({ state: 'failed', last_code: '550' });
+      expect(rows[1]).toMatchObject({ state: 'ready', last_code: '421', attempts: 1 });
+      expect((await s.sending.progress(id)).state).toBe('sending');
+      clock.advance(1500);
+      await drain(workers.worker);
+      expect((await s.sending.progress(id)).byState).toEqual({ sent: n - 1, failed: 1 });
+      expect((await s.sending.progress(id)).state).toBe('finished');
+    } finally {
+      await workers.stop();
+      await rx.close();
+    }
+  });
+
+  it('a worker that dies holding a batch: after its lease the rows are sent again with the same Message-ID', async () => {
+    const rx = await receiver();
+    const dead = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 1,
+      run: false,
+      workerOptions: { batchSize: 10, leaseMs: 60_000 },
+    });
+    const alive = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 2,
+      run: false,
+      workerOptions: { leaseMs: 60_000 },
+    });
+    try {
+      const id = await readyMailing('Crash');
+      await s.sending.send(id, admin);
+      // the dead worker claims 10 rows and never records them
+      const claimed = await (
+        dead.worker as unknown as { claim(): Promise<Array<{ id: number; message_id: string }>> }
+      ).claim();
+      expect(claimed).toHaveLength(10);
+      await drain(alive.worker);
+      expect((await s.sending.progress(id)).byState).toMatchObject({ sent: n - 10, sending: 10 });
+      clock.advance(61_000);
+      await drain(alive.worker);
+      expect((await s.sending.progress(id)).byState).toEqual({ sent: n });
+      const resent = await s.db
+        .selectFrom('ledger')
+        .select(['id', 'message_id'])
+        .where(
+          'id',
+          'in',
+          claimed.map((c) => c.id),
+        )
+        .execute();
+      expect(resent.map((r) => r.message_id).sort()).toEqual(claimed.map((c) => c.message_id).sort());
+      expect(rx.received).toHaveLength(n);
+    } finally {
+      await dead.stop();
+      await alive.stop();
+      await rx.close();
+    }
+  });
+
+  it('stop pauses, start resumes, cancel ends it; schedule stores UTC and the scheduler starts it when due', async () => {
+    const id = await readyMailing('Lifecycle');
+    const workers = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpPoolSize: 1,
+      run: false,
+      workerOptions: { batchSize: 50 },
+    });
+    try {
+      await s.sending.send(id, admin);
+      await workers.worker.tick();
+      expect((await s.sending.stop(id, admin)).state).toBe('stopped');
+      expect(await workers.worker.tick()).toBe(0);
+      expect((await s.sending.start(id, admin)).state).toBe('sending');
+      await workers.worker.tick();
+      const cancelled = await s.sending.cancel(id, admin);
+      expect(cancelled.state).toBe('cancelled');
+      expect(cancelled.byState).toMatchObject({ sent: 100, cancelled: n - 100 });
+      await expect(s.sending.start(id, admin)).rejects.toMatchObject({ code: 'MAILING_TRANSITION_REFUSED' });
+      // the dev outbox captured what was sent (no relay configured)
+      expect(
+        await s.db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('mailing_id', '=', id)
+          .executeTakeFirst(),
+      ).toMatchObject({ n: 100 });
+
+      const later = await readyMailing('Scheduled');
+      const at = new Date(clock.now() + 3_600_000).toISOString().replace('Z', '+00:00');
+      expect((await s.sending.schedule(later, { at }, admin)).state).toBe('scheduled');
+      expect((await s.mailings.get(later)).scheduledAt).toBe(Date.parse(at));
+      expect(await s.sending.startDue(admin)).toBe(0);
+      clock.advance(3_600_001);
+      expect(await s.sending.startDue(admin)).toBe(1);
+      expect((await s.sending.progress(later)).state).toBe('sending');
+      await expect(
+        s.sending.schedule(later, { at: new Date(clock.now() - 1000).toISOString() }, admin),
+      ).rejects.toMatchObject({
+        code: 'MAILING_TRANSITION_REFUSED',
+      });
+    } finally {
+      await workers.stop();
+    }
+  });
+});

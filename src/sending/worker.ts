@@ -1,0 +1,280 @@
+import { type Kysely, sql } from 'kysely';
+import { type Clock, randomToken } from '../core/index.js';
+import type { Capabilities, Database } from '../storage/index.js';
+import type { ChannelSender, LedgerRow } from './email-sender.js';
+
+export interface WorkerOptions {
+  /** Ledger rows claimed at once. */
+  batchSize: number;
+  /** How long a claim holds; a worker that dies is recovered after this. */
+  leaseMs: number;
+  /** Temporary failures retry with exponential back-off, until this long after the first try. */
+  retryForMs: number;
+  /** First retry delay; doubles per attempt. */
+  retryBaseMs: number;
+  /** After this many consecutive failures in one batch-run the mailing pauses itself. */
+  pauseAfterFailures: number;
+}
+
+export const defaultWorkerOptions: WorkerOptions = {
+  batchSize: 200,
+  leaseMs: 5 * 60_000,
+  retryForMs: 3 * 24 * 3_600_000,
+  retryBaseMs: 60_000,
+  pauseAfterFailures: 50,
+};
+
+/**
+ * A send worker. Each `tick` recovers expired leases, claims a batch of ready ledger rows with a
+ * lease (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so any number of workers share the work), sends
+ * them, and records the outcomes in batched updates guarded by the claim: a row is finished only
+ * by the worker that holds it, so two workers can never both finish the same recipient.
+ *
+ * Guarantee: every ledger row ends `sent`, `failed` or `cancelled` exactly once in the ledger. A
+ * row whose relay acknowledgement was lost in a crash is sent again with the same Message-ID after
+ * its lease expires (at most the rows in flight at the crash).
+ */
+export class SendWorker {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  readonly id = randomToken(8);
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+    private readonly clock: Clock,
+    private readonly senders: { email: ChannelSender },
+    private readonly options: WorkerOptions = defaultWorkerOptions,
+  ) {}
+
+  /** One round of work; returns how many rows it handled (0: nothing to do). */
+  async tick(): Promise<number> {
+    await this.recoverExpired();
+    const rows = await this.claim();
+    if (rows.length === 0) {
+      await this.finishRounds();
+      return 0;
+    }
+    const outcomes = await this.senders.email.sendBatch(rows);
+    await this.record(rows, outcomes);
+    await this.finishRounds();
+    return rows.length;
+  }
+
+  /** Runs ticks until stopped; idles `idleMs` between empty ticks. */
+  start(idleMs = 500): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let n = 0;
+        try {
+          n = await this.tick();
+        } catch {
+          n = 0;
+        }
+        if (n === 0 && this.running) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, idleMs);
+            this.wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          this.wake = null;
+        }
+      }
+    })();
+  }
+
+  /** Graceful stop: claims nothing more, lets the batch in flight finish and record. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Rows whose lease expired (their worker died) are ready again, with the same Message-ID. */
+  async recoverExpired(): Promise<number> {
+    const r = await this.db
+      .updateTable('ledger')
+      .set({ state: 'ready', claim: null, lease_until: null })
+      .where('state', '=', 'sending')
+      .where('lease_until', '<', this.clock.now())
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  private async claim(): Promise<LedgerRow[]> {
+    const now = this.clock.now();
+    const claim = `${this.id}:${randomToken(6)}`;
+    const skipLocked = this.capabilities.skipLocked ? sql`for update of l skip locked` : sql``;
+    return this.db.transaction().execute(async (trx) => {
+      const picked = await sql<{ id: number }>`select l.id from ledger l
+        join send_rounds r on r.id = l.round_id
+        where l.state = 'ready' and l.next_attempt_at <= ${now} and r.state = 'running'
+        order by l.priority, l.id limit ${this.options.batchSize} ${skipLocked}`.execute(trx);
+      const ids = picked.rows.map((p) => Number(p.id));
+      if (ids.length === 0) return [];
+      return trx
+        .updateTable('ledger')
+        .set({ state: 'sending', claim, lease_until: now + this.options.leaseMs })
+        .where('id', 'in', ids)
+        .where('state', '=', 'ready')
+        .returningAll()
+        .execute();
+    });
+  }
+
+  private async record(
+    rows: LedgerRow[],
+    outcomes: Array<{ id: number; delivery: import('../channels/email/transport.js').Delivery }>,
+  ): Promise<void> {
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const now = this.clock.now();
+    const sent: number[] = [];
+    const failed: Array<{ id: number; code: string; message: string }> = [];
+    const retry: Array<{ id: number; code: string; message: string; at: number }> = [];
+    for (const o of outcomes) {
+      const row = byId.get(o.id);
+      if (!row) continue;
+      if (o.delivery.ok) sent.push(o.id);
+      else {
+        const d = o.delivery;
+        const firstTry = row.next_attempt_at - backoff(this.options.retryBaseMs, row.attempts - 1);
+        const at = now + backoff(this.options.retryBaseMs, row.attempts);
+        if (d.retryable && at - Math.min(firstTry, now) < this.options.retryForMs)
+          retry.push({ id: o.id, code: d.code, message: d.message.slice(0, 500), at });
+        else failed.push({ id: o.id, code: d.code, message: d.message.slice(0, 500) });
+      }
+    }
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < sent.length; i += 500) {
+        const chunk = sent.slice(i, i + 500);
+        const claims = [...new Set(chunk.map((id) => byId.get(id)?.claim ?? ''))];
+        const done = await trx
+          .updateTable('ledger')
+          .set({ state: 'sent', sent_at: now, claim: null, lease_until: null })
+          .where('id', 'in', chunk)
+          .where('state', '=', 'sending')
+          .where('claim', 'in', claims)
+          .returning(['recipient_id', 'mailing_id'])
+          .execute();
+        await this.moveRecipients(trx, done, 'sent', null, now);
+      }
+      for (const f of failed) {
+        const done = await trx
+          .updateTable('ledger')
+          .set({
+            state: 'failed',
+            last_code: f.code,
+            last_error: f.message,
+            claim: null,
+            lease_until: null,
+            attempts: sql`attempts + 1`,
+          })
+          .where('id', '=', f.id)
+          .where('state', '=', 'sending')
+          .where('claim', '=', byId.get(f.id)?.claim ?? '')
+          .returning(['recipient_id', 'mailing_id'])
+          .execute();
+        await this.moveRecipients(trx, done, 'failed', f.code.startsWith('5') ? 'hardBounce' : 'failed', now);
+      }
+      for (const r of retry) {
+        await trx
+          .updateTable('ledger')
+          .set({
+            state: 'ready',
+            last_code: r.code,
+            last_error: r.message,
+            claim: null,
+            lease_until: null,
+            next_attempt_at: r.at,
+            attempts: sql`attempts + 1`,
+          })
+          .where('id', '=', r.id)
+          .where('state', '=', 'sending')
+          .where('claim', '=', byId.get(r.id)?.claim ?? '')
+          .execute();
+      }
+    });
+  }
+
+  /** Recipient rows and the mailing's stored counts follow the ledger, in the same transaction. */
+  private async moveRecipients(
+    trx: Kysely<Database>,
+    done: Array<{ recipient_id: number | null; mailing_id: number }>,
+    status: 'sent' | 'failed',
+    reason: string | null,
+    now: number,
+  ): Promise<void> {
+    const byMailing = new Map<number, number[]>();
+    for (const d of done)
+      if (d.recipient_id !== null)
+        byMailing.set(d.mailing_id, [...(byMailing.get(d.mailing_id) ?? []), d.recipient_id]);
+    for (const [mailingId, ids] of byMailing) {
+      const before = await trx
+        .selectFrom('recipients')
+        .select(['reason', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('id', 'in', ids)
+        .where('status', '=', 'sending')
+        .groupBy('reason')
+        .execute();
+      const moved = await trx
+        .updateTable('recipients')
+        .set({ status, reason, status_at: now })
+        .where('id', 'in', ids)
+        .where('status', '=', 'sending')
+        .executeTakeFirst();
+      for (const b of before) {
+        await trx
+          .updateTable('recipient_counts')
+          .set({ n: sql`n - ${Number(b.n)}` })
+          .where('mailing_id', '=', mailingId)
+          .where('status', '=', 'sending')
+          .where('reason', '=', b.reason ?? '')
+          .execute();
+      }
+      const n = Number(moved.numUpdatedRows);
+      if (n > 0)
+        await trx
+          .insertInto('recipient_counts')
+          .values({ mailing_id: mailingId, status, reason: reason ?? '', n })
+          .onConflict((oc) =>
+            oc.columns(['mailing_id', 'status', 'reason']).doUpdateSet({ n: sql`recipient_counts.n + ${n}` }),
+          )
+          .execute();
+    }
+  }
+
+  /** A running round with nothing left ready or in flight is finished, and so is its mailing. */
+  private async finishRounds(): Promise<void> {
+    const now = this.clock.now();
+    const done = await sql<{ id: number; mailing_id: number }>`select r.id, r.mailing_id from send_rounds r
+      where r.state = 'running' and not exists (
+        select 1 from ledger l where l.round_id = r.id and l.state in ('ready', 'sending'))`.execute(this.db);
+    for (const r of done.rows) {
+      await this.db.transaction().execute(async (trx) => {
+        const moved = await trx
+          .updateTable('send_rounds')
+          .set({ state: 'finished', finished_at: now })
+          .where('id', '=', r.id)
+          .where('state', '=', 'running')
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) === 1)
+          await trx
+            .updateTable('mailings')
+            .set({ state: 'finished', updated_at: now })
+            .where('id', '=', r.mailing_id)
+            .where('state', '=', 'sending')
+            .execute();
+      });
+    }
+  }
+}
+
+function backoff(baseMs: number, attempts: number): number {
+  return baseMs * 2 ** Math.max(0, Math.min(attempts, 16));
+}
