@@ -530,6 +530,137 @@ export class RecipientsService {
     };
   }
 
+  /**
+   * Merge data for many recipients of a mailing at once (the sending path): a fixed handful of
+   * queries per batch, whatever its size, instead of several per recipient.
+   */
+  async mergeDataMany(mailingId: number, recipientIds: readonly number[]): Promise<Map<number, MergeData>> {
+    const out = new Map<number, MergeData>();
+    if (recipientIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('recipients as r')
+      .leftJoin('persons as p', 'p.id', 'r.person_id')
+      .leftJoin('companies as c', (j) => j.on(sql<boolean>`c.id = coalesce(r.company_id, p.company_id)`))
+      .leftJoin('mailing_import_rows as ir', 'ir.id', 'r.import_row_id')
+      .select([
+        'r.id',
+        'r.kind',
+        'r.address',
+        'p.id as person_id',
+        'p.first_name',
+        'p.middle_name',
+        'p.last_name',
+        'p.title',
+        'p.salutation',
+        'p.language',
+        'p.mobile',
+        'p.email as person_email',
+        'p.street',
+        'p.postcode',
+        'p.city',
+        'p.country',
+        'p.our_contact_id',
+        'c.id as company_id',
+        'c.name as company_name',
+        'c.street as c_street',
+        'c.postcode as c_postcode',
+        'c.city as c_city',
+        'c.country as c_country',
+        'c.domain as c_domain',
+        'c.email as c_email',
+        'c.phone as c_phone',
+        'c.our_contact_id as c_our_contact_id',
+        'ir.name as import_name',
+      ])
+      .where('r.mailing_id', '=', mailingId)
+      .where('r.id', 'in', [...recipientIds])
+      .execute();
+    const userIds = [
+      ...new Set(
+        rows.flatMap((r) => [r.our_contact_id, r.c_our_contact_id]).filter((x): x is number => x !== null),
+      ),
+    ];
+    const users = new Map<number, ContactData>();
+    if (userIds.length > 0) {
+      for (const u of await this.db
+        .selectFrom('users')
+        .select(['id', 'name', 'email', 'phone', 'mobile'])
+        .where('id', 'in', userIds)
+        .execute())
+        users.set(u.id, { name: u.name, email: u.email, phone: u.phone, mobile: u.mobile });
+    }
+    const custom = new Map<string, Record<string, string | null>>();
+    const personIds = rows.map((r) => r.person_id).filter((x): x is number => x !== null);
+    const companyIds = rows.map((r) => r.company_id).filter((x): x is number => x !== null);
+    for (const [entity, ids] of [
+      ['person', personIds],
+      ['company', companyIds],
+    ] as const) {
+      if (ids.length === 0) continue;
+      const values = await this.db
+        .selectFrom('custom_values as v')
+        .innerJoin('custom_fields as f', 'f.id', 'v.field_id')
+        .select(['v.owner_id', 'f.key', 'v.value_text', 'v.value_number'])
+        .where('f.entity', '=', entity)
+        .where('v.owner_id', 'in', [...new Set(ids)])
+        .execute();
+      for (const v of values) {
+        const key = `${entity}:${v.owner_id}`;
+        const bag = custom.get(key) ?? {};
+        bag[v.key] = v.value_text ?? (v.value_number === null ? null : String(v.value_number));
+        custom.set(key, bag);
+      }
+    }
+    const postal = (
+      street: string | null,
+      postcode: string | null,
+      city: string | null,
+      country: string | null,
+    ) => {
+      const lines = [street, [postcode, city].filter((x) => x).join(' '), country].filter((x) => x);
+      return lines.length > 0 ? lines.join('\n') : null;
+    };
+    for (const r of rows) {
+      if (r.kind === 'unregistered') {
+        out.set(r.id, { registered: false, name: r.import_name ?? null, email: r.address });
+        continue;
+      }
+      const company =
+        r.company_id !== null
+          ? {
+              name: r.company_name ?? '',
+              address: postal(r.c_street, r.c_postcode, r.c_city, r.c_country),
+              domain: r.c_domain,
+              email: r.c_email,
+              phone: r.c_phone,
+              ourContact: r.c_our_contact_id !== null ? (users.get(r.c_our_contact_id) ?? null) : null,
+              custom: custom.get(`company:${r.company_id}`),
+            }
+          : null;
+      if (r.kind === 'company' || r.person_id === null) {
+        out.set(r.id, { registered: true, name: r.company_name ?? null, email: r.address, company });
+        continue;
+      }
+      out.set(r.id, {
+        registered: true,
+        name: [r.first_name, r.middle_name, r.last_name].filter((x) => x).join(' '),
+        email: r.address ?? r.person_email,
+        mobile: r.mobile,
+        firstName: r.first_name,
+        middleName: r.middle_name,
+        lastName: r.last_name,
+        title: r.title,
+        salutation: r.salutation,
+        language: r.language,
+        address: postal(r.street, r.postcode, r.city, r.country),
+        company,
+        ourContact: r.our_contact_id !== null ? (users.get(r.our_contact_id) ?? null) : null,
+        custom: custom.get(`person:${r.person_id}`),
+      });
+    }
+    return out;
+  }
+
   /** Everything the merge language needs for one recipient (PRODUCT.md §6). */
   async mergeData(
     mailingId: number,

@@ -3,7 +3,13 @@ import { buildEmail } from '../channels/email/message.js';
 import type { Delivery, EmailTransport } from '../channels/email/transport.js';
 import type { TokenSigner } from '../core/index.js';
 import type { EmailSetup, MailingsService } from '../mailings/index.js';
-import { compileTemplate, knownFieldTest, type MergeProgram, mergeValues } from '../merge/index.js';
+import {
+  compileTemplate,
+  knownFieldTest,
+  type MergeData,
+  type MergeProgram,
+  mergeValues,
+} from '../merge/index.js';
 import type { RecipientsService } from '../recipients/index.js';
 import type { LedgerTable } from '../storage/index.js';
 
@@ -56,24 +62,38 @@ export class EmailSender implements ChannelSender {
 
   async sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]> {
     const out: SendOutcome[] = [];
+    // merge data for the whole batch, per mailing, in a few queries
+    const data = new Map<number, MergeData>();
+    const byMailing = new Map<number, number[]>();
+    for (const r of rows)
+      if (r.recipient_id !== null)
+        byMailing.set(r.mailing_id, [...(byMailing.get(r.mailing_id) ?? []), r.recipient_id]);
+    for (const [mailingId, ids] of byMailing)
+      for (const [id, d] of await this.recipients.mergeDataMany(mailingId, ids)) data.set(id, d);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < rows.length) {
         const row = rows[next++] as LedgerRow;
-        out.push({ id: row.id, delivery: await this.sendOne(row) });
+        out.push({ id: row.id, delivery: await this.sendOne(row, data.get(row.recipient_id ?? 0)) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, rows.length) }, worker));
     return out;
   }
 
-  private async sendOne(row: LedgerRow): Promise<Delivery> {
+  private async sendOne(row: LedgerRow, data: MergeData | undefined): Promise<Delivery> {
     try {
       const p = await this.prepare(row.mailing_id);
       const recipientId = row.recipient_id ?? 0;
       const token = this.signer.sign('r', `${row.mailing_id}.${recipientId}`);
       const base = this.options.publicUrl;
-      const { data } = await this.recipients.mergeData(row.mailing_id, recipientId);
+      if (!data)
+        return {
+          ok: false,
+          retryable: false,
+          code: 'RECIPIENT_GONE',
+          message: `recipient ${recipientId} no longer exists`,
+        };
       const values = mergeValues({
         ...data,
         links: {

