@@ -9,6 +9,7 @@ import {
   startServer,
   startWorkers,
 } from '../app.js';
+import type { Progress } from '../sending/index.js';
 
 function workerSettings(app: App) {
   return {
@@ -294,6 +295,67 @@ export function registerCommands(program: Command, setCode: SetCode): void {
               ...page.items.map((u) => [u.id, u.email, u.name, u.role, u.isActive ? 'yes' : 'no']),
             ]),
           );
+        });
+      }),
+    );
+
+  const mailing = program
+    .command('mailing')
+    .description('Mailings: send, schedule, stop, start, cancel, status');
+  const showProgress = (p: Progress): string =>
+    [
+      `mailing ${p.mailingId}: ${p.state}${p.round ? `, round ${p.round}` : ''}${p.pausedReason ? ` (paused: ${p.pausedReason})` : ''}`,
+      `  ${p.total} in the ledger: ${
+        Object.entries(p.byState)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ') || 'nothing yet'
+      }`,
+      p.ratePerSecond > 0
+        ? `  ${p.ratePerSecond.toFixed(1)} messages/s, expected end ${p.expectedEndAt ? new Date(p.expectedEndAt).toISOString() : 'unknown'}`
+        : '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n');
+  for (const [name, description] of [
+    [
+      'send',
+      'Send now (refused with the failing wizard steps while incomplete); serve or worker processes send it',
+    ],
+    ['stop', 'Stop sending (what is in flight finishes)'],
+    ['start', 'Resume a stopped mailing, or start a scheduled one now'],
+    ['cancel', 'Cancel for good (unsent recipients are cancelled)'],
+  ] as const) {
+    withJson(mailing.command(`${name} <id>`))
+      .description(description)
+      .addHelpText('after', `\nExample:\n  posthorn mailing ${name} 12`)
+      .action(
+        action(setCode, async (output, id: string) => {
+          await withApp(async (app) => {
+            const p = await app.services.sending[name](Number(id), cliActor);
+            output.result(p, showProgress(p));
+          });
+        }),
+      );
+  }
+  withJson(mailing.command('schedule <id> <time>'))
+    .description('Schedule for a time (ISO 8601 with offset; stored in UTC)')
+    .addHelpText('after', '\nExample:\n  posthorn mailing schedule 12 2026-12-01T09:00:00+01:00')
+    .action(
+      action(setCode, async (output, id: string, time: string) => {
+        await withApp(async (app) => {
+          const p = await app.services.sending.schedule(Number(id), { at: time }, cliActor);
+          output.result(p, showProgress(p));
+        });
+      }),
+    );
+  withJson(mailing.command('status <id>'))
+    .description('Progress: counts per ledger state, current rate, expected end')
+    .addHelpText('after', '\nExample:\n  posthorn mailing status 12 --json')
+    .action(
+      action(setCode, async (output, id: string) => {
+        await withApp(async (app) => {
+          const p = await app.services.sending.progress(Number(id));
+          output.result(p, showProgress(p));
         });
       }),
     );

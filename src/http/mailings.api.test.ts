@@ -172,6 +172,32 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
     expect((await t.app.inject({ url: '/media/../../etc/passwd' })).statusCode).toBeGreaterThanOrEqual(400);
   });
 
+  it('send is refused over HTTP with the failing steps; the dev outbox lists what a worker sent', async () => {
+    const m = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/mailings',
+        headers: auth,
+        payload: { name: 'Incomplete', channel: 'email' },
+      })
+    ).json();
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/mailings/${m.id}/send`,
+      headers: auth,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({
+      code: 'MAILING_INCOMPLETE',
+      details: { steps: expect.arrayContaining([expect.objectContaining({ step: 'setup' })]) },
+    });
+    const progress = await t.app.inject({ url: `/api/v1/mailings/${m.id}/progress`, headers: auth });
+    expect(progress.json()).toMatchObject({ state: 'draft', total: 0 });
+    const outbox = await t.app.inject({ url: '/api/v1/outbox', headers: auth });
+    expect(outbox.statusCode).toBe(200);
+    expect(outbox.json()).toMatchObject({ items: [], total: 0 });
+  });
+
   it('serves the merge-field catalogue and the settings', async () => {
     const fields = (await t.app.inject({ url: '/api/v1/merge-fields', headers: auth })).json();
     expect(fields.items.map((f: { name: string }) => f.name)).toContain('customer.firstname');
