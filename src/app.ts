@@ -141,6 +141,7 @@ export function startWorkers(
     services.mailings,
     services.recipients,
     new TokenSigner(options.secret),
+    services.sendingDomains,
     transport,
     {
       publicUrl: options.publicUrl,

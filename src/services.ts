@@ -1,6 +1,9 @@
+import { promises as dns } from 'node:dns';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { AccessService } from './access/index.js';
+import type { TxtResolver } from './channels/email/dkim.js';
+import { SendingDomainsService } from './channels/email/domains.service.js';
 import type { Clock } from './core/index.js';
 import { ImportService } from './crm/import/index.js';
 import {
@@ -36,6 +39,8 @@ export interface ServiceOptions {
   publicUrl?: string | undefined;
   attachmentMaxBytes?: number | undefined;
   imageMaxBytes?: number | undefined;
+  /** DNS look-ups of the sending-domain check (default: the system resolver). */
+  txtResolver?: TxtResolver | undefined;
 }
 
 /** Every domain service, built over one database. Constructed only by `app.ts` (and tests). */
@@ -60,6 +65,7 @@ export interface Services {
   mailings: MailingsService;
   recipients: RecipientsService;
   sending: SendingService;
+  sendingDomains: SendingDomainsService;
 }
 
 export function buildServices(
@@ -113,5 +119,6 @@ export function buildServices(
     mailings,
     recipients,
     sending: new SendingService(db, clock, access, mailings, recipients),
+    sendingDomains: new SendingDomainsService(db, clock, access, options.txtResolver ?? new dns.Resolver()),
   };
 }

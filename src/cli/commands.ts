@@ -9,6 +9,7 @@ import {
   startServer,
   startWorkers,
 } from '../app.js';
+import type { SendingDomain } from '../channels/email/domains.service.js';
 import type { Progress } from '../sending/index.js';
 
 function workerSettings(app: App) {
@@ -356,6 +357,58 @@ export function registerCommands(program: Command, setCode: SetCode): void {
         await withApp(async (app) => {
           const p = await app.services.sending.progress(Number(id));
           output.result(p, showProgress(p));
+        });
+      }),
+    );
+
+  const domain = program.command('domain').description('Sending domains: DKIM keys and their DNS records');
+  const showDomain = (d: SendingDomain): string =>
+    [
+      `${d.domain} (DKIM selector ${d.selector}). Publish in DNS:`,
+      ...d.records.map(
+        (r) => `  ${r.purpose.toUpperCase().padEnd(5)} ${r.type} ${r.name}\n        "${r.value}"`,
+      ),
+      d.check
+        ? d.check.missing.length === 0
+          ? '  check: SPF, DKIM and DMARC found'
+          : `  check: ${d.check.missing.join('; ')}`
+        : '  not checked yet: posthorn domain check ' + d.domain,
+    ].join('\n');
+  withJson(domain.command('add <domain>'))
+    .description(
+      'Add a sending domain: generates a 2048-bit RSA DKIM key and prints the DNS records to publish',
+    )
+    .addHelpText('after', '\nExample:\n  posthorn domain add news.example.com')
+    .action(
+      action(setCode, async (output, name: string) => {
+        await withApp(async (app) => {
+          const d = await app.services.sendingDomains.add({ domain: name }, cliActor);
+          output.result(d, showDomain(d));
+        });
+      }),
+    );
+  withJson(domain.command('check <domain>'))
+    .description('Look up SPF, DKIM and DMARC in DNS and report what is missing')
+    .addHelpText('after', '\nExample:\n  posthorn domain check news.example.com')
+    .action(
+      action(setCode, async (output, name: string) => {
+        await withApp(async (app) => {
+          const d = await app.services.sendingDomains.byName(name);
+          const checked = await app.services.sendingDomains.check(d.id, cliActor);
+          output.result(checked, showDomain(checked));
+        });
+      }),
+    );
+  withJson(domain.command('list'))
+    .description('List sending domains with their DNS records')
+    .action(
+      action(setCode, async (output) => {
+        await withApp(async (app) => {
+          const all = await app.services.sendingDomains.list();
+          output.result(
+            all,
+            all.map(showDomain).join('\n\n') || 'no sending domains yet: posthorn domain add example.com',
+          );
         });
       }),
     );

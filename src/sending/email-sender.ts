@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { type DkimKey, signMessage } from '../channels/email/dkim.js';
 import { buildEmail } from '../channels/email/message.js';
 import type { Delivery, EmailTransport } from '../channels/email/transport.js';
 import type { TokenSigner } from '../core/index.js';
@@ -32,6 +33,8 @@ interface Prepared {
   text: MergeProgram;
   setup: EmailSetup;
   subscriptionTypeId: number | null;
+  /** The From domain's DKIM key, when it is a sending domain. */
+  dkim: DkimKey | null;
   attachments: Array<{ filename: string; path: string; contentType: string }>;
 }
 
@@ -56,6 +59,7 @@ export class EmailSender implements ChannelSender {
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
     private readonly signer: TokenSigner,
+    private readonly domains: { keyFor(address: string): Promise<DkimKey | null> },
     private readonly transport: EmailTransport,
     private readonly options: EmailSenderOptions,
   ) {}
@@ -112,7 +116,7 @@ export class EmailSender implements ChannelSender {
         headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
       }
       const s = p.setup;
-      const raw = await buildEmail({
+      const built = await buildEmail({
         from: { name: s.from.name, address: s.from.address },
         replyTo: s.replyTo.rule === 'own' ? { name: s.replyTo.name, address: s.replyTo.address } : undefined,
         to: row.address,
@@ -124,6 +128,19 @@ export class EmailSender implements ChannelSender {
         headers,
         attachments: p.attachments,
       });
+      let raw = built;
+      if (p.dkim) {
+        try {
+          raw = await signMessage(built, p.dkim);
+        } catch (e) {
+          return {
+            ok: false,
+            retryable: false,
+            code: 'DKIM_KEY_INVALID',
+            message: `the DKIM key of ${p.dkim.domain} cannot sign: ${e instanceof Error ? e.message : String(e)}`,
+          };
+        }
+      }
       return await this.transport.send({
         ledgerId: row.id,
         mailingId: row.mailing_id,
@@ -163,6 +180,7 @@ export class EmailSender implements ChannelSender {
       text: compile(rendered.text, 'text'),
       setup,
       subscriptionTypeId: m.subscriptionTypeId,
+      dkim: await this.domains.keyFor(setup.from.address),
       attachments,
     };
     this.prepared.set(mailingId, p);

@@ -1,10 +1,13 @@
 import type { AddressInfo } from 'node:net';
+// @ts-expect-error mailauth ships no types for its internals
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/helpers/databases.js';
 import { admin, openTestServices } from '../../test/helpers/services.js';
 import { startWorkers } from '../app.js';
+import { SendingDomainsService } from '../channels/email/domains.service.js';
 import type { ManualClock } from '../core/index.js';
 import type { Services } from '../services.js';
 
@@ -197,6 +200,65 @@ describe.each(engines)('sending on %s', (engine) => {
     } finally {
       await workers.stop();
       await rx.close();
+    }
+  });
+
+  it('DKIM: a sending domain gets a key and DNS records; messages verify with mailauth, and one changed body byte fails', async () => {
+    const txt = new Map<string, string[][]>();
+    const resolver = { resolveTxt: async (name: string) => txt.get(name) ?? [] };
+    const domains = new SendingDomainsService(s.db, clock, s.access, resolver);
+    const d = await domains.add({ domain: 'posthorn.test' }, admin);
+    expect(d.records.map((r) => r.purpose)).toEqual(['dkim', 'spf', 'dmarc']);
+    expect((await domains.check(d.id, admin)).check?.missing).toHaveLength(3);
+    for (const r of d.records) txt.set(r.name, [[r.value]]);
+    expect((await domains.check(d.id, admin)).check).toMatchObject({
+      missing: [],
+      dkim: { found: true, matches: true },
+      dmarc: { policy: 'none' },
+    });
+    await expect(domains.add({ domain: 'posthorn.test' }, admin)).rejects.toMatchObject({
+      code: 'SENDING_DOMAIN_EXISTS',
+    });
+
+    const rx = await receiver();
+    const workers = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 2,
+      run: false,
+    });
+    try {
+      const id = await readyMailing('Signed');
+      await s.sending.send(id, admin);
+      await drain(workers.worker);
+      expect(rx.received).toHaveLength(n);
+      const resolve = async (name: string, rr: string) => {
+        const found = rr === 'TXT' ? txt.get(name) : undefined;
+        if (!found) throw Object.assign(new Error(`no ${rr} for ${name}`), { code: 'ENOTFOUND' });
+        return found;
+      };
+      const raw = rx.received[0]?.raw ?? Buffer.alloc(0);
+      const ok = await dkimVerify(raw, { resolver: resolve });
+      expect(ok.results[0]?.status.result).toBe('pass');
+      const signed = String(ok.results[0]?.signingHeaders?.keys ?? '')
+        .toLowerCase()
+        .split(/:\s*/);
+      expect(signed).toEqual(
+        expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from', 'subject']),
+      );
+      const text = raw.toString('latin1');
+      const at = text.indexOf('Dear First');
+      const tampered = Buffer.from(`${text.slice(0, at)}Deer${text.slice(at + 4)}`, 'latin1');
+      const bad = await dkimVerify(tampered, { resolver: resolve });
+      // mailauth reports a body-hash mismatch as "neutral: body hash did not verify"
+      expect(bad.results[0]?.status.result).not.toBe('pass');
+      expect(String(bad.results[0]?.status.comment)).toMatch(/body hash/i);
+    } finally {
+      await workers.stop();
+      await rx.close();
+      await domains.delete(d.id, admin);
     }
   });
 

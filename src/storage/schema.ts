@@ -398,6 +398,17 @@ export interface OutboxTable {
   created_at: number;
 }
 
+export interface SendingDomainsTable {
+  id: Generated<number>;
+  domain: string;
+  selector: string;
+  private_key: string;
+  public_key: string;
+  check_result: string | null;
+  checked_at: number | null;
+  created_at: number;
+}
+
 export interface Database {
   suspended_indexes: SuspendedIndexesTable;
   staged_person_emails: StagedPersonEmailsTable;
@@ -439,4 +450,5 @@ export interface Database {
   send_rounds: SendRoundsTable;
   ledger: LedgerTable;
   outbox: OutboxTable;
+  sending_domains: SendingDomainsTable;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sendingDomainInput } from '../../channels/email/domains.service.js';
 import { notFound } from '../../core/index.js';
 import { scheduleInput } from '../../sending/index.js';
 import { idParams, pageQuery, route } from '../route.js';
@@ -94,5 +95,57 @@ export const sendingRoutes = [
         .header('content-disposition', `attachment; filename="message-${params.id}.eml"`);
       return r.message;
     },
+  }),
+];
+
+export const sendingDomainRoutes = [
+  route({
+    method: 'GET',
+    url: '/api/v1/sending-domains',
+    access: 'manageSettings',
+    tag: 'sending-domains',
+    summary: 'Sending domains with the DNS records to publish and the last check',
+    handler: async ({ services }) => {
+      const items = await services.sendingDomains.list();
+      return { items, total: items.length };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/v1/sending-domains',
+    access: 'manageSettings',
+    tag: 'sending-domains',
+    summary: 'Add a sending domain: generates its 2048-bit DKIM key and answers the DNS records to publish',
+    body: sendingDomainInput,
+    status: 201,
+    handler: ({ services, body, actor }) => services.sendingDomains.add(body, actor),
+  }),
+  route({
+    method: 'GET',
+    url: '/api/v1/sending-domains/:id',
+    access: 'manageSettings',
+    tag: 'sending-domains',
+    summary: 'One sending domain',
+    params: idParams,
+    handler: ({ services, params }) => services.sendingDomains.get(params.id),
+  }),
+  route({
+    method: 'POST',
+    url: '/api/v1/sending-domains/:id/check',
+    access: 'manageSettings',
+    tag: 'sending-domains',
+    summary: 'Check SPF, DKIM and DMARC in DNS and say what is missing',
+    params: idParams,
+    handler: ({ services, params, actor }) => services.sendingDomains.check(params.id, actor),
+  }),
+  route({
+    method: 'DELETE',
+    url: '/api/v1/sending-domains/:id',
+    access: 'manageSettings',
+    tag: 'sending-domains',
+    summary: 'Remove a sending domain (its messages are no longer signed)',
+    params: idParams,
+    status: 204,
+    handler: ({ services, params, actor }) => services.sendingDomains.delete(params.id, actor),
   }),
 ];

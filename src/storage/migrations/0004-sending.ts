@@ -3,7 +3,8 @@ import { type Engine, type PosthornMigration, withId } from '../migration.js';
 
 /**
  * Sending (PRODUCT.md §9): send rounds, the per-recipient send ledger that workers claim with a
- * lease, and the dev outbox that captures messages when no relay is configured.
+ * lease, the dev outbox that captures messages when no relay is configured, and the sending
+ * domains with their DKIM keys.
  */
 export const sending: PosthornMigration = {
   name: '0004-sending',
@@ -56,5 +57,14 @@ export const sending: PosthornMigration = {
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
     await s.createIndex('outbox_mailing').on('outbox').column('mailing_id').execute();
+    await withId(s.createTable('sending_domains'), engine)
+      .addColumn('domain', 'text', (c) => c.notNull().unique())
+      .addColumn('selector', 'text', (c) => c.notNull())
+      .addColumn('private_key', 'text', (c) => c.notNull())
+      .addColumn('public_key', 'text', (c) => c.notNull())
+      .addColumn('check_result', 'text')
+      .addColumn('checked_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
   },
 };
