@@ -372,7 +372,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
         ? d.check.missing.length === 0
           ? '  check: SPF, DKIM and DMARC found'
           : `  check: ${d.check.missing.join('; ')}`
-        : '  not checked yet: posthorn domain check ' + d.domain,
+        : `  not checked yet: posthorn domain check ${d.domain}`,
     ].join('\n');
   withJson(domain.command('add <domain>'))
     .description(
