@@ -78,7 +78,11 @@ export class EmailSender implements ChannelSender {
     const worker = async (): Promise<void> => {
       while (next < rows.length) {
         const row = rows[next++] as LedgerRow;
-        out.push({ id: row.id, delivery: await this.sendOne(row, data.get(row.recipient_id ?? 0)) });
+        // a test send without a sample recipient has only its address to merge
+        const d =
+          data.get(row.recipient_id ?? 0) ??
+          (row.test === 1 ? { registered: false, name: null, email: row.address } : undefined);
+        out.push({ id: row.id, delivery: await this.sendOne(row, d) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, rows.length) }, worker));
@@ -89,7 +93,8 @@ export class EmailSender implements ChannelSender {
     try {
       const p = await this.prepare(row.mailing_id);
       const recipientId = row.recipient_id ?? 0;
-      const token = this.signer.sign('r', `${row.mailing_id}.${recipientId}`);
+      // a test send's token says so: its opens and clicks work but are never counted
+      const token = this.signer.sign('r', `${row.mailing_id}.${recipientId}${row.test === 1 ? '.test' : ''}`);
       const base = this.options.publicUrl;
       if (!data)
         return {
@@ -110,6 +115,7 @@ export class EmailSender implements ChannelSender {
       const headers: Record<string, string> = {
         'Feedback-ID': `${row.mailing_id}:${row.round_id}:posthorn`,
       };
+      if (row.test === 1) headers['X-Posthorn-Test'] = 'yes';
       if (p.subscriptionTypeId !== null) {
         headers['List-Unsubscribe'] =
           `<${base}/t/u/${token}>, <mailto:unsubscribe+${token}@${this.options.bounceDomain}>`;
@@ -120,7 +126,7 @@ export class EmailSender implements ChannelSender {
         from: { name: s.from.name, address: s.from.address },
         replyTo: s.replyTo.rule === 'own' ? { name: s.replyTo.name, address: s.replyTo.address } : undefined,
         to: row.address,
-        subject: p.subject.render(values, context),
+        subject: `${row.test === 1 ? '[TEST] ' : ''}${p.subject.render(values, context)}`,
         html: p.html.render(values, context),
         text: p.text.render(values, context),
         messageId: row.message_id,
@@ -148,7 +154,7 @@ export class EmailSender implements ChannelSender {
         to: row.address,
         subject: p.subject.render(values, context),
         raw,
-        test: false,
+        test: row.test === 1,
       });
     } catch (e) {
       return {

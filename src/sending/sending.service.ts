@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
+import { validateEmail } from '../addresses/index.js';
 import {
   type Actor,
   type AuditSink,
@@ -12,6 +13,13 @@ import {
 import { type MailingState, type MailingsService, nextState } from '../mailings/index.js';
 import { type RecipientsService, recipientOptionsOf } from '../recipients/index.js';
 import type { Database } from '../storage/index.js';
+
+export const testSendInput = z.strictObject({
+  /** `;`-separated e-mail addresses (at most 20). */
+  addresses: z.string().trim().min(1).max(2000),
+  /** Whose merge values to use (default: the first recipient of the list, else only the address). */
+  recipientId: z.number().int().positive().optional(),
+});
 
 export const scheduleInput = z.strictObject({
   /** When to send: an ISO 8601 time with offset (stored as UTC epoch ms). */
@@ -78,6 +86,100 @@ export class SendingService {
       at: new Date(at).toISOString(),
     });
     return this.progress(mailingId);
+  }
+
+  /**
+   * Test send (PRODUCT.md §6): the mailing, merged with a sample recipient's values, to
+   * `;`-separated addresses through the real channel, in the test lane (never behind bulk), marked
+   * as test and excluded from statistics; its links work.
+   */
+  async testSend(
+    mailingId: number,
+    input: z.input<typeof testSendInput>,
+    actor: Actor,
+  ): Promise<{ roundId: number; addresses: string[] }> {
+    const v = testSendInput.parse(input);
+    const m = await this.mailings.get(mailingId);
+    if (m.channel !== 'email' && m.channel !== 'formResponse')
+      throw invalid('TEST_SEND_CHANNEL', `test sends of ${m.channel} mailings are not built yet`, {
+        channel: m.channel,
+      });
+    const failing = (await this.mailings.steps(mailingId)).filter(
+      (s) => (s.step === 'setup' || s.step === 'content') && !s.complete,
+    );
+    if (failing.length > 0)
+      throw conflict('MAILING_INCOMPLETE', `incomplete: ${failing.map((s) => s.step).join(', ')}`, {
+        steps: failing.map((s) => ({ step: s.step, errors: s.errors })),
+      });
+    const addresses: string[] = [];
+    for (const part of v.addresses
+      .split(';')
+      .map((a) => a.trim())
+      .filter((a) => a !== '')) {
+      const r = validateEmail(part);
+      if (!r.valid)
+        throw invalid('INVALID_EMAIL', `"${part}": ${r.message}`, { field: 'addresses', value: part });
+      addresses.push(r.address);
+    }
+    if (addresses.length === 0 || addresses.length > 20)
+      throw invalid('TEST_SEND_ADDRESSES', 'give 1 to 20 addresses, separated by ;', { field: 'addresses' });
+    const sample =
+      v.recipientId ??
+      (
+        await this.db
+          .selectFrom('recipients')
+          .select('id')
+          .where('mailing_id', '=', mailingId)
+          .where('status', '!=', 'blocked')
+          .orderBy('id')
+          .executeTakeFirst()
+      )?.id ??
+      null;
+    const now = this.clock.now();
+    const roundId = await this.db.transaction().execute(async (trx) => {
+      const last = await trx
+        .selectFrom('send_rounds')
+        .select((eb) => eb.fn.max<number>('number').as('n'))
+        .where('mailing_id', '=', mailingId)
+        .executeTakeFirst();
+      const round = await trx
+        .insertInto('send_rounds')
+        .values({
+          mailing_id: mailingId,
+          number: Number(last?.n ?? 0) + 1,
+          kind: 'test',
+          state: 'running',
+          priority: priorities.test,
+          total: addresses.length,
+          paused_reason: null,
+          created_by: actor.label,
+          created_at: now,
+          started_at: now,
+          finished_at: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('ledger')
+        .values(
+          addresses.map((address, k) => ({
+            round_id: round.id,
+            mailing_id: mailingId,
+            recipient_id: sample,
+            address,
+            priority: priorities.test,
+            state: 'ready' as const,
+            message_id: `<test.${mailingId}.${round.id}.${k}.${randomToken(6)}@posthorn>`,
+            attempts: 0,
+            next_attempt_at: now,
+            test: 1 as const,
+          })),
+        )
+        .execute();
+      return round.id;
+    });
+    await this.audit.record(actor, 'mailing.testSend', 'mailing', mailingId, { addresses });
+    return { roundId, addresses };
   }
 
   /** Stop pauses: workers claim nothing more of it; what is in flight finishes. */
@@ -162,6 +264,7 @@ export class SendingService {
       .selectFrom('send_rounds')
       .selectAll()
       .where('mailing_id', '=', mailingId)
+      .where('kind', '=', 'bulk')
       .orderBy('number', 'desc')
       .executeTakeFirst();
     const byState: Record<string, number> = {};

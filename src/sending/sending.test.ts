@@ -262,6 +262,37 @@ describe.each(engines)('sending on %s', (engine) => {
     }
   });
 
+  it('a test send goes to the given addresses in the test lane, marked, and changes no statistics', async () => {
+    const rx = await receiver();
+    const workers = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 1,
+      run: false,
+    });
+    try {
+      const id = await readyMailing('Tested');
+      const before = await s.recipients.summary(id);
+      const r = await s.sending.testSend(id, { addresses: 'Kari@Example.com; ola@example.com' }, admin);
+      expect(r.addresses).toEqual(['Kari@example.com', 'ola@example.com']);
+      await drain(workers.worker);
+      expect(rx.received.map((m) => m.to[0]).sort()).toEqual(['Kari@example.com', 'ola@example.com']);
+      const mail = await simpleParser(rx.received[0]?.raw ?? Buffer.alloc(0));
+      expect(mail.subject).toBe('[TEST] Hello First0');
+      expect(mail.headers.get('x-posthorn-test')).toBe('yes');
+      expect((await s.mailings.get(id)).state).toBe('draft');
+      expect(await s.recipients.summary(id)).toEqual(before);
+      await expect(s.sending.testSend(id, { addresses: 'not an address' }, admin)).rejects.toMatchObject({
+        code: 'INVALID_EMAIL',
+      });
+    } finally {
+      await workers.stop();
+      await rx.close();
+    }
+  });
+
   it('a 550 ends as failed with the code kept; a 421 is retried later', async () => {
     let tempFailures = 0;
     const rx = await receiver((to) => {

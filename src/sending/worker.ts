@@ -160,9 +160,15 @@ export class SendWorker {
           .where('id', 'in', chunk)
           .where('state', '=', 'sending')
           .where('claim', 'in', claims)
-          .returning(['recipient_id', 'mailing_id'])
+          .returning(['recipient_id', 'mailing_id', 'test'])
           .execute();
-        await this.moveRecipients(trx, done, 'sent', null, now);
+        await this.moveRecipients(
+          trx,
+          done.filter((d) => d.test === 0),
+          'sent',
+          null,
+          now,
+        );
       }
       for (const f of failed) {
         const done = await trx
@@ -178,9 +184,15 @@ export class SendWorker {
           .where('id', '=', f.id)
           .where('state', '=', 'sending')
           .where('claim', '=', byId.get(f.id)?.claim ?? '')
-          .returning(['recipient_id', 'mailing_id'])
+          .returning(['recipient_id', 'mailing_id', 'test'])
           .execute();
-        await this.moveRecipients(trx, done, 'failed', f.code.startsWith('5') ? 'hardBounce' : 'failed', now);
+        await this.moveRecipients(
+          trx,
+          done.filter((d) => d.test === 0),
+          'failed',
+          f.code.startsWith('5') ? 'hardBounce' : 'failed',
+          now,
+        );
       }
       for (const r of retry) {
         await trx
@@ -252,7 +264,11 @@ export class SendWorker {
   /** A running round with nothing left ready or in flight is finished, and so is its mailing. */
   private async finishRounds(): Promise<void> {
     const now = this.clock.now();
-    const done = await sql<{ id: number; mailing_id: number }>`select r.id, r.mailing_id from send_rounds r
+    const done = await sql<{
+      id: number;
+      mailing_id: number;
+      kind: string;
+    }>`select r.id, r.mailing_id, r.kind from send_rounds r
       where r.state = 'running' and not exists (
         select 1 from ledger l where l.round_id = r.id and l.state in ('ready', 'sending'))`.execute(this.db);
     for (const r of done.rows) {
@@ -263,7 +279,8 @@ export class SendWorker {
           .where('id', '=', r.id)
           .where('state', '=', 'running')
           .executeTakeFirst();
-        if (Number(moved.numUpdatedRows) === 1)
+        // a finished test round says nothing about the mailing
+        if (Number(moved.numUpdatedRows) === 1 && r.kind === 'bulk')
           await trx
             .updateTable('mailings')
             .set({ state: 'finished', updated_at: now })

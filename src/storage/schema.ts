@@ -385,6 +385,8 @@ export interface LedgerTable {
   last_code: string | null;
   last_error: string | null;
   sent_at: number | null;
+  /** A test send: excluded from statistics; its recipient row only lends sample merge data. */
+  test: Generated<Flag>;
 }
 export interface OutboxTable {
   id: Generated<number>;

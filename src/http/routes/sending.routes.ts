@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sendingDomainInput } from '../../channels/email/domains.service.js';
 import { notFound } from '../../core/index.js';
-import { scheduleInput } from '../../sending/index.js';
+import { scheduleInput, testSendInput } from '../../sending/index.js';
 import { idParams, pageQuery, route } from '../route.js';
 
 const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
@@ -29,6 +29,18 @@ export const sendingRoutes = [
     params: idParams,
     body: scheduleInput,
     handler: ({ services, params, body, actor }) => services.sending.schedule(params.id, body, actor),
+  }),
+  route({
+    method: 'POST',
+    url: '/api/v1/mailings/:id/test-send',
+    access: 'editMailings',
+    tag: 'sending',
+    summary:
+      'Test send to ";"-separated addresses through the real channel (test lane, marked as test, not counted)',
+    params: idParams,
+    body: testSendInput,
+    status: 202,
+    handler: ({ services, params, body, actor }) => services.sending.testSend(params.id, body, actor),
   }),
   action('stop', 'Stop: pause sending (messages in flight finish)'),
   action('start', 'Start: resume a stopped mailing, or start a scheduled one now'),

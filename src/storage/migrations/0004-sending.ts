@@ -39,6 +39,7 @@ export const sending: PosthornMigration = {
       .addColumn('last_code', 'text')
       .addColumn('last_error', 'text')
       .addColumn('sent_at', 'bigint')
+      .addColumn('test', 'integer', (c) => c.notNull().defaultTo(0))
       .execute();
     await s
       .createIndex('ledger_claim')
