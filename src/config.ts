@@ -65,6 +65,14 @@ const settings = {
     schema: z.string().trim().min(1).max(253).optional(),
     help: 'Domain of the VERP return path bounces+<token>@<domain> and of the unsubscribe mailto (default: the host of POSTHORN_PUBLIC_URL).',
   },
+  POSTHORN_SEND_BATCH_SIZE: {
+    schema: z.coerce.number().int().min(1).max(10_000).default(200),
+    help: 'Ledger rows a send worker claims at once.',
+  },
+  POSTHORN_SEND_LEASE_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(86_400).default(300),
+    help: 'How long a claim holds, in seconds; the rows of a worker that died are sent again (same Message-ID) after this.',
+  },
   POSTHORN_ATTACHMENT_MAX_BYTES: {
     schema: z.coerce.number().int().positive().default(26_214_400),
     help: 'Total size of the attachments of one e-mail mailing, in bytes (25 MiB).',
@@ -121,6 +129,8 @@ export interface Config {
   attachmentMaxBytes: number;
   imageMaxBytes: number;
   smtpUrl: string | undefined;
+  sendBatchSize: number;
+  sendLeaseMs: number;
   smtpPoolSize: number;
   bounceDomain: string;
   importBatchSize: number;
@@ -173,6 +183,8 @@ export function loadConfig(
     importMaxBytes: raw.POSTHORN_IMPORT_MAX_BYTES,
     attachmentMaxBytes: raw.POSTHORN_ATTACHMENT_MAX_BYTES,
     smtpUrl: raw.POSTHORN_SMTP_URL,
+    sendBatchSize: raw.POSTHORN_SEND_BATCH_SIZE,
+    sendLeaseMs: raw.POSTHORN_SEND_LEASE_SECONDS * 1000,
     smtpPoolSize: raw.POSTHORN_SMTP_POOL_SIZE,
     bounceDomain:
       raw.POSTHORN_BOUNCE_DOMAIN ??

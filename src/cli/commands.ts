@@ -19,6 +19,7 @@ function workerSettings(app: App) {
     bounceDomain: app.config.bounceDomain,
     smtpUrl: app.config.smtpUrl,
     smtpPoolSize: app.config.smtpPoolSize,
+    workerOptions: { batchSize: app.config.sendBatchSize, leaseMs: app.config.sendLeaseMs },
   };
 }
 
