@@ -6,7 +6,14 @@ import { DevOutboxTransport, type EmailTransport, SmtpTransport } from './channe
 import { type Config, resolveSecret } from './config.js';
 import { type Actor, randomToken, systemActor, systemClock, TokenSigner } from './core/index.js';
 import { buildServer } from './http/server.js';
-import { defaultWorkerOptions, EmailSender, SendWorker, type WorkerOptions } from './sending/index.js';
+import {
+  defaultWorkerOptions,
+  EmailSender,
+  SendWorker,
+  Throttle,
+  type ThrottleLimits,
+  type WorkerOptions,
+} from './sending/index.js';
 import { buildServices, type Services } from './services.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
 
@@ -129,6 +136,7 @@ export function startWorkers(
     smtpUrl?: string | undefined;
     smtpPoolSize: number;
     workerOptions?: Partial<WorkerOptions> | undefined;
+    limits?: ThrottleLimits | undefined;
     idleMs?: number | undefined;
     /** false: build the worker without starting its loop (tests drive `tick`). */
     run?: boolean | undefined;
@@ -148,6 +156,7 @@ export function startWorkers(
       bounceDomain: options.bounceDomain,
       concurrency: options.smtpUrl ? options.smtpPoolSize : 1,
     },
+    new Throttle(services.clock, options.limits),
   );
   const worker = new SendWorker(
     services.db,

@@ -13,12 +13,15 @@ import {
 } from '../merge/index.js';
 import type { RecipientsService } from '../recipients/index.js';
 import type { LedgerTable } from '../storage/index.js';
+import type { Throttle } from './throttle.js';
 
 export type LedgerRow = Selectable<LedgerTable>;
 
 export interface SendOutcome {
   id: number;
   delivery: Delivery;
+  /** Not tried: its destination is backing off until then (no attempt is counted). */
+  deferUntil?: number | undefined;
 }
 
 /** Sends claimed ledger rows of one channel. */
@@ -62,6 +65,7 @@ export class EmailSender implements ChannelSender {
     private readonly domains: { keyFor(address: string): Promise<DkimKey | null> },
     private readonly transport: EmailTransport,
     private readonly options: EmailSenderOptions,
+    private readonly throttle: Throttle,
   ) {}
 
   async sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]> {
@@ -82,7 +86,26 @@ export class EmailSender implements ChannelSender {
         const d =
           data.get(row.recipient_id ?? 0) ??
           (row.test === 1 ? { registered: false, name: null, email: row.address } : undefined);
-        out.push({ id: row.id, delivery: await this.sendOne(row, d) });
+        const destination = row.address.slice(row.address.lastIndexOf('@') + 1).toLowerCase();
+        const until = this.throttle.backingOffUntil(destination);
+        if (until !== null) {
+          out.push({
+            id: row.id,
+            delivery: {
+              ok: false,
+              retryable: true,
+              code: 'DEFERRED',
+              message: `${destination} is backing off`,
+            },
+            deferUntil: until,
+          });
+          continue;
+        }
+        const wait = this.throttle.reserve(await this.fromDomain(row.mailing_id), destination);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const delivery = await this.sendOne(row, d);
+        this.throttle.report(destination, delivery.ok, !delivery.ok && delivery.retryable);
+        out.push({ id: row.id, delivery });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, rows.length) }, worker));
@@ -164,6 +187,11 @@ export class EmailSender implements ChannelSender {
         message: e instanceof Error ? e.message : String(e),
       };
     }
+  }
+
+  private async fromDomain(mailingId: number): Promise<string> {
+    const p = await this.prepare(mailingId);
+    return p.setup.from.address.slice(p.setup.from.address.lastIndexOf('@') + 1).toLowerCase();
   }
 
   private async prepare(mailingId: number): Promise<Prepared> {

@@ -1,3 +1,4 @@
 export * from './email-sender.js';
 export * from './sending.service.js';
+export * from './throttle.js';
 export * from './worker.js';

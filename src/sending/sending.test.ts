@@ -308,6 +308,7 @@ describe.each(engines)('sending on %s', (engine) => {
       smtpPoolSize: 2,
       run: false,
       workerOptions: { retryBaseMs: 1000 },
+      limits: { backoffBaseMs: 1000 },
     });
     try {
       const id = await readyMailing('Faults');
@@ -327,6 +328,78 @@ describe.each(engines)('sending on %s', (engine) => {
       await drain(workers.worker);
       expect((await s.sending.progress(id)).byState).toEqual({ sent: n - 1, failed: 1 });
       expect((await s.sending.progress(id)).state).toBe('finished');
+    } finally {
+      await workers.stop();
+      await rx.close();
+    }
+  });
+
+  it('a destination answering 421 backs off alone: the other domains are sent meanwhile', async () => {
+    let slow = true;
+    let slowAttempts = 0;
+    const rx = await receiver((to) => {
+      if (slow && to.endsWith('@example3.test')) {
+        slowAttempts += 1;
+        return { code: 421, message: 'too many connections, slow down' };
+      }
+      return null;
+    });
+    const workers = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 2,
+      run: false,
+      workerOptions: { retryBaseMs: 10_000 },
+      limits: { backoffBaseMs: 10_000 },
+    });
+    try {
+      const id = await readyMailing('Throttled');
+      await s.sending.send(id, admin);
+      await drain(workers.worker);
+      const slowRows = await s.db
+        .selectFrom('ledger')
+        .select(['state', 'attempts'])
+        .where('mailing_id', '=', id)
+        .where('address', 'like', '%@example3.test')
+        .execute();
+      const expected = slowRows.length;
+      expect(expected).toBeGreaterThan(50);
+      // the others went out; example3.test was tried only by the messages already in flight
+      expect(rx.received).toHaveLength(n - expected);
+      expect(slowAttempts).toBeLessThanOrEqual(4);
+      expect(slowRows.every((r) => r.state === 'ready')).toBe(true);
+      slow = false;
+      clock.advance(10_001);
+      await drain(workers.worker);
+      expect((await s.sending.progress(id)).byState).toEqual({ sent: n });
+    } finally {
+      await workers.stop();
+      await rx.close();
+    }
+  });
+
+  it('a mailing pauses itself after N consecutive failures and says why', async () => {
+    const rx = await receiver(() => ({ code: 550, message: 'relay access denied' }));
+    const workers = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 1,
+      run: false,
+      workerOptions: { batchSize: 10, pauseAfterFailures: 20 },
+    });
+    try {
+      const id = await readyMailing('Denied');
+      await s.sending.send(id, admin);
+      await drain(workers.worker);
+      const p = await s.sending.progress(id);
+      expect(p.state).toBe('stopped');
+      expect(p.pausedReason).toMatch(/^20 consecutive failures; the last: 550 .*relay access denied/);
+      expect(p.byState.failed).toBe(20);
+      expect(p.byState.ready).toBe(n - 20);
     } finally {
       await workers.stop();
       await rx.close();

@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely';
+import type { Delivery } from '../channels/email/transport.js';
 import { type Clock, randomToken } from '../core/index.js';
 import type { Capabilities, Database } from '../storage/index.js';
-import type { ChannelSender, LedgerRow } from './email-sender.js';
+import type { ChannelSender, LedgerRow, SendOutcome } from './email-sender.js';
 
 export interface WorkerOptions {
   /** Ledger rows claimed at once. */
@@ -128,18 +129,21 @@ export class SendWorker {
     });
   }
 
-  private async record(
-    rows: LedgerRow[],
-    outcomes: Array<{ id: number; delivery: import('../channels/email/transport.js').Delivery }>,
-  ): Promise<void> {
+  private async record(rows: LedgerRow[], outcomes: SendOutcome[]): Promise<void> {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const now = this.clock.now();
     const sent: number[] = [];
     const failed: Array<{ id: number; code: string; message: string }> = [];
     const retry: Array<{ id: number; code: string; message: string; at: number }> = [];
+    const deferred: Array<{ id: number; at: number }> = [];
     for (const o of outcomes) {
       const row = byId.get(o.id);
       if (!row) continue;
+      if (o.deferUntil !== undefined) {
+        deferred.push({ id: o.id, at: o.deferUntil });
+        continue;
+      }
+      this.countFailures(row.mailing_id, o.delivery);
       if (o.delivery.ok) sent.push(o.id);
       else {
         const d = o.delivery;
@@ -194,6 +198,15 @@ export class SendWorker {
           now,
         );
       }
+      for (const d of deferred) {
+        await trx
+          .updateTable('ledger')
+          .set({ state: 'ready', claim: null, lease_until: null, next_attempt_at: d.at })
+          .where('id', '=', d.id)
+          .where('state', '=', 'sending')
+          .where('claim', '=', byId.get(d.id)?.claim ?? '')
+          .execute();
+      }
       for (const r of retry) {
         await trx
           .updateTable('ledger')
@@ -212,6 +225,41 @@ export class SendWorker {
           .execute();
       }
     });
+    for (const [mailingId, f] of this.failures) {
+      if (f.count < this.options.pauseAfterFailures || f.paused) continue;
+      f.paused = true;
+      const reason = `${f.count} consecutive failures; the last: ${f.last}`;
+      await this.db.transaction().execute(async (trx) => {
+        const stopped = await trx
+          .updateTable('mailings')
+          .set({ state: 'stopped', updated_at: now })
+          .where('id', '=', mailingId)
+          .where('state', '=', 'sending')
+          .executeTakeFirst();
+        if (Number(stopped.numUpdatedRows) === 1)
+          await trx
+            .updateTable('send_rounds')
+            .set({ state: 'stopped', paused_reason: reason })
+            .where('mailing_id', '=', mailingId)
+            .where('state', '=', 'running')
+            .where('kind', '=', 'bulk')
+            .execute();
+      });
+    }
+  }
+
+  private readonly failures = new Map<number, { count: number; last: string; paused: boolean }>();
+
+  /** Consecutive failed deliveries per mailing (a delivery resets the count). */
+  private countFailures(mailingId: number, delivery: Delivery): void {
+    if (delivery.ok) {
+      this.failures.delete(mailingId);
+      return;
+    }
+    const f = this.failures.get(mailingId) ?? { count: 0, last: '', paused: false };
+    f.count += 1;
+    f.last = `${delivery.code} ${delivery.message}`.slice(0, 200);
+    this.failures.set(mailingId, f);
   }
 
   /** Recipient rows and the mailing's stored counts follow the ledger, in the same transaction. */
