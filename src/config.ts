@@ -65,6 +65,20 @@ const settings = {
     schema: z.string().trim().min(1).max(253).optional(),
     help: 'Domain of the VERP return path bounces+<token>@<domain> and of the unsubscribe mailto (default: the host of POSTHORN_PUBLIC_URL).',
   },
+  POSTHORN_SMTP_RATE_PER_SECOND: {
+    schema: z.coerce.number().positive().optional(),
+    help: 'Messages per second through the relay, per worker process (unset: as fast as the relay accepts).',
+  },
+  POSTHORN_DESTINATION_RATES: {
+    schema: z
+      .string()
+      .regex(
+        /^\s*([\w.*-]+=\d+(\.\d+)?)(\s*,\s*[\w.*-]+=\d+(\.\d+)?)*\s*$/,
+        'domain=perSecond pairs, e.g. gmail.com=50,*=20',
+      )
+      .optional(),
+    help: 'Messages per second per destination domain, per worker process: "gmail.com=50,outlook.com=30,*=20".',
+  },
   POSTHORN_SEND_BATCH_SIZE: {
     schema: z.coerce.number().int().min(1).max(10_000).default(200),
     help: 'Ledger rows a send worker claims at once.',
@@ -130,6 +144,8 @@ export interface Config {
   imageMaxBytes: number;
   smtpUrl: string | undefined;
   sendBatchSize: number;
+  smtpRatePerSecond: number | undefined;
+  destinationRates: Record<string, number> | undefined;
   sendLeaseMs: number;
   smtpPoolSize: number;
   bounceDomain: string;
@@ -184,6 +200,15 @@ export function loadConfig(
     attachmentMaxBytes: raw.POSTHORN_ATTACHMENT_MAX_BYTES,
     smtpUrl: raw.POSTHORN_SMTP_URL,
     sendBatchSize: raw.POSTHORN_SEND_BATCH_SIZE,
+    smtpRatePerSecond: raw.POSTHORN_SMTP_RATE_PER_SECOND,
+    destinationRates: raw.POSTHORN_DESTINATION_RATES
+      ? Object.fromEntries(
+          raw.POSTHORN_DESTINATION_RATES.split(',').map((pair) => {
+            const [domain = '', rate = '0'] = pair.trim().split('=');
+            return [domain.toLowerCase(), Number(rate)];
+          }),
+        )
+      : undefined,
     sendLeaseMs: raw.POSTHORN_SEND_LEASE_SECONDS * 1000,
     smtpPoolSize: raw.POSTHORN_SMTP_POOL_SIZE,
     bounceDomain:

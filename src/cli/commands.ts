@@ -20,6 +20,10 @@ function workerSettings(app: App) {
     smtpUrl: app.config.smtpUrl,
     smtpPoolSize: app.config.smtpPoolSize,
     workerOptions: { batchSize: app.config.sendBatchSize, leaseMs: app.config.sendLeaseMs },
+    limits: {
+      accountPerSecond: app.config.smtpRatePerSecond,
+      destinationPerSecond: app.config.destinationRates,
+    },
   };
 }
 
