@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { type DkimKey, signMessage } from '../channels/email/dkim.js';
+import { buildFastEmail, fastPathAddresses } from '../channels/email/fast-mime.js';
 import { buildEmail } from '../channels/email/message.js';
 import type { Delivery, EmailTransport } from '../channels/email/transport.js';
 import type { TokenSigner } from '../core/index.js';
@@ -57,6 +58,11 @@ export interface EmailSenderOptions {
  */
 export class EmailSender implements ChannelSender {
   private readonly prepared = new Map<number, Prepared>();
+  /** Reused render buffers (one message is built at a time per buffer: rendering is synchronous). */
+  private readonly scratch: { html: Buffer; text: Buffer } = {
+    html: Buffer.allocUnsafe(64 * 1024),
+    text: Buffer.allocUnsafe(32 * 1024),
+  };
 
   constructor(
     private readonly mailings: MailingsService,
@@ -145,37 +151,64 @@ export class EmailSender implements ChannelSender {
         headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
       }
       const s = p.setup;
-      const built = await buildEmail({
-        from: { name: s.from.name, address: s.from.address },
-        replyTo: s.replyTo.rule === 'own' ? { name: s.replyTo.name, address: s.replyTo.address } : undefined,
-        to: row.address,
-        subject: `${row.test === 1 ? '[TEST] ' : ''}${p.subject.render(values, context)}`,
-        html: p.html.render(values, context),
-        text: p.text.render(values, context),
-        messageId: row.message_id,
-        date: new Date(),
-        headers,
-        attachments: p.attachments,
-      });
-      let raw = built;
-      if (p.dkim) {
-        try {
-          raw = await signMessage(built, p.dkim);
-        } catch (e) {
-          return {
-            ok: false,
-            retryable: false,
-            code: 'DKIM_KEY_INVALID',
-            message: `the DKIM key of ${p.dkim.domain} cannot sign: ${e instanceof Error ? e.message : String(e)}`,
-          };
+      const subject = `${row.test === 1 ? '[TEST] ' : ''}${p.subject.render(values, context)}`;
+      const from = { name: s.from.name, address: s.from.address };
+      const replyTo =
+        s.replyTo.rule === 'own' ? { name: s.replyTo.name, address: s.replyTo.address } : undefined;
+      let raw: Buffer;
+      try {
+        if (
+          p.attachments.length === 0 &&
+          fastPathAddresses(from.address, row.address, replyTo?.address ?? '')
+        ) {
+          // the sending path: rendered straight to bytes, our MIME writer and DKIM signer
+          const html = p.html.renderBytes(values, context, this.scratch.html);
+          this.scratch.html = html.buffer;
+          const text = p.text.renderBytes(values, context, this.scratch.text);
+          this.scratch.text = text.buffer;
+          raw = buildFastEmail(
+            {
+              from,
+              replyTo,
+              to: row.address,
+              subject,
+              messageId: row.message_id,
+              date: new Date(),
+              headers,
+              html: html.buffer.subarray(0, html.length),
+              text: text.buffer.subarray(0, text.length),
+            },
+            p.dkim,
+          );
+        } else {
+          const built = await buildEmail({
+            from,
+            replyTo,
+            to: row.address,
+            subject,
+            html: p.html.render(values, context),
+            text: p.text.render(values, context),
+            messageId: row.message_id,
+            date: new Date(),
+            headers,
+            attachments: p.attachments,
+          });
+          raw = p.dkim ? await signMessage(built, p.dkim) : built;
         }
+      } catch (e) {
+        return {
+          ok: false,
+          retryable: false,
+          code: 'MESSAGE_NOT_BUILT',
+          message: `${p.dkim ? `building or DKIM-signing (${p.dkim.domain}) failed` : 'building failed'}: ${e instanceof Error ? e.message : String(e)}`,
+        };
       }
       return await this.transport.send({
         ledgerId: row.id,
         mailingId: row.mailing_id,
         from: `bounces+${token}@${this.options.bounceDomain}`,
         to: row.address,
-        subject: p.subject.render(values, context),
+        subject,
         raw,
         test: row.test === 1,
       });
