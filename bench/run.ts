@@ -13,6 +13,7 @@ const benches: Array<[string, number]> = [
   ['selection.bench.ts', size],
   ['recipients.bench.ts', size],
   ['merge.bench.ts', Math.max(1000, Math.round(size / 10))],
+  ['send.bench.ts', Math.max(1000, Math.round(size / 10))],
 ];
 for (const [bench, n] of benches) {
   console.log(`\n### ${bench} (${n})`);
