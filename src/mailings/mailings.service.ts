@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
 import { z } from 'zod';
 import { countSms, type SmsCount } from '../channels/sms/encoding.js';
 import {
@@ -39,7 +39,8 @@ import {
   type SmsContent,
 } from './content.js';
 import type { FoldersService } from './folders.service.js';
-import { canDelete, type MailingState, nextState } from './lifecycle.js';
+import { canDelete, type MailingState } from './lifecycle.js';
+import { editableMailingRow, findMailingRow, type MailingRow } from './mailing-row.js';
 import {
   applyRecipientOptionsPatch,
   applySetupPatch,
@@ -147,8 +148,6 @@ export interface MailingFilesOptions {
   publicUrl: string;
 }
 
-type MailingRow = Selectable<Database['mailings']>;
-
 /**
  * The mailing aggregate (PRODUCT.md §3–§7): setup per channel, the capability matrix, the
  * lifecycle guard on every change, content rendered once per version, links with stable ids,
@@ -172,11 +171,7 @@ export class MailingsService {
     let setup: ChannelSetup = setupSchemaOf(v.channel).parse({});
     let content: MailingContent = contentSchemaOf(v.channel).parse({});
     if (v.templateId) {
-      const t = await this.templates.get(v.templateId);
-      if (t.channel !== v.channel && !(t.channel === 'email' && v.channel === 'formResponse'))
-        throw invalid('TEMPLATE_WRONG_CHANNEL', `template ${t.id} is for ${t.channel}, not ${v.channel}`, {
-          field: 'templateId',
-        });
+      const t = await this.templateFor(v.channel, v.templateId);
       setup = applySetupPatch(v.channel, setup, t.setup);
       content = contentSchemaOf(v.channel).parse(t.content);
     }
@@ -344,11 +339,7 @@ export class MailingsService {
     const channel = m.channel as Channel;
     const set: Updateable<Database['mailings']> = { template_chosen: 1, updated_at: this.clock.now() };
     if ('templateId' in v) {
-      const t = await this.templates.get(v.templateId);
-      if (t.channel !== channel && !(t.channel === 'email' && channel === 'formResponse'))
-        throw invalid('TEMPLATE_WRONG_CHANNEL', `template ${t.id} is for ${t.channel}, not ${channel}`, {
-          field: 'templateId',
-        });
+      const t = await this.templateFor(channel, v.templateId);
       const stored = JSON.parse(m.setup) as Record<string, unknown>;
       const setup = applySetupPatch(channel, setupOf(m), t.setup);
       set.setup = JSON.stringify({ ...setup, recipients: stored.recipients });
@@ -826,26 +817,22 @@ export class MailingsService {
     await this.audit.record(actor, 'mailing.removeAttachment', 'mailing', id, { file: r.file_name });
   }
 
-  private async row(id: number): Promise<MailingRow> {
-    const m = await this.db.selectFrom('mailings').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!m) throw notFound('MAILING_NOT_FOUND', `mailing ${id} does not exist`);
-    return m;
+  /** A template a mailing of `channel` can start from (form responses use e-mail templates). */
+  private async templateFor(channel: Channel, templateId: number) {
+    const t = await this.templates.get(templateId);
+    if (t.channel !== channel && !(t.channel === 'email' && channel === 'formResponse'))
+      throw invalid('TEMPLATE_WRONG_CHANNEL', `template ${t.id} is for ${t.channel}, not ${channel}`, {
+        field: 'templateId',
+      });
+    return t;
   }
 
-  /** Every change goes through the lifecycle guard: a scheduled mailing returns to draft, a sending one refuses. */
-  private async editable(id: number, actor: Actor): Promise<MailingRow> {
-    const m = await this.row(id);
-    const state = m.state as MailingState;
-    const next = nextState(state, 'edit');
-    if (next !== state) {
-      await this.db
-        .updateTable('mailings')
-        .set({ state: next, scheduled_at: null })
-        .where('id', '=', id)
-        .execute();
-      await this.audit.record(actor, 'mailing.unschedule', 'mailing', id, { reason: 'edited' });
-    }
-    return { ...m, state: next };
+  private row(id: number): Promise<MailingRow> {
+    return findMailingRow(this.db, id);
+  }
+
+  private editable(id: number, actor: Actor): Promise<MailingRow> {
+    return editableMailingRow(this.db, this.audit, id, actor, 'edited');
   }
 
   private async requireRow(

@@ -13,7 +13,7 @@ import {
 } from '../core/index.js';
 import type { SelectionsService } from '../crm/index.js';
 import { type Channel, capabilityMatrix, requireCapability } from '../mailings/channels.js';
-import { type MailingState, nextState } from '../mailings/lifecycle.js';
+import { editableMailingRow, findMailingRow, type MailingRow } from '../mailings/mailing-row.js';
 import { type RecipientOptions, recipientOptionsSchema } from '../mailings/setup.js';
 import type { ContactData, MergeData } from '../merge/index.js';
 import type { SettingsService } from '../settings/index.js';
@@ -101,7 +101,6 @@ export interface FileSourceResult {
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
-type MailingRow = Selectable<Database['mailings']>;
 
 /** The largest recipient file accepted. */
 export const recipientFileMaxBytes = 20 * 1024 * 1024;
@@ -894,27 +893,15 @@ export class RecipientsService {
       .executeTakeFirstOrThrow();
   }
 
-  private async mailing(id: number): Promise<MailingRow> {
-    const m = await this.db.selectFrom('mailings').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!m) throw notFound('MAILING_NOT_FOUND', `mailing ${id} does not exist`);
-    return m;
+  private mailing(id: number): Promise<MailingRow> {
+    return findMailingRow(this.db, id);
   }
 
   /** Sources change only while the mailing is editable; a scheduled mailing returns to draft. */
   private async editable(id: number, actor: Actor): Promise<MailingRow> {
-    const m = await this.mailing(id);
-    const state = m.state as MailingState;
-    const next = nextState(state, 'edit');
-    if (next !== state) {
-      await this.db
-        .updateTable('mailings')
-        .set({ state: next, scheduled_at: null })
-        .where('id', '=', id)
-        .execute();
-      await this.audit.record(actor, 'mailing.unschedule', 'mailing', id, { reason: 'recipients changed' });
-    }
+    const m = await editableMailingRow(this.db, this.audit, id, actor, 'recipients changed');
     if (m.channel === 'formResponse') requireCapability('formResponse', 'recipientSources');
-    return { ...m, state: next };
+    return m;
   }
 }
 

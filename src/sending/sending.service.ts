@@ -137,28 +137,13 @@ export class SendingService {
       null;
     const now = this.clock.now();
     const roundId = await this.db.transaction().execute(async (trx) => {
-      const last = await trx
-        .selectFrom('send_rounds')
-        .select((eb) => eb.fn.max<number>('number').as('n'))
-        .where('mailing_id', '=', mailingId)
-        .executeTakeFirst();
-      const round = await trx
-        .insertInto('send_rounds')
-        .values({
-          mailing_id: mailingId,
-          number: Number(last?.n ?? 0) + 1,
-          kind: 'test',
-          state: 'running',
-          priority: priorities.test,
-          total: addresses.length,
-          paused_reason: null,
-          created_by: actor.label,
-          created_at: now,
-          started_at: now,
-          finished_at: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const round = await insertRound(trx, {
+        mailingId,
+        kind: 'test',
+        total: addresses.length,
+        createdBy: actor.label,
+        now,
+      });
       await trx
         .insertInto('ledger')
         .values(
@@ -327,28 +312,13 @@ export class SendingService {
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1)
         throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
-      const last = await trx
-        .selectFrom('send_rounds')
-        .select((eb) => eb.fn.max<number>('number').as('n'))
-        .where('mailing_id', '=', mailingId)
-        .executeTakeFirst();
-      const round = await trx
-        .insertInto('send_rounds')
-        .values({
-          mailing_id: mailingId,
-          number: Number(last?.n ?? 0) + 1,
-          kind: 'bulk',
-          state: 'running',
-          priority: priorities.bulk,
-          total: 0,
-          paused_reason: null,
-          created_by: actor.label,
-          created_at: now,
-          started_at: now,
-          finished_at: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const round = await insertRound(trx, {
+        mailingId,
+        kind: 'bulk',
+        total: 0,
+        createdBy: actor.label,
+        now,
+      });
       await sql`insert into ledger (round_id, mailing_id, recipient_id, address, priority, state, message_id, attempts, next_attempt_at)
         select ${round.id}, ${mailingId}, r.id, r.address, ${priorities.bulk}, 'ready',
           '<' || ${`${mailingId}.${round.id}.`} || r.id || '.' || ${salt} || '@' || ${domain} || '>', 0, ${now}
@@ -401,4 +371,33 @@ export class SendingService {
     await effect();
     await this.audit.record(actor, `mailing.${action}`, 'mailing', mailingId);
   }
+}
+
+/** A new running round, numbered after the mailing's last one, in the lane of its kind. */
+async function insertRound(
+  trx: Kysely<Database>,
+  r: { mailingId: number; kind: 'bulk' | 'test'; total: number; createdBy: string; now: number },
+): Promise<{ id: number }> {
+  const last = await trx
+    .selectFrom('send_rounds')
+    .select((eb) => eb.fn.max<number>('number').as('n'))
+    .where('mailing_id', '=', r.mailingId)
+    .executeTakeFirst();
+  return trx
+    .insertInto('send_rounds')
+    .values({
+      mailing_id: r.mailingId,
+      number: Number(last?.n ?? 0) + 1,
+      kind: r.kind,
+      state: 'running',
+      priority: priorities[r.kind],
+      total: r.total,
+      paused_reason: null,
+      created_by: r.createdBy,
+      created_at: r.now,
+      started_at: r.now,
+      finished_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
 }

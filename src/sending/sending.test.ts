@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/helpers/databases.js';
+import { insertPersons } from '../../test/helpers/persons.js';
 import { admin, openTestServices } from '../../test/helpers/services.js';
 import { startWorkers } from '../app.js';
 import { SendingDomainsService } from '../channels/email/domains.service.js';
@@ -76,36 +77,7 @@ describe.each(engines)('sending on %s', (engine) => {
     dispose = t.database.dispose;
     newsletter = (await s.preferences.createSubscriptionType({ name: 'Newsletter' }, admin)).id;
     await s.settings.update({ privacyFilter: false }, admin);
-    const now = clock.now();
-    const rows = Array.from({ length: total }, (_, i) => ({
-      company_id: null,
-      first_name: `First${i}`,
-      middle_name: null,
-      last_name: `Last${i}`,
-      name_key: `first${i} last${i}`,
-      last_name_key: `last${i} first${i}`,
-      title: null,
-      salutation: null,
-      email: `p${i}@example${i % 7}.test`,
-      email_key: `p${i}@example${i % 7}.test`,
-      mobile: null,
-      street: null,
-      postcode: null,
-      city: null,
-      country: null,
-      language: null,
-      our_contact_id: null,
-      no_mailings: 0 as const,
-      former_employee: 0 as const,
-      created_at: now,
-      updated_at: now,
-    }));
-    for (let i = 0; i < rows.length; i += 100)
-      await s.db
-        .insertInto('persons')
-        .values(rows.slice(i, i + 100))
-        .execute();
-    const ids = (await s.db.selectFrom('persons').select('id').orderBy('id').execute()).map((r) => r.id);
+    const ids = await insertPersons(s.db, total, (i) => `p${i}@example${i % 7}.test`);
     const all = await s.selections.create({ name: 'All', kind: 'static' }, admin);
     allId = all.id;
     await s.selections.addMembers(all.id, ids, admin);

@@ -13,6 +13,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.js';
 import { engines, type TestDatabase } from '../helpers/databases.js';
+import { insertPersons } from '../helpers/persons.js';
 import { admin, openTestServices } from '../helpers/services.js';
 
 const total = 20_000;
@@ -31,35 +32,12 @@ describe.each(engines)('crash safety on %s', (engine) => {
     s = t.services;
     database = t.database;
     await s.settings.update({ privacyFilter: false }, admin);
-    const now = Date.now();
-    const rows = Array.from({ length: total }, (_, i) => ({
-      company_id: null,
-      first_name: `F${i}`,
-      middle_name: null,
-      last_name: `L${i}`,
-      name_key: `f${i} l${i}`,
-      last_name_key: `l${i} f${i}`,
-      title: null,
-      salutation: null,
-      email: `r${i}@crash${i % 5}.test`,
-      email_key: `r${i}@crash${i % 5}.test`,
-      mobile: null,
-      street: null,
-      postcode: null,
-      city: null,
-      country: null,
-      language: null,
-      our_contact_id: null,
-      no_mailings: 0 as const,
-      former_employee: 0 as const,
-      created_at: now,
-      updated_at: now,
-    }));
-    for (let i = 0; i < rows.length; i += 500)
-      await s.db
-        .insertInto('persons')
-        .values(rows.slice(i, i + 500))
-        .execute();
+    await insertPersons(
+      s.db,
+      total,
+      (i) => `r${i}@crash${i % 5}.test`,
+      (i) => [`F${i}`, `L${i}`],
+    );
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],

@@ -79,13 +79,13 @@ export class SendingDomainsService {
 
   async list(): Promise<SendingDomain[]> {
     const rows = await this.db.selectFrom('sending_domains').selectAll().orderBy('domain').execute();
-    return rows.map(toDomain);
+    return rows.map(toSendingDomain);
   }
 
   async get(id: number): Promise<SendingDomain> {
     const r = await this.db.selectFrom('sending_domains').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) throw notFound('SENDING_DOMAIN_NOT_FOUND', `sending domain ${id} does not exist`);
-    return toDomain(r);
+    return toSendingDomain(r);
   }
 
   async byName(domain: string): Promise<SendingDomain> {
@@ -95,7 +95,7 @@ export class SendingDomainsService {
       .where('domain', '=', domain.toLowerCase())
       .executeTakeFirst();
     if (!r) throw notFound('SENDING_DOMAIN_NOT_FOUND', `${domain} is not a sending domain`);
-    return toDomain(r);
+    return toSendingDomain(r);
   }
 
   async check(id: number, actor: Actor): Promise<SendingDomain> {
@@ -130,7 +130,7 @@ export class SendingDomainsService {
   }
 }
 
-function toDomain(r: Selectable<Database['sending_domains']>): SendingDomain {
+function toSendingDomain(r: Selectable<Database['sending_domains']>): SendingDomain {
   return {
     id: r.id,
     domain: r.domain,
