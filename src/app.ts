@@ -171,7 +171,12 @@ export function startWorkers(
   const schedulerActor = systemActor('scheduler', rights);
   let timer: NodeJS.Timeout | null = null;
   if (options.run !== false) {
-    worker.start(options.idleMs ?? 500);
+    worker.start(options.idleMs ?? 500, (e) => {
+      // the database or the relay is away: say so once per failing tick, and keep trying
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', msg: 'send worker tick failed', worker: worker.id, error: e instanceof Error ? e.message : String(e) })}\n`,
+      );
+    });
     timer = setInterval(() => {
       void services.sending.startDue(schedulerActor).catch(() => undefined);
     }, 1000);

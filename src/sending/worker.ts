@@ -63,8 +63,8 @@ export class SendWorker {
     return rows.length;
   }
 
-  /** Runs ticks until stopped; idles `idleMs` between empty ticks. */
-  start(idleMs = 500): void {
+  /** Runs ticks until stopped; idles `idleMs` between empty ticks. A failing tick is reported to `onError` and retried after the idle time. */
+  start(idleMs = 500, onError: (error: unknown) => void = () => undefined): void {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
@@ -72,7 +72,8 @@ export class SendWorker {
         let n = 0;
         try {
           n = await this.tick();
-        } catch {
+        } catch (e) {
+          onError(e);
           n = 0;
         }
         if (n === 0 && this.running) {
