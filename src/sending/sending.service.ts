@@ -167,6 +167,21 @@ export class SendingService {
     return { roundId, addresses };
   }
 
+  /** Releases rows held for review after a worker died: they are sent (again) with their Message-ID. */
+  async releaseHeld(mailingId: number, actor: Actor): Promise<{ released: number }> {
+    await this.mailings.get(mailingId);
+    const r = await this.db
+      .updateTable('ledger')
+      .set({ state: 'ready', next_attempt_at: this.clock.now() })
+      .where('mailing_id', '=', mailingId)
+      .where('state', '=', 'held')
+      .executeTakeFirst();
+    await this.audit.record(actor, 'mailing.releaseHeld', 'mailing', mailingId, {
+      released: Number(r.numUpdatedRows),
+    });
+    return { released: Number(r.numUpdatedRows) };
+  }
+
   /** Stop pauses: workers claim nothing more of it; what is in flight finishes. */
   async stop(mailingId: number, actor: Actor): Promise<Progress> {
     await this.transition(mailingId, 'stop', actor, async () => {

@@ -429,6 +429,48 @@ describe.each(engines)('sending on %s', (engine) => {
     }
   });
 
+  it('with expiredLeases = hold, the rows of a dead worker wait for review and are released by hand', async () => {
+    await s.settings.update({ expiredLeases: 'hold' }, admin);
+    const rx = await receiver();
+    const dead = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 1,
+      run: false,
+      workerOptions: { batchSize: 5, leaseMs: 1000 },
+    });
+    const alive = startWorkers(s, {
+      secret,
+      publicUrl: 'https://m.test',
+      bounceDomain: 'b.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 2,
+      run: false,
+      workerOptions: { leaseMs: 1000 },
+    });
+    try {
+      const id = await readyMailing('Held');
+      await s.sending.send(id, admin);
+      await (dead.worker as unknown as { claim(): Promise<unknown[]> }).claim();
+      clock.advance(1001);
+      await drain(alive.worker);
+      expect(await s.sending.progress(id)).toMatchObject({
+        state: 'sending',
+        byState: { sent: n - 5, held: 5 },
+      });
+      expect(await s.sending.releaseHeld(id, admin)).toEqual({ released: 5 });
+      await drain(alive.worker);
+      expect(await s.sending.progress(id)).toMatchObject({ state: 'finished', byState: { sent: n } });
+    } finally {
+      await s.settings.update({ expiredLeases: 'resend' }, admin);
+      await dead.stop();
+      await alive.stop();
+      await rx.close();
+    }
+  });
+
   it('stop pauses, start resumes, cancel ends it; schedule stores UTC and the scheduler starts it when due', async () => {
     const id = await readyMailing('Lifecycle');
     const workers = startWorkers(s, {

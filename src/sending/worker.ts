@@ -98,11 +98,17 @@ export class SendWorker {
     this.loop = null;
   }
 
-  /** Rows whose lease expired (their worker died) are ready again, with the same Message-ID. */
+  /** Rows whose lease expired (their worker died) are ready again with the same Message-ID, or held for review (the `expiredLeases` setting). */
   async recoverExpired(): Promise<number> {
+    const setting = await this.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', 'expiredLeases')
+      .executeTakeFirst();
+    const hold = setting?.value === '"hold"';
     const r = await this.db
       .updateTable('ledger')
-      .set({ state: 'ready', claim: null, lease_until: null })
+      .set({ state: hold ? 'held' : 'ready', claim: null, lease_until: null })
       .where('state', '=', 'sending')
       .where('lease_until', '<', this.clock.now())
       .executeTakeFirst();
@@ -319,7 +325,9 @@ export class SendWorker {
       kind: string;
     }>`select r.id, r.mailing_id, r.kind from send_rounds r
       where r.state = 'running' and not exists (
-        select 1 from ledger l where l.round_id = r.id and l.state in ('ready', 'sending'))`.execute(this.db);
+        select 1 from ledger l where l.round_id = r.id and l.state in ('ready', 'sending', 'held'))`.execute(
+      this.db,
+    );
     for (const r of done.rows) {
       await this.db.transaction().execute(async (trx) => {
         const moved = await trx

@@ -13,6 +13,11 @@ export const settingsSchema = z.strictObject({
   linkExpiryDays: z.number().int().min(1).max(365).default(21),
   /** From and Reply-to addresses must use an approved sending domain. */
   onlyApprovedDomains: z.boolean().default(false),
+  /**
+   * Rows whose worker died while sending them (their relay acknowledgement may be lost):
+   * `resend` them with the same Message-ID, or `hold` them for review (`POST /mailings/{id}/release-held`).
+   */
+  expiredLeases: z.enum(['resend', 'hold']).default('resend'),
 });
 export const settingsPatch = settingsSchema.partial();
 export type Settings = z.infer<typeof settingsSchema>;
@@ -35,8 +40,10 @@ export class SettingsService {
     const v = settingsPatch.parse(patch);
     const now = this.clock.now();
     await this.db.transaction().execute(async (trx) => {
+      // only what the patch names: zod fills defaults into a partial schema, which must not
+      // overwrite the other settings
       for (const [key, value] of Object.entries(v)) {
-        if (value === undefined) continue;
+        if (value === undefined || !(key in (patch as object))) continue;
         await trx
           .insertInto('settings')
           .values({ key, value: JSON.stringify(value), updated_at: now })
@@ -44,7 +51,13 @@ export class SettingsService {
           .execute();
       }
     });
-    await this.audit.record(actor, 'settings.update', 'settings', null, v);
+    await this.audit.record(
+      actor,
+      'settings.update',
+      'settings',
+      null,
+      Object.fromEntries(Object.entries(v).filter(([k]) => k in (patch as object))),
+    );
     return this.get();
   }
 }
