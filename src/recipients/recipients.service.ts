@@ -825,37 +825,24 @@ export class RecipientsService {
 
   /** The Setup link rule: a linked selection is a source; a linked project only when no selection is linked. */
   private async setupSource(db: Db, m: MailingRow): Promise<RecipientSource | null> {
-    if (m.selection_id !== null) {
-      const sel = await db
-        .selectFrom('selections')
+    const linked: Array<['selection' | 'project', 'selections' | 'projects', number | null, string]> = [
+      ['selection', 'selections', m.selection_id, 'Selection'],
+      ['project', 'projects', m.project_id, 'Project'],
+    ];
+    for (const [kind, table, refId, noun] of linked) {
+      if (refId === null) continue;
+      const row = await db
+        .selectFrom(table)
         .select(['id', 'name'])
-        .where('id', '=', m.selection_id)
+        .where('id', '=', refId)
         .executeTakeFirst();
-      if (sel)
+      if (row)
         return {
           id: null,
-          kind: 'selection',
+          kind,
           origin: 'setup',
-          refId: sel.id,
-          label: `Selection: ${sel.name}`,
-          itemCount: 0,
-          invalidCount: 0,
-          position: 0,
-        };
-    }
-    if (m.project_id !== null) {
-      const p = await db
-        .selectFrom('projects')
-        .select(['id', 'name'])
-        .where('id', '=', m.project_id)
-        .executeTakeFirst();
-      if (p)
-        return {
-          id: null,
-          kind: 'project',
-          origin: 'setup',
-          refId: p.id,
-          label: `Project: ${p.name}`,
+          refId: row.id,
+          label: `${noun}: ${row.name}`,
           itemCount: 0,
           invalidCount: 0,
           position: 0,

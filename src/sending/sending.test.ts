@@ -58,6 +58,8 @@ async function receiver(answer: (to: string) => { code: number; message: string 
 }
 
 const secret = 'test-secret-that-is-long-enough-for-hmac-0123456789';
+/** What every worker of these tests shares (the first test names its own public URL). */
+const local = { secret, publicUrl: 'https://m.test', bounceDomain: 'b.test', run: false } as const;
 
 describe.each(engines)('sending on %s', (engine) => {
   let s: Services;
@@ -194,12 +196,9 @@ describe.each(engines)('sending on %s', (engine) => {
 
     const rx = await receiver();
     const workers = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 2,
-      run: false,
     });
     try {
       const id = await readyMailing('Signed');
@@ -237,12 +236,9 @@ describe.each(engines)('sending on %s', (engine) => {
   it('a test send goes to the given addresses in the test lane, marked, and changes no statistics', async () => {
     const rx = await receiver();
     const workers = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 1,
-      run: false,
     });
     try {
       const id = await readyMailing('Tested');
@@ -273,12 +269,9 @@ describe.each(engines)('sending on %s', (engine) => {
       return null;
     });
     const workers = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 2,
-      run: false,
       workerOptions: { retryBaseMs: 1000 },
       limits: { backoffBaseMs: 1000 },
     });
@@ -317,12 +310,9 @@ describe.each(engines)('sending on %s', (engine) => {
       return null;
     });
     const workers = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 2,
-      run: false,
       workerOptions: { retryBaseMs: 10_000 },
       limits: { backoffBaseMs: 10_000 },
     });
@@ -355,12 +345,9 @@ describe.each(engines)('sending on %s', (engine) => {
   it('a mailing pauses itself after N consecutive failures and says why', async () => {
     const rx = await receiver(() => ({ code: 550, message: 'relay access denied' }));
     const workers = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 1,
-      run: false,
       workerOptions: { batchSize: 10, pauseAfterFailures: 20 },
     });
     try {
@@ -381,21 +368,15 @@ describe.each(engines)('sending on %s', (engine) => {
   it('a worker that dies holding a batch: after its lease the rows are sent again with the same Message-ID', async () => {
     const rx = await receiver();
     const dead = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 1,
-      run: false,
       workerOptions: { batchSize: 10, leaseMs: 60_000 },
     });
     const alive = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 2,
-      run: false,
       workerOptions: { leaseMs: 60_000 },
     });
     try {
@@ -433,21 +414,15 @@ describe.each(engines)('sending on %s', (engine) => {
     await s.settings.update({ expiredLeases: 'hold' }, admin);
     const rx = await receiver();
     const dead = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 1,
-      run: false,
       workerOptions: { batchSize: 5, leaseMs: 1000 },
     });
     const alive = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpUrl: rx.url,
       smtpPoolSize: 2,
-      run: false,
       workerOptions: { leaseMs: 1000 },
     });
     try {
@@ -474,11 +449,8 @@ describe.each(engines)('sending on %s', (engine) => {
   it('stop pauses, start resumes, cancel ends it; schedule stores UTC and the scheduler starts it when due', async () => {
     const id = await readyMailing('Lifecycle');
     const workers = startWorkers(s, {
-      secret,
-      publicUrl: 'https://m.test',
-      bounceDomain: 'b.test',
+      ...local,
       smtpPoolSize: 1,
-      run: false,
       workerOptions: { batchSize: 50 },
     });
     try {
