@@ -7,6 +7,7 @@ import { type Config, resolveSecret } from './config.js';
 import { type Actor, randomToken, systemActor, systemClock, TokenSigner } from './core/index.js';
 import { buildServer } from './http/server.js';
 import {
+  DocumentRenderer,
   defaultWorkerOptions,
   EmailSender,
   SendWorker,
@@ -158,11 +159,17 @@ export function startWorkers(
     },
     new Throttle(services.clock, options.limits),
   );
+  const documents = new DocumentRenderer(
+    services.mailings,
+    services.recipients,
+    services.sending.documentsDir,
+    services.clock,
+  );
   const worker = new SendWorker(
     services.db,
     services.capabilities,
     services.clock,
-    { email: sender },
+    { email: sender, document: documents },
     {
       ...defaultWorkerOptions,
       ...options.workerOptions,

@@ -118,7 +118,9 @@ export function buildServices(
     ),
     mailings,
     recipients,
-    sending: new SendingService(db, clock, access, mailings, recipients),
+    sending: new SendingService(db, clock, access, mailings, recipients, {
+      documentsDir: join(options.dataDir ?? 'data', 'documents'),
+    }),
     sendingDomains: new SendingDomainsService(db, clock, access, options.txtResolver ?? new dns.Resolver()),
   };
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type MergeError, parseMerge } from '../merge/index.js';
 import type { Channel } from './channels.js';
 import { lineColumn, scanHtml } from './html.js';
-import type { EmailSetup } from './setup.js';
+import type { DocumentSetup, EmailSetup } from './setup.js';
 
 /** Content per channel (PRODUCT.md §6). */
 export const emailContentSchema = z.strictObject({
@@ -191,7 +191,8 @@ export const gmailClipBytes = 102 * 1024;
 export function auditContent(input: {
   channel: Channel;
   content: MailingContent;
-  setup: EmailSetup | null;
+  /** The channel's setup (its merge-tagged fields are audited too). */
+  setup: EmailSetup | DocumentSetup | null;
   hasSubscriptionType: boolean;
   isKnown: (name: string) => boolean;
   rendered: RenderedEmail | null;
@@ -217,6 +218,7 @@ export function auditContent(input: {
     const body = (input.content as DocumentContent).body;
     if (body.trim() === '') findings.push(emptyContent());
     mergeFindings('content', parse(body));
+    mergeFindings('setup.ourReference', parse((input.setup as DocumentSetup | null)?.ourReference ?? ''));
     return findings;
   }
   const content = input.content as EmailContent;

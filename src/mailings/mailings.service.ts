@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Kysely, sql, type Updateable } from 'kysely';
 import { z } from 'zod';
+import { composeLetter, letterText } from '../channels/document/letter.js';
 import { countSms, type SmsCount } from '../channels/sms/encoding.js';
 import {
   type Actor,
@@ -543,7 +544,7 @@ export class MailingsService {
     return auditContent({
       channel,
       content: JSON.parse(m.content) as MailingContent,
-      setup: email ? (setupOf(m) as EmailSetup) : null,
+      setup: email || channel === 'document' ? (setupOf(m) as EmailSetup | DocumentSetup) : null,
       hasSubscriptionType: m.subscription_type_id !== null,
       isKnown: knownFieldTest(await this.catalogue()),
       rendered: email ? await this.rendered(id) : null,
@@ -680,31 +681,11 @@ export class MailingsService {
     }
     if (channel === 'document') {
       const setup = setupOf(m) as DocumentSetup;
-      const body = compile((JSON.parse(m.content) as DocumentContent).body, 'text').render(values, { now });
-      const ourRef = compile(setup.ourReference, 'text').render(values, { now });
-      const attention = setup.attention.rule === 'always' || !data.name ? setup.attention.text : data.name;
-      const address = [
-        data.company?.name && data.registered && data.firstName ? data.company.name : null,
-        data.address ?? data.company?.address,
-      ]
-        .filter((x) => x)
-        .join('\n');
-      const text = [
-        setup.senderBlock,
-        '',
-        [data.name, address].filter((x) => x).join('\n'),
-        '',
-        new Date(now).toISOString().slice(0, 10),
-        ourRef ? `Our ref.: ${ourRef}` : '',
-        attention ? `Attn.: ${attention}` : '',
-        '',
-        setup.heading,
-        '',
-        body,
-      ]
-        .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
-        .join('\n')
-        .trim();
+      const merged = {
+        body: compile((JSON.parse(m.content) as DocumentContent).body, 'text').render(values, { now }),
+        ourReference: compile(setup.ourReference, 'text').render(values, { now }),
+      };
+      const text = letterText(composeLetter(setup, data, merged, new Date(now)));
       return { channel, recipientId, text };
     }
     const rendered = await this.rendered(id);

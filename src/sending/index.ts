@@ -1,3 +1,4 @@
+export * from './document-sender.js';
 export * from './email-sender.js';
 export * from './sending.service.js';
 export * from './throttle.js';

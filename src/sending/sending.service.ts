@@ -55,7 +55,40 @@ export class SendingService {
     private readonly audit: AuditSink,
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
+    private readonly files: { documentsDir: string },
   ) {}
+
+  /** Where document mailings' PDFs are written (the workers' document renderer uses it). */
+  get documentsDir(): string {
+    return this.files.documentsDir;
+  }
+
+  /** The latest PDF of a document mailing (`/mailings/{id}/document.pdf`). */
+  async document(
+    mailingId: number,
+  ): Promise<{ file: string; letters: number; pages: number; bytes: number; createdAt: number }> {
+    const m = await this.mailings.get(mailingId);
+    const d = await this.db
+      .selectFrom('documents')
+      .selectAll()
+      .where('mailing_id', '=', mailingId)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    if (!d)
+      throw notFound(
+        'DOCUMENT_NOT_READY',
+        m.channel === 'document'
+          ? `mailing ${mailingId} has no PDF yet: it is made when the mailing is sent`
+          : `mailing ${mailingId} is a ${m.channel} mailing; only document mailings have a PDF`,
+      );
+    return {
+      file: d.file,
+      letters: d.letters,
+      pages: d.pages,
+      bytes: Number(d.bytes),
+      createdAt: Number(d.created_at),
+    };
+  }
 
   async send(mailingId: number, actor: Actor): Promise<Progress> {
     const m = await this.mailings.get(mailingId);
@@ -158,6 +191,7 @@ export class SendingService {
             attempts: 0,
             next_attempt_at: now,
             test: 1 as const,
+            channel: m.channel,
           })),
         )
         .execute();
@@ -334,9 +368,9 @@ export class SendingService {
         createdBy: actor.label,
         now,
       });
-      await sql`insert into ledger (round_id, mailing_id, recipient_id, address, priority, state, message_id, attempts, next_attempt_at)
+      await sql`insert into ledger (round_id, mailing_id, recipient_id, address, priority, state, message_id, attempts, next_attempt_at, channel)
         select ${round.id}, ${mailingId}, r.id, r.address, ${priorities.bulk}, 'ready',
-          '<' || ${`${mailingId}.${round.id}.`} || r.id || '.' || ${salt} || '@' || ${domain} || '>', 0, ${now}
+          '<' || ${`${mailingId}.${round.id}.`} || r.id || '.' || ${salt} || '@' || ${domain} || '>', 0, ${now}, ${row.channel}
         from recipients r where r.mailing_id = ${mailingId} and r.status = 'ready'`.execute(trx);
       const total = await trx
         .selectFrom('ledger')

@@ -2,7 +2,15 @@ import { type Kysely, sql } from 'kysely';
 import type { Delivery } from '../channels/email/transport.js';
 import { type Clock, randomToken } from '../core/index.js';
 import type { Capabilities, Database } from '../storage/index.js';
+import type { DocumentRenderer } from './document-sender.js';
 import type { ChannelSender, LedgerRow, SendOutcome } from './email-sender.js';
+
+/** The channels a worker sends: a worker claims only rows of channels it has a sender for. */
+export interface WorkerSenders {
+  email?: ChannelSender | undefined;
+  sms?: ChannelSender | undefined;
+  document?: DocumentRenderer | undefined;
+}
 
 export interface WorkerOptions {
   /** Ledger rows claimed at once. */
@@ -40,27 +48,118 @@ export class SendWorker {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   readonly id = randomToken(8);
+  /** Ledger channels claimed in batches (a form response is e-mail). */
+  private get channels(): string[] {
+    return [...(this.senders.email ? ['email', 'formResponse'] : []), ...(this.senders.sms ? ['sms'] : [])];
+  }
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
     private readonly clock: Clock,
-    private readonly senders: { email: ChannelSender },
+    private readonly senders: WorkerSenders,
     private readonly options: WorkerOptions = defaultWorkerOptions,
   ) {}
 
   /** One round of work; returns how many rows it handled (0: nothing to do). */
   async tick(): Promise<number> {
     await this.recoverExpired();
+    const letters = this.senders.document ? await this.documentRound(this.senders.document) : 0;
     const rows = await this.claim();
     if (rows.length === 0) {
       await this.finishRounds();
-      return 0;
+      return letters;
     }
-    const outcomes = await this.senders.email.sendBatch(rows);
+    const outcomes: SendOutcome[] = [];
+    for (const channel of ['email', 'sms'] as const) {
+      const mine = rows.filter((r) => (channel === 'email' ? r.channel !== 'sms' : r.channel === 'sms'));
+      const sender = this.senders[channel];
+      if (mine.length > 0 && sender) outcomes.push(...(await sender.sendBatch(mine)));
+    }
     await this.record(rows, outcomes);
     await this.finishRounds();
-    return rows.length;
+    return rows.length + letters;
+  }
+
+  /**
+   * A document round is one job: all its ready rows are claimed at once (one PDF holds them all,
+   * in ledger order), the PDF is rendered, and the rows become `sent` ("included") together. If
+   * rendering fails the rows are released and the mailing stops with the reason.
+   */
+  private async documentRound(renderer: DocumentRenderer): Promise<number> {
+    const now = this.clock.now();
+    const due = await sql<{
+      round_id: number;
+      mailing_id: number;
+      number: number;
+    }>`select l.round_id, l.mailing_id, r.number
+      from ledger l join send_rounds r on r.id = l.round_id
+      where l.channel = 'document' and l.state = 'ready' and r.state = 'running' and l.next_attempt_at <= ${now}
+      limit 1`.execute(this.db);
+    const round = due.rows[0];
+    if (!round) return 0;
+    const claim = `${this.id}:${randomToken(6)}`;
+    const count = await this.db
+      .selectFrom('ledger')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('round_id', '=', round.round_id)
+      .where('state', '=', 'ready')
+      .executeTakeFirstOrThrow();
+    // the lease covers rendering at a pessimistic 20 ms per letter
+    const lease = now + Math.max(this.options.leaseMs, Number(count.n) * 20);
+    const claimed = await this.db
+      .updateTable('ledger')
+      .set({ state: 'sending', claim, lease_until: lease })
+      .where('round_id', '=', round.round_id)
+      .where('state', '=', 'ready')
+      .returningAll()
+      .execute();
+    if (claimed.length === 0) return 0;
+    claimed.sort((a, b) => a.id - b.id);
+    try {
+      const doc = await renderer.render(round.mailing_id, round.number, claimed);
+      const done = this.clock.now();
+      await this.db.transaction().execute(async (trx) => {
+        const sent = await trx
+          .updateTable('ledger')
+          .set({ state: 'sent', sent_at: done, claim: null, lease_until: null })
+          .where('round_id', '=', round.round_id)
+          .where('state', '=', 'sending')
+          .where('claim', '=', claim)
+          .returning(['recipient_id', 'mailing_id', 'test'])
+          .execute();
+        for (let i = 0; i < sent.length; i += 1000)
+          await this.moveRecipients(trx, sent.slice(i, i + 1000), 'sent', null, done);
+        await trx
+          .insertInto('documents')
+          .values({
+            mailing_id: round.mailing_id,
+            round_id: round.round_id,
+            file: doc.file,
+            letters: doc.letters,
+            pages: doc.pages,
+            bytes: doc.bytes,
+            created_at: done,
+          })
+          .execute();
+      });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.db
+        .updateTable('ledger')
+        .set({
+          state: 'ready',
+          claim: null,
+          lease_until: null,
+          last_code: 'DOCUMENT_FAILED',
+          last_error: message.slice(0, 500),
+        })
+        .where('round_id', '=', round.round_id)
+        .where('claim', '=', claim)
+        .execute();
+      await this.pause(round.mailing_id, `the PDF could not be made: ${message}`.slice(0, 300), now);
+    }
+    return claimed.length;
   }
 
   /** Runs ticks until stopped; idles `idleMs` between empty ticks. A failing tick is reported to `onError` and retried after the idle time. */
@@ -116,6 +215,7 @@ export class SendWorker {
   }
 
   private async claim(): Promise<LedgerRow[]> {
+    if (this.channels.length === 0) return [];
     const now = this.clock.now();
     const claim = `${this.id}:${randomToken(6)}`;
     const skipLocked = this.capabilities.skipLocked ? sql`for update of l skip locked` : sql``;
@@ -123,6 +223,7 @@ export class SendWorker {
       const picked = await sql<{ id: number }>`select l.id from ledger l
         join send_rounds r on r.id = l.round_id
         where l.state = 'ready' and l.next_attempt_at <= ${now} and r.state = 'running'
+          and l.channel in (${sql.join(this.channels)})
         order by l.priority, l.id limit ${this.options.batchSize} ${skipLocked}`.execute(trx);
       const ids = picked.rows.map((p) => Number(p.id));
       if (ids.length === 0) return [];
@@ -235,24 +336,28 @@ export class SendWorker {
     for (const [mailingId, f] of this.failures) {
       if (f.count < this.options.pauseAfterFailures || f.paused) continue;
       f.paused = true;
-      const reason = `${f.count} consecutive failures; the last: ${f.last}`;
-      await this.db.transaction().execute(async (trx) => {
-        const stopped = await trx
-          .updateTable('mailings')
-          .set({ state: 'stopped', updated_at: now })
-          .where('id', '=', mailingId)
-          .where('state', '=', 'sending')
-          .executeTakeFirst();
-        if (Number(stopped.numUpdatedRows) === 1)
-          await trx
-            .updateTable('send_rounds')
-            .set({ state: 'stopped', paused_reason: reason })
-            .where('mailing_id', '=', mailingId)
-            .where('state', '=', 'running')
-            .where('kind', '=', 'bulk')
-            .execute();
-      });
+      await this.pause(mailingId, `${f.count} consecutive failures; the last: ${f.last}`, now);
     }
+  }
+
+  /** The mailing stops itself and says why (Start resumes it). */
+  private async pause(mailingId: number, reason: string, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const stopped = await trx
+        .updateTable('mailings')
+        .set({ state: 'stopped', updated_at: now })
+        .where('id', '=', mailingId)
+        .where('state', '=', 'sending')
+        .executeTakeFirst();
+      if (Number(stopped.numUpdatedRows) === 1)
+        await trx
+          .updateTable('send_rounds')
+          .set({ state: 'stopped', paused_reason: reason })
+          .where('mailing_id', '=', mailingId)
+          .where('state', '=', 'running')
+          .where('kind', '=', 'bulk')
+          .execute();
+    });
   }
 
   private readonly failures = new Map<number, { count: number; last: string; paused: boolean }>();

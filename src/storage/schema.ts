@@ -387,6 +387,7 @@ export interface LedgerTable {
   sent_at: number | null;
   /** A test send: excluded from statistics; its recipient row only lends sample merge data. */
   test: Generated<Flag>;
+  channel: Generated<'email' | 'sms' | 'document' | 'formResponse'>;
 }
 export interface OutboxTable {
   id: Generated<number>;
@@ -409,6 +410,60 @@ export interface SendingDomainsTable {
   check_result: string | null;
   checked_at: number | null;
   created_at: number;
+}
+
+export interface SmsPartsTable {
+  id: Generated<number>;
+  ledger_id: number;
+  gateway: string;
+  /** The gateway's message id (SMPP `submit_sm_resp.message_id`), matched by delivery receipts. */
+  provider_id: string;
+  part: number;
+  state: 'submitted' | 'delivered' | 'failed';
+  error: string | null;
+  updated_at: number;
+}
+export interface DocumentsTable {
+  id: Generated<number>;
+  mailing_id: number;
+  round_id: number;
+  file: string;
+  letters: number;
+  pages: number;
+  bytes: number;
+  created_at: number;
+}
+export interface EmailAccountsTable {
+  id: Generated<number>;
+  name: string;
+  host: string;
+  port: number;
+  tls: 'none' | 'starttls' | 'required' | 'implicit';
+  username: string | null;
+  /** The password sealed with the instance secret (AES-256-GCM); never returned by the API. */
+  password_sealed: string | null;
+  pool_size: number;
+  weight: number;
+  per_second: number | null;
+  per_minute: number | null;
+  per_hour: number | null;
+  active: Flag;
+  created_at: number;
+  updated_at: number;
+}
+export interface SmsGatewaysTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'smpp' | 'http' | 'outbox';
+  /** The gateway's settings as JSON, sealed with the instance secret (they hold passwords). */
+  config_sealed: string;
+  sender: string | null;
+  default_country: string | null;
+  per_second: number | null;
+  weight: number;
+  active: Flag;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface Database {
@@ -453,4 +508,8 @@ export interface Database {
   ledger: LedgerTable;
   outbox: OutboxTable;
   sending_domains: SendingDomainsTable;
+  sms_parts: SmsPartsTable;
+  documents: DocumentsTable;
+  email_accounts: EmailAccountsTable;
+  sms_gateways: SmsGatewaysTable;
 }

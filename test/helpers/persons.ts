@@ -10,6 +10,12 @@ export async function insertPersons(
   count: number,
   email: (i: number) => string,
   names: (i: number) => [string, string] = (i) => [`First${i}`, `Last${i}`],
+  extra: (i: number) => {
+    mobile?: string;
+    street?: string;
+    postcode?: string;
+    city?: string;
+  } = () => ({}),
 ): Promise<number[]> {
   const now = Date.now();
   const rows = Array.from({ length: count }, (_, i) => {
@@ -32,6 +38,7 @@ export async function insertPersons(
       country: null,
       language: null,
       our_contact_id: null,
+      ...extra(i),
       no_mailings: 0 as const,
       former_employee: 0 as const,
       created_at: now,

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import { sendingDomainInput } from '../../channels/email/domains.service.js';
 import { notFound } from '../../core/index.js';
@@ -62,6 +63,22 @@ export const sendingRoutes = [
     summary: 'Counts per ledger state, current rate and expected end',
     params: idParams,
     handler: ({ services, params }) => services.sending.progress(params.id),
+  }),
+  route({
+    method: 'GET',
+    url: '/api/v1/mailings/:id/document.pdf',
+    access: 'runMailMerge',
+    tag: 'sending',
+    summary: "A document mailing's merged PDF: one letter per recipient, each on a new page",
+    params: idParams,
+    handler: async ({ services, params, reply }) => {
+      const d = await services.sending.document(params.id);
+      void reply
+        .header('content-type', 'application/pdf')
+        .header('content-length', String(d.bytes))
+        .header('content-disposition', `inline; filename="mailing-${params.id}.pdf"`);
+      return createReadStream(d.file);
+    },
   }),
   route({
     method: 'GET',

@@ -3,6 +3,7 @@ import { foundation } from './0001-foundation.js';
 import { bulkLoad } from './0002-bulk-load.js';
 import { mailings } from './0003-mailings.js';
 import { sending } from './0004-sending.js';
+import { channels } from './0005-channels.js';
 
 /** Every migration in order. Append only. */
-export const migrations: PosthornMigration[] = [foundation, bulkLoad, mailings, sending];
+export const migrations: PosthornMigration[] = [foundation, bulkLoad, mailings, sending, channels];
