@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { rights } from './access/index.js';
 import { DevOutboxTransport, type EmailTransport, SmtpTransport } from './channels/email/transport.js';
+import { DevOutboxSmsGateway } from './channels/sms/gateway.js';
 import { type Config, resolveSecret } from './config.js';
 import { type Actor, randomToken, systemActor, systemClock, TokenSigner } from './core/index.js';
 import { buildServer } from './http/server.js';
@@ -10,7 +11,9 @@ import {
   DocumentRenderer,
   defaultWorkerOptions,
   EmailSender,
+  ReceiptBook,
   SendWorker,
+  SmsSender,
   Throttle,
   type ThrottleLimits,
   type WorkerOptions,
@@ -64,6 +67,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       publicUrl: config.publicUrl,
       attachmentMaxBytes: config.attachmentMaxBytes,
       imageMaxBytes: config.imageMaxBytes,
+      secret: withSecret.secret,
     });
     if (options.migrate !== false) {
       await services.access.ensureBuiltInRoles();
@@ -120,6 +124,8 @@ export async function loadDemoMailing(
 export interface Workers {
   worker: SendWorker;
   transport: EmailTransport;
+  sms: SmsSender;
+  receipts: ReceiptBook;
   stop(): Promise<void>;
 }
 
@@ -136,6 +142,8 @@ export function startWorkers(
     bounceDomain: string;
     smtpUrl?: string | undefined;
     smtpPoolSize: number;
+    /** SMS in flight at once (default 20). */
+    smsConcurrency?: number | undefined;
     workerOptions?: Partial<WorkerOptions> | undefined;
     limits?: ThrottleLimits | undefined;
     idleMs?: number | undefined;
@@ -146,6 +154,7 @@ export function startWorkers(
   const transport: EmailTransport = options.smtpUrl
     ? new SmtpTransport(options.smtpUrl, { poolSize: options.smtpPoolSize })
     : new DevOutboxTransport(services.db, services.clock);
+  const throttle = new Throttle(services.clock, options.limits);
   const sender = new EmailSender(
     services.mailings,
     services.recipients,
@@ -157,7 +166,18 @@ export function startWorkers(
       bounceDomain: options.bounceDomain,
       concurrency: options.smtpUrl ? options.smtpPoolSize : 1,
     },
-    new Throttle(services.clock, options.limits),
+    throttle,
+  );
+  const receipts = new ReceiptBook(services.db, services.clock);
+  const sms = new SmsSender(
+    services.mailings,
+    services.recipients,
+    services.smsGateways,
+    new DevOutboxSmsGateway(services.db, services.clock),
+    receipts,
+    throttle,
+    services.clock,
+    { concurrency: options.smsConcurrency ?? 20 },
   );
   const documents = new DocumentRenderer(
     services.mailings,
@@ -169,7 +189,7 @@ export function startWorkers(
     services.db,
     services.capabilities,
     services.clock,
-    { email: sender, document: documents },
+    { email: sender, sms, document: documents },
     {
       ...defaultWorkerOptions,
       ...options.workerOptions,
@@ -186,16 +206,21 @@ export function startWorkers(
     });
     timer = setInterval(() => {
       void services.sending.startDue(schedulerActor).catch(() => undefined);
+      // delivery receipts that arrived between batches
+      void receipts.flush().catch(() => undefined);
     }, 1000);
     timer.unref();
   }
   return {
     worker,
     transport,
+    sms,
+    receipts,
     stop: async () => {
       if (timer) clearInterval(timer);
       await worker.stop();
-      await transport.close();
+      await receipts.flush().catch(() => undefined);
+      await Promise.all([transport.close(), sms.close()]);
     },
   };
 }

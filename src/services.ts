@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { AccessService } from './access/index.js';
 import type { TxtResolver } from './channels/email/dkim.js';
 import { SendingDomainsService } from './channels/email/domains.service.js';
+import { SmsGatewaysService } from './channels/sms/gateways.service.js';
 import type { Clock } from './core/index.js';
 import { ImportService } from './crm/import/index.js';
 import {
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   publicUrl?: string | undefined;
   attachmentMaxBytes?: number | undefined;
   imageMaxBytes?: number | undefined;
+  /** The instance secret: seals stored relay and gateway passwords. */
+  secret?: string | undefined;
   /** DNS look-ups of the sending-domain check (default: the system resolver). */
   txtResolver?: TxtResolver | undefined;
 }
@@ -66,6 +69,7 @@ export interface Services {
   recipients: RecipientsService;
   sending: SendingService;
   sendingDomains: SendingDomainsService;
+  smsGateways: SmsGatewaysService;
 }
 
 export function buildServices(
@@ -120,7 +124,9 @@ export function buildServices(
     recipients,
     sending: new SendingService(db, clock, access, mailings, recipients, {
       documentsDir: join(options.dataDir ?? 'data', 'documents'),
+      defaultCountry: options.defaultCountry,
     }),
     sendingDomains: new SendingDomainsService(db, clock, access, options.txtResolver ?? new dns.Resolver()),
+    smsGateways: new SmsGatewaysService(db, clock, access, options.secret),
   };
 }

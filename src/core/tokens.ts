@@ -1,4 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** A URL-safe random token of `bytes` bytes of entropy. */
 export function randomToken(bytes = 24): string {
@@ -45,5 +52,38 @@ export class TokenSigner {
       .update(body)
       .digest('base64url')
       .slice(0, 22);
+  }
+}
+
+/**
+ * Seals stored secrets (relay and gateway passwords) with AES-256-GCM under a key derived from the
+ * instance secret: the database alone does not reveal them, and a changed byte fails to open.
+ */
+export class Sealer {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    if (secret.length < 32) throw new Error('the instance secret must be at least 32 characters');
+    this.key = createHmac('sha256', secret).update('posthorn seal v1').digest();
+  }
+
+  seal(plain: string): string {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return [
+      'v1',
+      iv.toString('base64url'),
+      c.getAuthTag().toString('base64url'),
+      body.toString('base64url'),
+    ].join('.');
+  }
+
+  open(sealed: string): string {
+    const [v, iv, tag, body] = sealed.split('.');
+    if (v !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed value');
+    const d = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    d.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([d.update(Buffer.from(body, 'base64url')), d.final()]).toString('utf8');
   }
 }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import { validateEmail } from '../addresses/index.js';
+import { validateEmail, validateMobile } from '../addresses/index.js';
 import {
   type Actor,
   type AuditSink,
@@ -15,7 +15,7 @@ import { type RecipientsService, recipientOptionsOf } from '../recipients/index.
 import type { Database } from '../storage/index.js';
 
 export const testSendInput = z.strictObject({
-  /** `;`-separated e-mail addresses (at most 20). */
+  /** `;`-separated e-mail addresses, or mobile numbers for an SMS mailing (at most 20). */
   addresses: z.string().trim().min(1).max(2000),
   /** Whose merge values to use (default: the first recipient of the list, else only the address). */
   recipientId: z.number().int().positive().optional(),
@@ -55,7 +55,7 @@ export class SendingService {
     private readonly audit: AuditSink,
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
-    private readonly files: { documentsDir: string },
+    private readonly files: { documentsDir: string; defaultCountry: string },
   ) {}
 
   /** Where document mailings' PDFs are written (the workers' document renderer uses it). */
@@ -133,10 +133,12 @@ export class SendingService {
   ): Promise<{ roundId: number; addresses: string[] }> {
     const v = testSendInput.parse(input);
     const m = await this.mailings.get(mailingId);
-    if (m.channel !== 'email' && m.channel !== 'formResponse')
-      throw invalid('TEST_SEND_CHANNEL', `test sends of ${m.channel} mailings are not built yet`, {
-        channel: m.channel,
-      });
+    if (m.channel === 'document')
+      throw invalid(
+        'TEST_SEND_CHANNEL',
+        'a document mailing has no test send: look at its preview (one letter per recipient) instead',
+        { channel: m.channel },
+      );
     const failing = (await this.mailings.steps(mailingId)).filter(
       (s) => (s.step === 'setup' || s.step === 'content') && !s.complete,
     );
@@ -149,6 +151,13 @@ export class SendingService {
       .split(';')
       .map((a) => a.trim())
       .filter((a) => a !== '')) {
+      if (m.channel === 'sms') {
+        const r = validateMobile(part, this.files.defaultCountry);
+        if (!r.valid)
+          throw invalid('INVALID_MOBILE', `"${part}": ${r.message}`, { field: 'addresses', value: part });
+        addresses.push(r.e164);
+        continue;
+      }
       const r = validateEmail(part);
       if (!r.valid)
         throw invalid('INVALID_EMAIL', `"${part}": ${r.message}`, { field: 'addresses', value: part });

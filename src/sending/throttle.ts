@@ -71,16 +71,23 @@ export class Throttle {
       ],
     ];
     let wait = 0;
-    for (const [key, rate] of wanted) {
-      if (!rate) continue;
-      let bucket = this.buckets.get(key);
-      if (!bucket) {
-        bucket = new TokenBucket(rate, Math.max(1, rate), now);
-        this.buckets.set(key, bucket);
-      }
-      wait = Math.max(wait, bucket.take(now));
-    }
+    for (const [key, rate] of wanted) wait = Math.max(wait, this.take(key, rate, now));
     return wait;
+  }
+
+  /** Ms to wait before the next message through one named route (an SMS gateway) at `rate` per second. */
+  reserveRoute(route: string, rate: number | null | undefined): number {
+    return this.take(`route:${route}`, rate ?? undefined, this.clock.now());
+  }
+
+  private take(key: string, rate: number | undefined, now: number): number {
+    if (!rate) return 0;
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(rate, Math.max(1, rate), now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.take(now);
   }
 
   /** Learns from a delivery: a temporary refusal backs the destination off, an acceptance resets it. */

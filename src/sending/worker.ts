@@ -4,6 +4,8 @@ import { type Clock, randomToken } from '../core/index.js';
 import type { Capabilities, Database } from '../storage/index.js';
 import type { DocumentRenderer } from './document-sender.js';
 import type { ChannelSender, LedgerRow, SendOutcome } from './email-sender.js';
+import { moveRecipients } from './recipient-status.js';
+import { settleSms } from './sms-receipts.js';
 
 /** The channels a worker sends: a worker claims only rows of channels it has a sender for. */
 export interface WorkerSenders {
@@ -129,7 +131,7 @@ export class SendWorker {
           .returning(['recipient_id', 'mailing_id', 'test'])
           .execute();
         for (let i = 0; i < sent.length; i += 1000)
-          await this.moveRecipients(trx, sent.slice(i, i + 1000), 'sent', null, done);
+          await moveRecipients(trx, sent.slice(i, i + 1000), 'sending', 'sent', null, done);
         await trx
           .insertInto('documents')
           .values({
@@ -274,9 +276,10 @@ export class SendWorker {
           .where('claim', 'in', claims)
           .returning(['recipient_id', 'mailing_id', 'test'])
           .execute();
-        await this.moveRecipients(
+        await moveRecipients(
           trx,
           done.filter((d) => d.test === 0),
+          'sending',
           'sent',
           null,
           now,
@@ -298,9 +301,10 @@ export class SendWorker {
           .where('claim', '=', byId.get(f.id)?.claim ?? '')
           .returning(['recipient_id', 'mailing_id', 'test'])
           .execute();
-        await this.moveRecipients(
+        await moveRecipients(
           trx,
           done.filter((d) => d.test === 0),
+          'sending',
           'failed',
           f.code.startsWith('5') ? 'hardBounce' : 'failed',
           now,
@@ -333,6 +337,9 @@ export class SendWorker {
           .execute();
       }
     });
+    // a receipt can arrive before the row is recorded as sent: settle those now
+    const sms = sent.filter((id) => byId.get(id)?.channel === 'sms');
+    if (sms.length > 0) await settleSms(this.db, sms, now);
     for (const [mailingId, f] of this.failures) {
       if (f.count < this.options.pauseAfterFailures || f.paused) continue;
       f.paused = true;
@@ -372,53 +379,6 @@ export class SendWorker {
     f.count += 1;
     f.last = `${delivery.code} ${delivery.message}`.slice(0, 200);
     this.failures.set(mailingId, f);
-  }
-
-  /** Recipient rows and the mailing's stored counts follow the ledger, in the same transaction. */
-  private async moveRecipients(
-    trx: Kysely<Database>,
-    done: Array<{ recipient_id: number | null; mailing_id: number }>,
-    status: 'sent' | 'failed',
-    reason: string | null,
-    now: number,
-  ): Promise<void> {
-    const byMailing = new Map<number, number[]>();
-    for (const d of done)
-      if (d.recipient_id !== null)
-        byMailing.set(d.mailing_id, [...(byMailing.get(d.mailing_id) ?? []), d.recipient_id]);
-    for (const [mailingId, ids] of byMailing) {
-      const before = await trx
-        .selectFrom('recipients')
-        .select(['reason', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('id', 'in', ids)
-        .where('status', '=', 'sending')
-        .groupBy('reason')
-        .execute();
-      const moved = await trx
-        .updateTable('recipients')
-        .set({ status, reason, status_at: now })
-        .where('id', 'in', ids)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      for (const b of before) {
-        await trx
-          .updateTable('recipient_counts')
-          .set({ n: sql`n - ${Number(b.n)}` })
-          .where('mailing_id', '=', mailingId)
-          .where('status', '=', 'sending')
-          .where('reason', '=', b.reason ?? '')
-          .execute();
-      }
-      const n = Number(moved.numUpdatedRows);
-      if (n > 0)
-        await trx
-          .insertInto('recipient_counts')
-          .values({ mailing_id: mailingId, status, reason: reason ?? '', n })
-          .onConflict((oc) =>
-            oc.columns(['mailing_id', 'status', 'reason']).doUpdateSet({ n: sql`recipient_counts.n + ${n}` }),
-          )
-          .execute();
-    }
   }
 
   /** A running round with nothing left ready or in flight is finished, and so is its mailing. */

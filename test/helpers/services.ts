@@ -24,6 +24,7 @@ export async function openTestServices(
     publicUrl: 'http://localhost:3000',
     attachmentMaxBytes: 1024 * 1024,
     imageMaxBytes: 256 * 1024,
+    secret: 'test-instance-secret-that-is-long-enough-0123456789',
   });
   await services.access.ensureBuiltInRoles();
   await services.templates.ensureStarters();

@@ -85,3 +85,64 @@ export function checkSmsSender(
   if ([...s].length > 11) return { ok: false, reason: 'a sender name has at most 11 characters' };
   return { ok: true, numeric: false };
 }
+
+/** One SMS part as a gateway submits it: the payload bytes and, for a long message, its UDH. */
+export interface SmsPart {
+  /** GSM-7 as unpacked septets (SMPP `data_coding` 0) or UCS-2 as UTF-16BE (`data_coding` 8). */
+  payload: Buffer;
+  /** The concatenation header (IEI 0x00, 8-bit reference), absent for a single SMS. */
+  udh: Buffer | null;
+}
+
+const gsmCode = new Map<string, number[]>([
+  ...[...gsmBasic].map((c, i) => [c, [i]] as [string, number[]]),
+  ...(
+    [
+      ['\f', 0x0a],
+      ['^', 0x14],
+      ['{', 0x28],
+      ['}', 0x29],
+      ['\\', 0x2f],
+      ['[', 0x3c],
+      ['~', 0x3d],
+      [']', 0x3e],
+      ['|', 0x40],
+      ['€', 0x65],
+    ] as const
+  ).map(([c, code]) => [c, [0x1b, code]] as [string, number[]]),
+]);
+
+/**
+ * Splits a text into the parts `countSms` counts, encoded for the wire: never splitting a GSM
+ * escape pair or a UTF-16 surrogate pair. `reference` tells the handset which parts belong together.
+ */
+export function encodeSms(text: string, reference: number): { encoding: SmsEncoding; parts: SmsPart[] } {
+  const gsm = isGsm7(text);
+  const units: Buffer[] = [...text].map((c) =>
+    gsm ? Buffer.from(gsmCode.get(c) ?? [0x20]) : Buffer.from(c, 'utf16le').swap16(),
+  );
+  const total = units.reduce((a, b) => a + b.length / (gsm ? 1 : 2), 0);
+  const single = gsm ? 160 : 70;
+  const perPart = gsm ? 153 : 67;
+  const encoding: SmsEncoding = gsm ? 'GSM-7' : 'UCS-2';
+  if (total <= single) return { encoding, parts: [{ payload: Buffer.concat(units), udh: null }] };
+  const chunks: Buffer[][] = [[]];
+  let used = 0;
+  for (const u of units) {
+    const size = gsm ? u.length : u.length / 2;
+    if (used + size > perPart) {
+      chunks.push([]);
+      used = 0;
+    }
+    (chunks[chunks.length - 1] as Buffer[]).push(u);
+    used += size;
+  }
+  const ref = reference & 0xff;
+  return {
+    encoding,
+    parts: chunks.map((c, i) => ({
+      payload: Buffer.concat(c),
+      udh: Buffer.from([0x05, 0x00, 0x03, ref, chunks.length, i + 1]),
+    })),
+  };
+}

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
 import { sendingDomainInput } from '../../channels/email/domains.service.js';
+import { smsGatewayInput } from '../../channels/sms/gateways.service.js';
 import { notFound } from '../../core/index.js';
 import { scheduleInput, testSendInput } from '../../sending/index.js';
 import { idParams, pageQuery, route } from '../route.js';
@@ -86,10 +87,14 @@ export const sendingRoutes = [
     access: 'sendMailings',
     tag: 'sending',
     summary: 'The dev outbox: messages captured when no relay is configured (newest first)',
-    query: pageQuery.extend({ mailingId: z.coerce.number().int().positive().optional() }),
+    query: pageQuery.extend({
+      mailingId: z.coerce.number().int().positive().optional(),
+      channel: z.enum(['email', 'sms']).optional(),
+    }),
     handler: async ({ services, query }) => {
       let q = services.db.selectFrom('outbox');
       if (query.mailingId) q = q.where('mailing_id', '=', query.mailingId);
+      if (query.channel) q = q.where('channel', '=', query.channel);
       const [rows, total] = await Promise.all([
         q
           .select(['id', 'mailing_id', 'channel', 'address', 'subject', 'test', 'created_at'])
@@ -185,5 +190,51 @@ export const sendingDomainRoutes = [
     params: idParams,
     status: 204,
     handler: ({ services, params, actor }) => services.sendingDomains.delete(params.id, actor),
+  }),
+];
+
+export const smsGatewayRoutes = [
+  route({
+    method: 'GET',
+    url: '/api/v1/sms-gateways',
+    access: 'manageSettings',
+    tag: 'sms-gateways',
+    summary: 'SMS gateway accounts (passwords and header values are never returned)',
+    handler: async ({ services }) => {
+      const items = await services.smsGateways.list();
+      return { items, total: items.length };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/v1/sms-gateways',
+    access: 'manageSettings',
+    tag: 'sms-gateways',
+    summary:
+      'Add an SMS gateway: { kind: "smpp", host, port, systemId, password, … } | { kind: "http", url, method, format, fields, headers, idPath } | { kind: "outbox" }',
+    body: smsGatewayInput,
+    status: 201,
+    handler: ({ services, body, actor }) => services.smsGateways.create(body, actor),
+  }),
+  route({
+    method: 'PATCH',
+    url: '/api/v1/sms-gateways/:id',
+    access: 'manageSettings',
+    tag: 'sms-gateways',
+    summary: 'Turn a gateway on or off: { active }',
+    params: idParams,
+    body: z.strictObject({ active: z.boolean() }),
+    handler: ({ services, params, body, actor }) =>
+      services.smsGateways.setActive(params.id, body.active, actor),
+  }),
+  route({
+    method: 'DELETE',
+    url: '/api/v1/sms-gateways/:id',
+    access: 'manageSettings',
+    tag: 'sms-gateways',
+    summary: 'Remove an SMS gateway',
+    params: idParams,
+    status: 204,
+    handler: ({ services, params, actor }) => services.smsGateways.remove(params.id, actor),
   }),
 ];

@@ -1,0 +1,246 @@
+import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
+import {
+  type Actor,
+  type AuditSink,
+  type Clock,
+  conflict,
+  invalid,
+  notFound,
+  Sealer,
+} from '../../core/index.js';
+import type { Database, SmsGatewaysTable } from '../../storage/index.js';
+import { checkSmsSender } from './encoding.js';
+import { DevOutboxSmsGateway, type SmsGateway } from './gateway.js';
+import { HttpSmsGateway } from './http.js';
+import { SmppGateway } from './smpp.js';
+
+const common = {
+  name: z.string().trim().min(1).max(100),
+  /** The default sender of this gateway's SMS when a mailing names none. */
+  sender: z
+    .string()
+    .trim()
+    .max(20)
+    .optional()
+    .refine(
+      (s) => s === undefined || s === '' || checkSmsSender(s).ok,
+      'an 11-character name or a phone number',
+    ),
+  /** Country for numbers written without a country code (ISO 3166 alpha-2). */
+  defaultCountry: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
+  perSecond: z.number().int().positive().max(100_000).optional(),
+  weight: z.number().int().min(1).max(1000).default(1),
+};
+
+export const smsGatewayInput = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('smpp'),
+    ...common,
+    host: z.string().trim().min(1).max(253),
+    port: z.number().int().min(1).max(65535).default(2775),
+    tls: z.boolean().default(false),
+    systemId: z.string().min(1).max(16),
+    password: z.string().max(9),
+    systemType: z.string().max(13).optional(),
+    window: z.number().int().min(1).max(1000).default(10),
+    enquireLinkSeconds: z.number().int().min(5).max(3600).default(30),
+    responseTimeoutSeconds: z.number().int().min(1).max(300).default(10),
+  }),
+  z.strictObject({
+    kind: z.literal('http'),
+    ...common,
+    url: z.url({ protocol: /^https?$/ }),
+    method: z.enum(['POST', 'GET']).default('POST'),
+    format: z.enum(['json', 'form']).default('json'),
+    fields: z.record(z.string().max(100), z.string().max(2000)),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/), z.string().regex(/^[^\r\n]{0,2000}$/))
+      .default({}),
+    idPath: z.string().max(200).optional(),
+    timeoutSeconds: z.number().int().min(1).max(300).default(10),
+  }),
+  z.strictObject({ kind: z.literal('outbox'), ...common }),
+]);
+export type SmsGatewayInput = z.output<typeof smsGatewayInput>;
+
+export interface SmsGatewayView {
+  id: number;
+  name: string;
+  kind: 'smpp' | 'http' | 'outbox';
+  /** The settings with passwords and header values left out. */
+  settings: Record<string, unknown>;
+  sender: string | null;
+  defaultCountry: string | null;
+  perSecond: number | null;
+  weight: number;
+  active: boolean;
+  createdAt: number;
+}
+
+export interface ActiveSmsGateway {
+  gateway: SmsGateway;
+  sender: string | null;
+  defaultCountry: string | null;
+  perSecond: number | null;
+  weight: number;
+}
+
+/**
+ * SMS gateway accounts (PRODUCT.md §9, §14): SMPP 3.4, a generic HTTP gateway, or the dev outbox,
+ * each with a default sender and country. Settings are stored sealed with the instance secret
+ * (they hold passwords and auth headers) and never returned.
+ */
+export class SmsGatewaysService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly audit: AuditSink,
+    private readonly secret: string | undefined,
+  ) {}
+
+  private sealer(): Sealer {
+    if (!this.secret) throw new Error('SMS gateway settings need the instance secret (POSTHORN_SECRET)');
+    return new Sealer(this.secret);
+  }
+
+  async list(): Promise<SmsGatewayView[]> {
+    const rows = await this.db.selectFrom('sms_gateways').selectAll().orderBy('id').execute();
+    return rows.map((r) => this.view(r));
+  }
+
+  async create(input: z.input<typeof smsGatewayInput>, actor: Actor): Promise<SmsGatewayView> {
+    const v = smsGatewayInput.parse(input);
+    const exists = await this.db
+      .selectFrom('sms_gateways')
+      .select('id')
+      .where('name', '=', v.name)
+      .executeTakeFirst();
+    if (exists) throw conflict('SMS_GATEWAY_EXISTS', `a gateway named "${v.name}" exists`, { field: 'name' });
+    const now = this.clock.now();
+    const row = await this.db
+      .insertInto('sms_gateways')
+      .values({
+        name: v.name,
+        kind: v.kind,
+        config_sealed: this.sealer().seal(JSON.stringify(v)),
+        sender: v.sender || null,
+        default_country: v.defaultCountry ?? null,
+        per_second: v.perSecond ?? null,
+        weight: v.weight,
+        active: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await this.audit.record(actor, 'smsGateway.create', 'smsGateway', row.id, { name: v.name, kind: v.kind });
+    return this.view(row);
+  }
+
+  async setActive(id: number, active: boolean, actor: Actor): Promise<SmsGatewayView> {
+    const r = await this.db
+      .updateTable('sms_gateways')
+      .set({ active: active ? 1 : 0, updated_at: this.clock.now() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!r) throw notFound('SMS_GATEWAY_NOT_FOUND', `no SMS gateway ${id}`);
+    await this.audit.record(
+      actor,
+      active ? 'smsGateway.activate' : 'smsGateway.deactivate',
+      'smsGateway',
+      id,
+    );
+    return this.view(r);
+  }
+
+  async remove(id: number, actor: Actor): Promise<void> {
+    const r = await this.db.deleteFrom('sms_gateways').where('id', '=', id).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw notFound('SMS_GATEWAY_NOT_FOUND', `no SMS gateway ${id}`);
+    await this.audit.record(actor, 'smsGateway.delete', 'smsGateway', id);
+  }
+
+  /** The active gateways, connected lazily (an SMPP gateway binds on its first message). */
+  async open(): Promise<ActiveSmsGateway[]> {
+    const rows = await this.db
+      .selectFrom('sms_gateways')
+      .selectAll()
+      .where('active', '=', 1)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => {
+      let v: SmsGatewayInput;
+      try {
+        v = smsGatewayInput.parse(JSON.parse(this.sealer().open(r.config_sealed)));
+      } catch (e) {
+        throw invalid(
+          'SMS_GATEWAY_UNREADABLE',
+          `the settings of SMS gateway "${r.name}" cannot be read: ${String(e)}`,
+        );
+      }
+      const gateway: SmsGateway =
+        v.kind === 'smpp'
+          ? new SmppGateway({
+              name: v.name,
+              host: v.host,
+              port: v.port,
+              tls: v.tls,
+              systemId: v.systemId,
+              password: v.password,
+              systemType: v.systemType,
+              window: v.window,
+              enquireLinkMs: v.enquireLinkSeconds * 1000,
+              responseTimeoutMs: v.responseTimeoutSeconds * 1000,
+            })
+          : v.kind === 'http'
+            ? new HttpSmsGateway({
+                name: v.name,
+                url: v.url,
+                method: v.method,
+                format: v.format,
+                fields: v.fields,
+                headers: v.headers,
+                idPath: v.idPath,
+                timeoutMs: v.timeoutSeconds * 1000,
+              })
+            : new DevOutboxSmsGateway(this.db, this.clock);
+      return {
+        gateway,
+        sender: r.sender,
+        defaultCountry: r.default_country,
+        perSecond: r.per_second,
+        weight: r.weight,
+      };
+    });
+  }
+
+  private view(r: Selectable<SmsGatewaysTable>): SmsGatewayView {
+    let settings: Record<string, unknown> = {};
+    try {
+      const {
+        password: _p,
+        headers,
+        ...rest
+      } = JSON.parse(this.sealer().open(r.config_sealed)) as Record<string, unknown>;
+      settings = { ...rest, ...(headers ? { headers: Object.keys(headers as object) } : {}) };
+    } catch {
+      settings = { unreadable: true };
+    }
+    return {
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      settings,
+      sender: r.sender,
+      defaultCountry: r.default_country,
+      perSecond: r.per_second,
+      weight: r.weight,
+      active: r.active === 1,
+      createdAt: Number(r.created_at),
+    };
+  }
+}

@@ -1,0 +1,187 @@
+import { validateMobile } from '../addresses/index.js';
+import type { SmsDelivery, SmsGateway } from '../channels/sms/gateway.js';
+import type { ActiveSmsGateway } from '../channels/sms/gateways.service.js';
+import type { Clock } from '../core/index.js';
+import type { MailingsService, SmsContent, SmsSetup } from '../mailings/index.js';
+import {
+  compileTemplate,
+  knownFieldTest,
+  type MergeData,
+  type MergeProgram,
+  mergeValues,
+} from '../merge/index.js';
+import type { RecipientsService } from '../recipients/index.js';
+import type { ChannelSender, LedgerRow, SendOutcome } from './email-sender.js';
+import type { ReceiptBook } from './sms-receipts.js';
+import type { Throttle } from './throttle.js';
+
+export interface SmsSenderOptions {
+  /** SMS in flight at once (across gateways; an SMPP gateway also keeps its own window). */
+  concurrency: number;
+  /** How often the gateway list is read again (a new or deactivated gateway takes effect). */
+  reloadMs?: number | undefined;
+}
+
+interface Prepared {
+  version: number;
+  text: MergeProgram;
+  sender: string;
+}
+
+/**
+ * The SMS channel's sender: the text is compiled once per mailing version and merged per
+ * recipient (verbatim: nothing is escaped in SMS); each message goes to one of the active
+ * gateways chosen by weight (the dev outbox when none is configured), at the gateway's rate.
+ * Accepted parts are recorded so delivery receipts find their recipient.
+ */
+export class SmsSender implements ChannelSender {
+  private readonly prepared = new Map<number, Prepared>();
+  private active: { gateways: ActiveSmsGateway[]; at: number } | null = null;
+
+  constructor(
+    private readonly mailings: MailingsService,
+    private readonly recipients: RecipientsService,
+    private readonly source: { open(): Promise<ActiveSmsGateway[]> },
+    private readonly fallback: SmsGateway,
+    private readonly receipts: ReceiptBook,
+    private readonly throttle: Throttle,
+    private readonly clock: Clock,
+    private readonly options: SmsSenderOptions,
+  ) {}
+
+  async sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]> {
+    const gateways = await this.gateways();
+    const data = new Map<number, MergeData>();
+    const byMailing = new Map<number, number[]>();
+    for (const r of rows)
+      if (r.recipient_id !== null)
+        byMailing.set(r.mailing_id, [...(byMailing.get(r.mailing_id) ?? []), r.recipient_id]);
+    for (const [mailingId, ids] of byMailing)
+      for (const [id, d] of await this.recipients.mergeDataMany(mailingId, ids)) data.set(id, d);
+    const out: SendOutcome[] = [];
+    const accepted: Array<{ ledgerId: number; gateway: string; providerIds: string[] }> = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rows.length) {
+        const row = rows[next++] as LedgerRow;
+        const g = pick(gateways);
+        const until = this.throttle.backingOffUntil(`sms:${g.gateway.name}`);
+        if (until !== null) {
+          out.push({
+            id: row.id,
+            delivery: {
+              ok: false,
+              retryable: true,
+              code: 'DEFERRED',
+              message: `${g.gateway.name} is backing off`,
+            },
+            deferUntil: until,
+          });
+          continue;
+        }
+        const wait = this.throttle.reserveRoute(`sms:${g.gateway.name}`, g.perSecond);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const delivery = await this.sendOne(row, g, data.get(row.recipient_id ?? 0));
+        this.throttle.report(`sms:${g.gateway.name}`, delivery.ok, !delivery.ok && delivery.retryable);
+        if (delivery.ok)
+          accepted.push({ ledgerId: row.id, gateway: g.gateway.name, providerIds: delivery.providerIds });
+        out.push({ id: row.id, delivery });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, rows.length) }, worker));
+    await this.receipts.recordParts(accepted);
+    await this.receipts.flush();
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all((this.active?.gateways ?? []).map((g) => g.gateway.close()));
+    await this.fallback.close();
+    this.active = null;
+  }
+
+  private async sendOne(row: LedgerRow, g: ActiveSmsGateway, d: MergeData | undefined): Promise<SmsDelivery> {
+    try {
+      const p = await this.prepare(row.mailing_id);
+      // a test send without a sample recipient has only its number to merge
+      const data =
+        d ?? (row.test === 1 ? { registered: false, name: null, email: null, mobile: row.address } : null);
+      if (!data)
+        return {
+          ok: false,
+          retryable: false,
+          code: 'RECIPIENT_GONE',
+          message: `recipient ${row.recipient_id} no longer exists`,
+        };
+      const text = p.text.render(mergeValues(data), { now: this.clock.now() });
+      const from = p.sender || g.sender || '';
+      if (from === '')
+        return {
+          ok: false,
+          retryable: false,
+          code: 'SMS_NO_SENDER',
+          message: 'neither the mailing nor the gateway names a sender',
+        };
+      // recipients are E.164 already; a number without its country takes the gateway's default
+      let to = row.address;
+      if (!to.startsWith('+') && g.defaultCountry) {
+        const v = validateMobile(to, g.defaultCountry);
+        if (v.valid) to = v.e164;
+      }
+      return await g.gateway.send({
+        ledgerId: row.id,
+        mailingId: row.mailing_id,
+        to,
+        from,
+        text,
+        receipts: row.test === 0,
+        test: row.test === 1,
+      });
+    } catch (e) {
+      return {
+        ok: false,
+        retryable: false,
+        code: 'BUILD_FAILED',
+        message: e instanceof Error ? e.message : String(e),
+      };
+    }
+  }
+
+  private async gateways(): Promise<ActiveSmsGateway[]> {
+    const now = this.clock.now();
+    if (this.active && now - this.active.at < (this.options.reloadMs ?? 60_000)) return this.active.gateways;
+    const old = this.active?.gateways ?? [];
+    let gateways = await this.source.open();
+    if (gateways.length === 0)
+      gateways = [{ gateway: this.fallback, sender: null, defaultCountry: null, perSecond: null, weight: 1 }];
+    for (const g of gateways) g.gateway.onReceipt((r) => this.receipts.add(r));
+    this.active = { gateways, at: now };
+    // the previous connections finish what they have in flight, then close
+    await Promise.all(old.filter((g) => g.gateway !== this.fallback).map((g) => g.gateway.close()));
+    return gateways;
+  }
+
+  private async prepare(mailingId: number): Promise<Prepared> {
+    const m = await this.mailings.get(mailingId);
+    const cached = this.prepared.get(mailingId);
+    if (cached && cached.version === m.contentVersion) return cached;
+    const isKnown = knownFieldTest(await this.mailings.catalogue());
+    const { program, errors } = compileTemplate((m.content as SmsContent).text, 'text', { isKnown });
+    if (!program) throw new Error(`merge errors: ${errors[0]?.message ?? ''}`);
+    const p = { version: m.contentVersion, text: program, sender: (m.setup as SmsSetup).sender };
+    this.prepared.set(mailingId, p);
+    return p;
+  }
+}
+
+/** A gateway by weight (one gateway: always it). */
+function pick(gateways: ActiveSmsGateway[]): ActiveSmsGateway {
+  if (gateways.length === 1) return gateways[0] as ActiveSmsGateway;
+  const total = gateways.reduce((a, g) => a + g.weight, 0);
+  let r = Math.random() * total;
+  for (const g of gateways) {
+    r -= g.weight;
+    if (r < 0) return g;
+  }
+  return gateways[gateways.length - 1] as ActiveSmsGateway;
+}
