@@ -15,6 +15,7 @@ const benches: Array<[string, number]> = [
   ['merge.bench.ts', Math.max(1000, Math.round(size / 10))],
   ['send.bench.ts', Math.max(1000, Math.round(size / 10))],
   ['document.bench.ts', Math.max(1000, Math.round(size / 100))],
+  ['sms.bench.ts', Math.max(1000, Math.round(size / 100))],
 ];
 for (const [bench, n] of benches) {
   console.log(`\n### ${bench} (${n})`);

@@ -101,13 +101,22 @@ export function parseBody(text: string): Block[] {
     const b = bullet.exec(line);
     const n = b ? null : numbered.exec(line);
     if (b) {
-      if (current?.kind !== 'bullets') blocks.push((current = { kind: 'bullets', items: [] }));
+      if (current?.kind !== 'bullets') {
+        current = { kind: 'bullets', items: [] };
+        blocks.push(current);
+      }
       current.items.push(runsOf(b[1] ?? ''));
     } else if (n) {
-      if (current?.kind !== 'numbers') blocks.push((current = { kind: 'numbers', items: [] }));
+      if (current?.kind !== 'numbers') {
+        current = { kind: 'numbers', items: [] };
+        blocks.push(current);
+      }
       current.items.push({ n: n[1] ?? '', runs: runsOf(n[2] ?? '') });
     } else {
-      if (current?.kind !== 'paragraph') blocks.push((current = { kind: 'paragraph', lines: [] }));
+      if (current?.kind !== 'paragraph') {
+        current = { kind: 'paragraph', lines: [] };
+        blocks.push(current);
+      }
       current.lines.push(runsOf(line));
     }
   }

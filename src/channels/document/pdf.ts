@@ -81,9 +81,8 @@ export class LetterPdf {
       if (b.kind === 'paragraph') {
         for (const line of b.lines) this.runs(line, left, textWidth);
       } else {
-        b.kind === 'bullets'
-          ? b.items.forEach((item) => this.item('•', item))
-          : b.items.forEach((item) => this.item(`${item.n}.`, item.runs));
+        if (b.kind === 'bullets') for (const item of b.items) this.item('•', item);
+        else for (const item of b.items) this.item(`${item.n}.`, item.runs);
       }
       d.moveDown(0.7);
     }
