@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Selectable } from 'kysely';
 import { type DkimKey, signMessage } from '../channels/email/dkim.js';
 import { buildFastEmail, fastPathAddresses } from '../channels/email/fast-mime.js';
@@ -107,7 +109,11 @@ export class EmailSender implements ChannelSender {
           });
           continue;
         }
-        const wait = this.throttle.reserve(await this.fromDomain(row.mailing_id), destination);
+        // a mailing that cannot be prepared fails in sendOne with the reason
+        const wait = this.throttle.reserve(
+          await this.fromDomain(row.mailing_id).catch(() => ''),
+          destination,
+        );
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const delivery = await this.sendOne(row, d);
         this.throttle.report(destination, delivery.ok, !delivery.ok && delivery.retryable);
@@ -196,9 +202,11 @@ export class EmailSender implements ChannelSender {
           raw = p.dkim ? await signMessage(built, p.dkim) : built;
         }
       } catch (e) {
+        // the mailing's problem (a key, a file), not the recipient's: retried, and the mailing
+        // pauses itself with this reason when it keeps failing
         return {
           ok: false,
-          retryable: false,
+          retryable: true,
           code: 'MESSAGE_NOT_BUILT',
           message: `${p.dkim ? `building or DKIM-signing (${p.dkim.domain}) failed` : 'building failed'}: ${e instanceof Error ? e.message : String(e)}`,
         };
@@ -215,7 +223,7 @@ export class EmailSender implements ChannelSender {
     } catch (e) {
       return {
         ok: false,
-        retryable: false,
+        retryable: true,
         code: 'BUILD_FAILED',
         message: e instanceof Error ? e.message : String(e),
       };
@@ -240,6 +248,18 @@ export class EmailSender implements ChannelSender {
     };
     const setup = m.setup as EmailSetup;
     const attachments = await this.mailings.attachmentFiles(mailingId);
+    for (const a of attachments)
+      if (!existsSync(a.path))
+        throw new Error(`the attachment "${a.filename}" is missing on disk (${a.path})`);
+    const dkim = await this.domains.keyFor(setup.from.address);
+    if (dkim)
+      try {
+        createPrivateKey(dkim.privateKey);
+      } catch (e) {
+        throw new Error(
+          `the DKIM key of ${dkim.domain} does not parse: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
     const p: Prepared = {
       version: m.contentVersion,
       subject: compile(setup.subject, 'header'),
@@ -247,7 +267,7 @@ export class EmailSender implements ChannelSender {
       text: compile(rendered.text, 'text'),
       setup,
       subscriptionTypeId: m.subscriptionTypeId,
-      dkim: await this.domains.keyFor(setup.from.address),
+      dkim,
       attachments,
     };
     this.prepared.set(mailingId, p);

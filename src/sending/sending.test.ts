@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 // @ts-expect-error mailauth ships no types for its internals
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { simpleParser } from 'mailparser';
@@ -444,6 +444,164 @@ describe.each(engines)('sending on %s', (engine) => {
       await alive.stop();
       await rx.close();
     }
+  });
+
+  describe('faults end in a clear state per mailing and lose no recipient', () => {
+    /** One tick against a failing route: the mailing stops with the reason, every row is still ready, nobody failed. */
+    async function expectPaused(smtpUrl: string, reason: RegExp, prepare?: (id: number) => Promise<void>) {
+      const workers = startWorkers(s, {
+        ...local,
+        smtpUrl,
+        smtpPoolSize: 1,
+        workerOptions: { batchSize: 10, pauseAfterFailures: 5 },
+      });
+      try {
+        const id = await readyMailing('Fault');
+        await prepare?.(id);
+        await s.sending.send(id, admin);
+        await workers.worker.tick();
+        const p = await s.sending.progress(id);
+        expect(p.state).toBe('stopped');
+        expect(p.pausedReason).toMatch(reason);
+        expect(p.byState).toEqual({ ready: n });
+        expect((await s.recipients.summary(id)).byStatus.failed ?? 0).toBe(0);
+        await s.sending.cancel(id, admin);
+      } finally {
+        await workers.stop();
+      }
+    }
+
+    it('relay down at start', async () => {
+      // a port nobody listens on: taken from a closed listener
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const { port } = probe.address() as AddressInfo;
+      await new Promise<void>((resolve) => probe.close(() => resolve()));
+      await expectPaused(`smtp://127.0.0.1:${port}/?tls=none`, /ECONNREFUSED/);
+    });
+
+    it('TLS required but the relay offers none', async () => {
+      const rx = await receiver();
+      try {
+        await expectPaused(rx.url.replace('tls=none', 'tls=required'), /ETLS .*command not recognized/);
+      } finally {
+        await rx.close();
+      }
+    });
+
+    it('login refused by the relay (never counted as a bounce)', async () => {
+      const server = new SMTPServer({
+        disabledCommands: ['STARTTLS'],
+        allowInsecureAuth: true,
+        logger: false,
+        onAuth(_auth, _session, cb) {
+          cb(new Error('Invalid username or password'));
+        },
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.server.address() as AddressInfo).port;
+      try {
+        await expectPaused(
+          `smtp://user:wrong@127.0.0.1:${port}/?tls=none`,
+          /EAUTH .*Invalid username or password/,
+        );
+      } finally {
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    });
+
+    it('an attachment missing on disk', async () => {
+      const rx = await receiver();
+      try {
+        await expectPaused(rx.url, /attachment "terms\.pdf" is missing on disk/, async (id) => {
+          await s.mailings.addAttachment(id, 'terms.pdf', 'application/pdf', Buffer.from('%PDF-1.4'), admin);
+          const [file] = await s.mailings.attachmentFiles(id);
+          const { rmSync } = await import('node:fs');
+          rmSync(file?.path ?? '');
+        });
+        expect(rx.received).toHaveLength(0);
+      } finally {
+        await rx.close();
+      }
+    });
+
+    it('a DKIM key that does not parse', async () => {
+      const rx = await receiver();
+      let domain = await s.db
+        .selectFrom('sending_domains')
+        .selectAll()
+        .where('domain', '=', 'posthorn.test')
+        .executeTakeFirst();
+      if (!domain) {
+        await s.sendingDomains.add({ domain: 'posthorn.test' }, admin);
+        domain = await s.db
+          .selectFrom('sending_domains')
+          .selectAll()
+          .where('domain', '=', 'posthorn.test')
+          .executeTakeFirstOrThrow();
+      }
+      try {
+        await s.db
+          .updateTable('sending_domains')
+          .set({ private_key: '-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----' })
+          .where('id', '=', domain.id)
+          .execute();
+        await expectPaused(rx.url, /the DKIM key of posthorn\.test does not parse/);
+        expect(rx.received).toHaveLength(0);
+      } finally {
+        await s.db
+          .updateTable('sending_domains')
+          .set({ private_key: domain.private_key })
+          .where('id', '=', domain.id)
+          .execute();
+        await rx.close();
+      }
+    });
+
+    it('a slow relay (a second per reply) still gets every message once', async () => {
+      const received: string[] = [];
+      const server = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ['STARTTLS'],
+        logger: false,
+        onRcptTo(address, _session, cb) {
+          setTimeout(() => cb(), 1000);
+          void address;
+        },
+        onData(stream, session, cb) {
+          stream.on('data', () => undefined);
+          stream.on('end', () => {
+            received.push(session.envelope.rcptTo[0]?.address ?? '');
+            setTimeout(() => cb(), 1000);
+          });
+        },
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.server.address() as AddressInfo).port;
+      const few = await s.selections.create({ name: 'Few', kind: 'static' }, admin);
+      const members = await s.db.selectFrom('persons').select('id').orderBy('id').limit(3).execute();
+      await s.selections.addMembers(
+        few.id,
+        members.map((m) => m.id),
+        admin,
+      );
+      const workers = startWorkers(s, {
+        ...local,
+        smtpUrl: `smtp://127.0.0.1:${port}/?tls=none`,
+        smtpPoolSize: 3,
+      });
+      try {
+        const id = await readyMailing('Slow', few.id);
+        await s.sending.send(id, admin);
+        await drain(workers.worker);
+        expect((await s.sending.progress(id)).byState).toEqual({ sent: 3 });
+        expect(new Set(received).size).toBe(3);
+        expect(received).toHaveLength(3);
+      } finally {
+        await workers.stop();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    });
   });
 
   it('stop pauses, start resumes, cancel ends it; schedule stores UTC and the scheduler starts it when due', async () => {

@@ -20,6 +20,29 @@ export interface OutgoingMessage {
   test: boolean;
 }
 
+/** nodemailer's error codes that are about the relay account, not about one recipient. */
+const accountErrors = new Set([
+  'EAUTH',
+  'ENOAUTH',
+  'ETLS',
+  'ESOCKET',
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'EDNS',
+  'EPROTOCOL',
+]);
+
+/** Errors of a socket that never connected (from our own `getSocket`). */
+const socketErrors = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
 /** An outbound e-mail route: an SMTP relay, or the dev outbox. */
 export interface EmailTransport {
   readonly name: string;
@@ -62,19 +85,25 @@ export class DevOutboxTransport implements EmailTransport {
  */
 export class SmtpTransport implements EmailTransport {
   readonly name: string;
-  private readonly transport: nodemailer.Transporter;
+  private transport: nodemailer.Transporter;
+  private readonly create: () => nodemailer.Transporter;
 
   constructor(url: string, options: { poolSize: number; name?: string }) {
     const u = new URL(url);
     this.name = options.name ?? u.host;
-    this.transport = nodemailer.createTransport({
+    this.create = () => this.pool(u, options.poolSize);
+    this.transport = this.create();
+  }
+
+  private pool(u: URL, poolSize: number): nodemailer.Transporter {
+    return nodemailer.createTransport({
       pool: true,
       host: u.hostname,
       port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
       secure: u.protocol === 'smtps:',
       ignoreTLS: u.searchParams.get('tls') === 'none',
       requireTLS: u.searchParams.get('tls') === 'required',
-      maxConnections: options.poolSize,
+      maxConnections: poolSize,
       maxMessages: Number.POSITIVE_INFINITY,
       ...(u.username
         ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } }
@@ -96,6 +125,12 @@ export class SmtpTransport implements EmailTransport {
               });
               socket.setNoDelay(true);
               socket.once('error', onError);
+              // a relay that accepts no connection within 30 s counts as down
+              socket.setTimeout(30_000, () => {
+                if (!socket.connecting) return;
+                socket.destroy(Object.assign(new Error(`connect timeout ${u.host}`), { code: 'ETIMEDOUT' }));
+              });
+              socket.once('connect', () => socket.setTimeout(0));
             },
           }),
     } as nodemailer.TransportOptions);
@@ -109,9 +144,22 @@ export class SmtpTransport implements EmailTransport {
       return { ok: true, response: String(info.response) };
     } catch (e) {
       const err = e as { responseCode?: number; response?: string; message?: string; code?: string };
+      const message = err.response ?? err.message ?? String(e);
+      if (err.responseCode === undefined && err.code && socketErrors.has(err.code)) {
+        // nodemailer's pool keeps a resource whose socket never connected and stops sending:
+        // start a fresh pool (what the old one still holds fails as retryable)
+        const old = this.transport;
+        this.transport = this.create();
+        old.close();
+        return { ok: false, retryable: true, code: err.code, message: `${this.name}: ${message}` };
+      }
+      // the account's problem (login, TLS, connection), not the recipient's: never a bounce,
+      // tried again later (and the mailing pauses itself when it keeps failing)
+      if (err.code && accountErrors.has(err.code))
+        return { ok: false, retryable: true, code: err.code, message: `${this.name}: ${message}` };
       const code = err.responseCode ? String(err.responseCode) : (err.code ?? 'ECONNECTION');
       const retryable = err.responseCode === undefined || err.responseCode < 500;
-      return { ok: false, retryable, code, message: err.response ?? err.message ?? String(e) };
+      return { ok: false, retryable, code, message };
     }
   }
 
