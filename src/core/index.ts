@@ -3,4 +3,5 @@ export * from './clock.js';
 export * from './errors.js';
 export * from './key-set.js';
 export * from './random.js';
+export * from './time-zone.js';
 export * from './tokens.js';

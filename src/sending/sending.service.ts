@@ -6,9 +6,12 @@ import {
   type AuditSink,
   type Clock,
   conflict,
+  formatInZone,
   invalid,
+  isTimeZone,
   notFound,
   randomToken,
+  zonedToUtc,
 } from '../core/index.js';
 import { type MailingState, type MailingsService, nextState } from '../mailings/index.js';
 import { type RecipientsService, recipientOptionsOf } from '../recipients/index.js';
@@ -22,8 +25,11 @@ export const testSendInput = z.strictObject({
 });
 
 export const scheduleInput = z.strictObject({
-  /** When to send: an ISO 8601 time with offset (stored as UTC epoch ms). */
-  at: z.iso.datetime({ offset: true }),
+  /**
+   * When to send: an ISO 8601 time with offset, or a wall-clock time without one
+   * (`2026-11-27T09:00`) read in the user's time zone. Stored as UTC.
+   */
+  at: z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true })]),
 });
 
 /** Lanes: lower is claimed first, so test and transactional sends never wait behind bulk. */
@@ -32,6 +38,11 @@ export const priorities = { test: 0, transactional: 1, bulk: 5 } as const;
 export interface Progress {
   mailingId: number;
   state: MailingState;
+  /** When a scheduled mailing starts, in UTC (ISO 8601). */
+  scheduledAt: string | null;
+  /** The same time as the user reads it (`2026-11-27 09:00`) in `timeZone`. */
+  scheduledAtLocal: string | null;
+  timeZone: string;
   round: number | null;
   total: number;
   byState: Record<string, number>;
@@ -101,7 +112,9 @@ export class SendingService {
 
   async schedule(mailingId: number, input: z.input<typeof scheduleInput>, actor: Actor): Promise<Progress> {
     const v = scheduleInput.parse(input);
-    const at = Date.parse(v.at);
+    const zone = await this.timeZoneOf(actor);
+    const at = /(Z|[+-]\d{2}:?\d{2})$/i.test(v.at) ? Date.parse(v.at) : zonedToUtc(v.at, zone);
+    if (Number.isNaN(at)) throw invalid('INVALID_TIME', `"${v.at}" is not a time`, { field: 'at' });
     const m = await this.mailings.get(mailingId);
     const next = nextState(m.state, 'schedule');
     if (at <= this.clock.now())
@@ -118,7 +131,7 @@ export class SendingService {
     await this.audit.record(actor, 'mailing.schedule', 'mailing', mailingId, {
       at: new Date(at).toISOString(),
     });
-    return this.progress(mailingId);
+    return this.progress(mailingId, actor);
   }
 
   /**
@@ -301,8 +314,22 @@ export class SendingService {
     return started;
   }
 
-  async progress(mailingId: number): Promise<Progress> {
+  /** A user's own time zone; the machine's for the CLI and other system actors. */
+  private async timeZoneOf(actor: Actor | undefined): Promise<string> {
+    if (actor?.userId) {
+      const u = await this.db
+        .selectFrom('users')
+        .select('time_zone')
+        .where('id', '=', actor.userId)
+        .executeTakeFirst();
+      if (u && isTimeZone(u.time_zone)) return u.time_zone;
+    }
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  }
+
+  async progress(mailingId: number, actor?: Actor): Promise<Progress> {
     const m = await this.mailings.get(mailingId);
+    const zone = await this.timeZoneOf(actor);
     const round = await this.db
       .selectFrom('send_rounds')
       .selectAll()
@@ -336,6 +363,9 @@ export class SendingService {
     return {
       mailingId,
       state: m.state,
+      scheduledAt: m.scheduledAt === null ? null : new Date(m.scheduledAt).toISOString(),
+      scheduledAtLocal: m.scheduledAt === null ? null : formatInZone(m.scheduledAt, zone),
+      timeZone: zone,
       round: round?.number ?? null,
       total: round?.total ?? 0,
       byState,

@@ -604,6 +604,40 @@ describe.each(engines)('sending on %s', (engine) => {
     });
   });
 
+  it('a schedule without an offset is read in the user time zone, stored in UTC and shown back in that zone', async () => {
+    const user = await s.access.createUser(
+      {
+        email: `tz-${engine}@posthorn.test`,
+        name: 'Kari',
+        password: 'long-enough-password-1',
+        role: 'admin',
+        timeZone: 'Europe/Oslo',
+      },
+      admin,
+    );
+    const kari = {
+      kind: 'user' as const,
+      label: 'user:kari',
+      userId: user.id,
+      apiKeyId: null,
+      rights: admin.rights,
+    };
+    const id = await readyMailing('Zoned');
+    const p = await s.sending.schedule(id, { at: '2030-06-15T09:00' }, kari);
+    expect(p).toMatchObject({
+      scheduledAt: '2030-06-15T07:00:00.000Z',
+      scheduledAtLocal: '2030-06-15 09:00',
+      timeZone: 'Europe/Oslo',
+    });
+    const row = await s.db
+      .selectFrom('mailings')
+      .select('scheduled_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.scheduled_at)).toBe(Date.parse('2030-06-15T07:00:00Z'));
+    await s.sending.cancel(id, admin);
+  });
+
   it('stop pauses, start resumes, cancel ends it; schedule stores UTC and the scheduler starts it when due', async () => {
     const id = await readyMailing('Lifecycle');
     const workers = startWorkers(s, {

@@ -63,7 +63,7 @@ export const sendingRoutes = [
     tag: 'sending',
     summary: 'Counts per ledger state, current rate and expected end',
     params: idParams,
-    handler: ({ services, params }) => services.sending.progress(params.id),
+    handler: ({ services, params, actor }) => services.sending.progress(params.id, actor),
   }),
   route({
     method: 'GET',
