@@ -10,6 +10,7 @@ import { buildServer } from './http/server.js';
 import {
   DocumentRenderer,
   defaultWorkerOptions,
+  EmailRouter,
   EmailSender,
   ReceiptBook,
   SendWorker,
@@ -151,9 +152,14 @@ export function startWorkers(
     run?: boolean | undefined;
   },
 ): Workers {
-  const transport: EmailTransport = options.smtpUrl
-    ? new SmtpTransport(options.smtpUrl, { poolSize: options.smtpPoolSize })
-    : new DevOutboxTransport(services.db, services.clock);
+  // the accounts of the settings; without any, the POSTHORN_SMTP_URL relay or the dev outbox
+  const transport: EmailTransport = new EmailRouter(
+    services.emailAccounts,
+    options.smtpUrl
+      ? new SmtpTransport(options.smtpUrl, { poolSize: options.smtpPoolSize })
+      : new DevOutboxTransport(services.db, services.clock),
+    services.clock,
+  );
   const throttle = new Throttle(services.clock, options.limits);
   const sender = new EmailSender(
     services.mailings,

@@ -2,6 +2,7 @@ import { promises as dns } from 'node:dns';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { AccessService } from './access/index.js';
+import { EmailAccountsService } from './channels/email/accounts.service.js';
 import type { TxtResolver } from './channels/email/dkim.js';
 import { SendingDomainsService } from './channels/email/domains.service.js';
 import { SmsGatewaysService } from './channels/sms/gateways.service.js';
@@ -70,6 +71,7 @@ export interface Services {
   sending: SendingService;
   sendingDomains: SendingDomainsService;
   smsGateways: SmsGatewaysService;
+  emailAccounts: EmailAccountsService;
 }
 
 export function buildServices(
@@ -128,5 +130,6 @@ export function buildServices(
     }),
     sendingDomains: new SendingDomainsService(db, clock, access, options.txtResolver ?? new dns.Resolver()),
     smsGateways: new SmsGatewaysService(db, clock, access, options.secret),
+    emailAccounts: new EmailAccountsService(db, clock, access, options.secret),
   };
 }

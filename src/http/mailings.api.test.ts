@@ -198,6 +198,57 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
     expect(outbox.json()).toMatchObject({ items: [], total: 0 });
   });
 
+  it('the dev outbox shows a captured message as HTML in a sandbox, and an SMS as escaped text', async () => {
+    const { buildEmail } = await import('../channels/email/message.js');
+    const raw = await buildEmail({
+      from: { name: 'News', address: 'news@posthorn.test' },
+      to: 'kari@example.test',
+      subject: 'Hello',
+      html: '<p>Hello <b>Kari</b></p><script>alert(1)</script>',
+      text: 'Hello Kari',
+      messageId: '<outbox-view@posthorn>',
+      date: new Date(),
+      headers: {},
+      attachments: [],
+    });
+    const [mail, sms] = await t.services.db
+      .insertInto('outbox')
+      .values([
+        {
+          ledger_id: null,
+          mailing_id: null,
+          channel: 'email',
+          address: 'kari@example.test',
+          subject: 'Hello',
+          test: 0,
+          message: raw.toString('utf8'),
+          created_at: 0,
+        },
+        {
+          ledger_id: null,
+          mailing_id: null,
+          channel: 'sms',
+          address: '+4791234567',
+          subject: 'from Posthorn',
+          test: 0,
+          message: '<b>1 < 2</b>',
+          created_at: 0,
+        },
+      ])
+      .returning('id')
+      .execute();
+    const html = await t.app.inject({ url: `/api/v1/outbox/${mail?.id}/html`, headers: auth });
+    expect(html.statusCode).toBe(200);
+    expect(html.headers['content-security-policy']).toMatch(/^sandbox; default-src 'none'/);
+    expect(html.body).toContain('<p>Hello <b>Kari</b></p>');
+    const text = await t.app.inject({ url: `/api/v1/outbox/${sms?.id}/html`, headers: auth });
+    expect(text.body).toContain('&lt;b&gt;1 &lt; 2&lt;/b&gt;');
+    expect(text.body).not.toContain('<b>1');
+    const list = (await t.app.inject({ url: '/api/v1/outbox?channel=sms', headers: auth })).json();
+    expect(list.items.map((i: { id: number }) => i.id)).toEqual([sms?.id]);
+    expect((await t.app.inject({ url: '/api/v1/outbox/999999/html', headers: auth })).statusCode).toBe(404);
+  });
+
   it('serves the merge-field catalogue and the settings', async () => {
     const fields = (await t.app.inject({ url: '/api/v1/merge-fields', headers: auth })).json();
     expect(fields.items.map((f: { name: string }) => f.name)).toContain('customer.firstname');

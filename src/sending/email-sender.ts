@@ -77,6 +77,8 @@ export class EmailSender implements ChannelSender {
   ) {}
 
   async sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]> {
+    await this.transport.ready?.();
+    const concurrency = Math.max(this.options.concurrency, this.transport.concurrency ?? 0);
     const out: SendOutcome[] = [];
     // merge data for the whole batch, per mailing, in a few queries
     const data = new Map<number, MergeData>();
@@ -120,7 +122,7 @@ export class EmailSender implements ChannelSender {
         out.push({ id: row.id, delivery });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
     return out;
   }
 

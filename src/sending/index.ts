@@ -1,4 +1,5 @@
 export * from './document-sender.js';
+export * from './email-router.js';
 export * from './email-sender.js';
 export * from './sending.service.js';
 export * from './sms-receipts.js';

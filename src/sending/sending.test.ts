@@ -638,6 +638,75 @@ describe.each(engines)('sending on %s', (engine) => {
     await s.sending.cancel(id, admin);
   });
 
+  it('e-mail accounts of the settings share the messages by weight; an account whose login fails rests and the others carry its messages', async () => {
+    const a = await receiver();
+    const b = await receiver();
+    const refusing = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth(_auth, _session, cb) {
+        cb(new Error('Invalid username or password'));
+      },
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const portOf = (url: string) => Number(new URL(url).port);
+    const created: number[] = [];
+    const account = async (name: string, port: number, weight: number, extra: Record<string, unknown> = {}) =>
+      created.push(
+        (
+          await s.emailAccounts.create(
+            { name, host: '127.0.0.1', port, tls: 'none', poolSize: 2, weight, ...extra },
+            admin,
+          )
+        ).id,
+      );
+    try {
+      await account('relay-a', portOf(a.url), 3);
+      await account('relay-b', portOf(b.url), 1);
+
+      let workers = startWorkers(s, { ...local, smtpPoolSize: 1 });
+      const first = await readyMailing('Weighted');
+      await s.sending.send(first, admin);
+      await drain(workers.worker);
+      await workers.stop();
+      expect((await s.sending.progress(first)).byState).toEqual({ sent: n });
+      expect(a.received.length + b.received.length).toBe(n);
+      expect(new Set([...a.received, ...b.received].map((r) => r.to[0])).size).toBe(n);
+      // weight 3 against 1: A carries clearly more (expected 375 of 500)
+      expect(a.received.length).toBeGreaterThan(b.received.length * 1.8);
+
+      for (const id of created) await s.emailAccounts.setActive(id, false, admin);
+      await account('refusing', (refusing.server.address() as AddressInfo).port, 100, {
+        username: 'news',
+        password: 'top-secret',
+      });
+      const listed = await s.emailAccounts.list();
+      expect(JSON.stringify(listed)).not.toContain('top-secret');
+      expect(listed.find((x) => x.name === 'refusing')?.hasPassword).toBe(true);
+      const stored = await s.db
+        .selectFrom('email_accounts')
+        .select('password_sealed')
+        .where('name', '=', 'refusing')
+        .executeTakeFirstOrThrow();
+      expect(stored.password_sealed).not.toContain('top-secret');
+      await s.emailAccounts.setActive(created[1] ?? 0, true, admin);
+      const before = b.received.length;
+      workers = startWorkers(s, { ...local, smtpPoolSize: 1 });
+      const second = await readyMailing('Failover');
+      await s.sending.send(second, admin);
+      await drain(workers.worker);
+      await workers.stop();
+      expect((await s.sending.progress(second)).byState).toEqual({ sent: n });
+      expect(b.received.length - before).toBe(n);
+    } finally {
+      for (const id of created) await s.emailAccounts.remove(id, admin);
+      await a.close();
+      await b.close();
+      await new Promise<void>((r) => refusing.close(() => r()));
+    }
+  });
+
   it('stop pauses, start resumes, cancel ends it; schedule stores UTC and the scheduler starts it when due', async () => {
     const id = await readyMailing('Lifecycle');
     const workers = startWorkers(s, {

@@ -383,11 +383,13 @@ describe.each(engines)('SMS sending on %s', (engine) => {
         .where('mailing_id', '=', id)
         .orderBy('id')
         .execute();
+      // both go at once: compare them in number order
+      out.sort((x, y) => x.address.localeCompare(y.address));
       expect(out.map((o) => [o.channel, o.address, o.test])).toEqual([
-        ['sms', '+4791234567', 1],
         ['sms', '+46701234567', 1],
+        ['sms', '+4791234567', 1],
       ]);
-      expect(out[0]?.message).toBe('Test for Kari0');
+      expect(out.map((o) => o.message)).toEqual(['Test for Kari0', 'Test for Kari0']);
       expect((await s.mailings.get(id)).state).toBe('draft');
     } finally {
       await workers.stop();

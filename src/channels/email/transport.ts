@@ -43,9 +43,18 @@ const socketErrors = new Set([
   'EAI_AGAIN',
 ]);
 
-/** An outbound e-mail route: an SMTP relay, or the dev outbox. */
+/** A failure of the relay account itself (login, TLS, connection), not of one recipient. */
+export function isAccountFault(code: string): boolean {
+  return accountErrors.has(code) || socketErrors.has(code);
+}
+
+/** An outbound e-mail route: an SMTP relay, the dev outbox, or a router over several accounts. */
 export interface EmailTransport {
   readonly name: string;
+  /** Messages it can have in flight at once (its connections), once `ready` has resolved. */
+  readonly concurrency?: number | undefined;
+  /** Called before each batch (a router reads its accounts). */
+  ready?(): Promise<void>;
   send(message: OutgoingMessage): Promise<Delivery>;
   close(): Promise<void>;
 }

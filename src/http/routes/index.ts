@@ -3,7 +3,12 @@ import { accessRoutes } from './access.routes.js';
 import { crmRoutes } from './crm.routes.js';
 import { importRoutes } from './import.routes.js';
 import { mailingRoutes } from './mailings.routes.js';
-import { sendingDomainRoutes, sendingRoutes, smsGatewayRoutes } from './sending.routes.js';
+import {
+  emailAccountRoutes,
+  sendingDomainRoutes,
+  sendingRoutes,
+  smsGatewayRoutes,
+} from './sending.routes.js';
 import { systemRoutes } from './system.routes.js';
 
 /** The one route table: every route of the API with the right it needs. */
@@ -16,4 +21,5 @@ export const routeTable: RouteDefinition[] = [
   ...sendingRoutes,
   ...sendingDomainRoutes,
   ...smsGatewayRoutes,
+  ...emailAccountRoutes,
 ];

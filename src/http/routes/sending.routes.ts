@@ -1,8 +1,11 @@
 import { createReadStream } from 'node:fs';
+import { simpleParser } from 'mailparser';
 import { z } from 'zod';
+import { emailAccountInput } from '../../channels/email/accounts.service.js';
 import { sendingDomainInput } from '../../channels/email/domains.service.js';
 import { smsGatewayInput } from '../../channels/sms/gateways.service.js';
 import { notFound } from '../../core/index.js';
+import { escapeHtml } from '../../merge/index.js';
 import { scheduleInput, testSendInput } from '../../sending/index.js';
 import { idParams, pageQuery, route } from '../route.js';
 
@@ -114,6 +117,7 @@ export const sendingRoutes = [
           test: r.test === 1,
           createdAt: r.created_at,
           raw: `/api/v1/outbox/${r.id}/raw`,
+          html: `/api/v1/outbox/${r.id}/html`,
         })),
         total: Number(total?.n ?? 0),
       };
@@ -137,6 +141,38 @@ export const sendingRoutes = [
         .header('content-type', 'message/rfc822')
         .header('content-disposition', `attachment; filename="message-${params.id}.eml"`);
       return r.message;
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/api/v1/outbox/:id/html',
+    access: 'sendMailings',
+    tag: 'sending',
+    summary:
+      'One captured message as its recipient would see it: the HTML part (or the text / SMS), in a sandbox that runs no script',
+    params: idParams,
+    handler: async ({ services, params, reply }) => {
+      const r = await services.db
+        .selectFrom('outbox')
+        .select(['message', 'channel', 'address', 'subject'])
+        .where('id', '=', params.id)
+        .executeTakeFirst();
+      if (!r) throw notFound('OUTBOX_MESSAGE_NOT_FOUND', `no captured message ${params.id}`);
+      let body: string;
+      if (r.channel === 'email') {
+        const mail = await simpleParser(r.message);
+        body = typeof mail.html === 'string' ? mail.html : `<pre>${escapeHtml(mail.text ?? '')}</pre>`;
+      } else
+        body = `<p>SMS to ${escapeHtml(r.address)} (${escapeHtml(r.subject ?? '')})</p><pre>${escapeHtml(r.message)}</pre>`;
+      // the mailing's own HTML, shown on our origin: no script, no form, no plugin, no navigation of ours
+      void reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .header(
+          'content-security-policy',
+          "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline' *; font-src *",
+        )
+        .header('x-content-type-options', 'nosniff');
+      return body;
     },
   }),
 ];
@@ -236,5 +272,51 @@ export const smsGatewayRoutes = [
     params: idParams,
     status: 204,
     handler: ({ services, params, actor }) => services.smsGateways.remove(params.id, actor),
+  }),
+];
+
+export const emailAccountRoutes = [
+  route({
+    method: 'GET',
+    url: '/api/v1/email-accounts',
+    access: 'manageSettings',
+    tag: 'email-accounts',
+    summary: 'Outbound e-mail accounts (SMTP relays); passwords are never returned',
+    handler: async ({ services }) => {
+      const items = await services.emailAccounts.list();
+      return { items, total: items.length };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/api/v1/email-accounts',
+    access: 'manageSettings',
+    tag: 'email-accounts',
+    summary:
+      'Add an SMTP relay: { name, host, port, tls: none|starttls|required|implicit, username, password, poolSize, weight, perSecond, perMinute, perHour }',
+    body: emailAccountInput,
+    status: 201,
+    handler: ({ services, body, actor }) => services.emailAccounts.create(body, actor),
+  }),
+  route({
+    method: 'PATCH',
+    url: '/api/v1/email-accounts/:id',
+    access: 'manageSettings',
+    tag: 'email-accounts',
+    summary: 'Turn an account on or off: { active }',
+    params: idParams,
+    body: z.strictObject({ active: z.boolean() }),
+    handler: ({ services, params, body, actor }) =>
+      services.emailAccounts.setActive(params.id, body.active, actor),
+  }),
+  route({
+    method: 'DELETE',
+    url: '/api/v1/email-accounts/:id',
+    access: 'manageSettings',
+    tag: 'email-accounts',
+    summary: 'Remove an e-mail account',
+    params: idParams,
+    status: 204,
+    handler: ({ services, params, actor }) => services.emailAccounts.remove(params.id, actor),
   }),
 ];
