@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 // @ts-expect-error mailauth ships no types for its internals
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { simpleParser } from 'mailparser';
@@ -554,6 +554,54 @@ describe.each(engines)('sending on %s', (engine) => {
           .set({ private_key: domain.private_key })
           .where('id', '=', domain.id)
           .execute();
+        await rx.close();
+      }
+    });
+
+    it('a relay dropping connections mid-session: every recipient is sent, repeats bounded by the drops', async () => {
+      const rx = await receiver();
+      const upstream = Number(new URL(rx.url).port);
+      let drops = 0;
+      // a proxy that cuts each connection after ~20 KB from the sender (mid-message)
+      const proxy = createServer((client) => {
+        const up = connect(upstream, '127.0.0.1');
+        let bytes = 0;
+        up.pipe(client);
+        client.on('data', (d: Buffer) => {
+          bytes += d.length;
+          if (bytes > 20_000) {
+            drops += 1;
+            client.destroy();
+            up.destroy();
+          } else up.write(d);
+        });
+        client.on('close', () => up.destroy());
+        client.on('error', () => up.destroy());
+        up.on('error', () => client.destroy());
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const port = (proxy.address() as AddressInfo).port;
+      const workers = startWorkers(s, {
+        ...local,
+        smtpUrl: `smtp://127.0.0.1:${port}/?tls=none`,
+        smtpPoolSize: 2,
+        workerOptions: { pauseAfterFailures: 10_000 },
+      });
+      try {
+        const id = await readyMailing('Dropping');
+        await s.sending.send(id, admin);
+        for (let k = 0; k < 50 && (await s.sending.progress(id)).state !== 'finished'; k++) {
+          await drain(workers.worker);
+          clock.advance(2 * 3_600_000);
+        }
+        expect((await s.sending.progress(id)).byState).toEqual({ sent: n });
+        expect(drops).toBeGreaterThan(5);
+        const to = rx.received.map((r) => r.to[0]);
+        expect(new Set(to).size).toBe(n);
+        expect(to.length - n).toBeLessThanOrEqual(drops);
+      } finally {
+        await workers.stop();
+        await new Promise<void>((r) => proxy.close(() => r()));
         await rx.close();
       }
     });
