@@ -116,8 +116,8 @@ const settings = {
     help: 'How long a login session stays valid, in hours.',
   },
   POSTHORN_DB_POOL_SIZE: {
-    schema: z.coerce.number().int().min(1).max(200).default(10),
-    help: 'PostgreSQL connections per process.',
+    schema: z.coerce.number().int().min(2).max(200).default(10),
+    help: 'PostgreSQL connections per process (at least 2: the scheduler holds one while it starts due mailings).',
   },
   POSTHORN_SQLITE_BUSY_TIMEOUT_MS: {
     schema: z.coerce.number().int().min(0).default(5000),

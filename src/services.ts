@@ -127,6 +127,7 @@ export function buildServices(
     sending: new SendingService(db, clock, access, mailings, recipients, {
       documentsDir: join(options.dataDir ?? 'data', 'documents'),
       defaultCountry: options.defaultCountry,
+      engine: capabilities.engine,
     }),
     sendingDomains: new SendingDomainsService(db, clock, access, options.txtResolver ?? new dns.Resolver()),
     smsGateways: new SmsGatewaysService(db, clock, access, options.secret),

@@ -32,6 +32,12 @@ export const scheduleInput = z.strictObject({
   at: z.union([z.iso.datetime({ offset: true }), z.iso.datetime({ local: true })]),
 });
 
+/**
+ * The PostgreSQL advisory lock of the scheduler's leader: this key ("post" as a number) with the
+ * schema's hash, so two installations in one database do not share a leader.
+ */
+export const SCHEDULER_LOCK = 0x706f7374;
+
 /** Lanes: lower is claimed first, so test and transactional sends never wait behind bulk. */
 export const priorities = { test: 0, transactional: 1, bulk: 5 } as const;
 
@@ -66,7 +72,7 @@ export class SendingService {
     private readonly audit: AuditSink,
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
-    private readonly files: { documentsDir: string; defaultCountry: string },
+    private readonly files: { documentsDir: string; defaultCountry: string; engine: 'sqlite' | 'postgres' },
   ) {}
 
   /** Where document mailings' PDFs are written (the workers' document renderer uses it). */
@@ -291,8 +297,23 @@ export class SendingService {
     return this.progress(mailingId);
   }
 
-  /** Starts every scheduled mailing that is due (the scheduler's tick). Returns how many started. */
+  /**
+   * The scheduler's tick: starts every scheduled mailing that is due and returns how many started.
+   * One leader: on PostgreSQL only the process holding the scheduler's advisory lock (for the
+   * length of the tick) starts anything; on SQLite there is one process. The state guard of each
+   * start would stop a double start anyway; the lock keeps the processes from racing for it.
+   */
   async startDue(actor: Actor): Promise<number> {
+    if (this.files.engine !== 'postgres') return this.startDueAsLeader(actor);
+    return this.db.transaction().execute(async (trx) => {
+      const lock = await sql<{
+        got: boolean;
+      }>`select pg_try_advisory_xact_lock(${SCHEDULER_LOCK}, hashtext(current_schema())) as got`.execute(trx);
+      return lock.rows[0]?.got ? this.startDueAsLeader(actor) : 0;
+    });
+  }
+
+  private async startDueAsLeader(actor: Actor): Promise<number> {
     const due = await this.db
       .selectFrom('mailings')
       .select('id')

@@ -1,4 +1,5 @@
 import { type AddressInfo, connect, createServer } from 'node:net';
+import { sql } from 'kysely';
 // @ts-expect-error mailauth ships no types for its internals
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { simpleParser } from 'mailparser';
@@ -11,6 +12,7 @@ import { startWorkers } from '../app.js';
 import { SendingDomainsService } from '../channels/email/domains.service.js';
 import type { ManualClock } from '../core/index.js';
 import type { Services } from '../services.js';
+import { SCHEDULER_LOCK } from './sending.service.js';
 
 interface Received {
   from: string;
@@ -788,6 +790,13 @@ describe.each(engines)('sending on %s', (engine) => {
       expect((await s.mailings.get(later)).scheduledAt).toBe(Date.parse(at));
       expect(await s.sending.startDue(admin)).toBe(0);
       clock.advance(3_600_001);
+      if (engine === 'postgres')
+        // one leader: while another session holds the scheduler's lock, this process starts nothing
+        await s.db.connection().execute(async (other) => {
+          await sql`select pg_advisory_lock(${SCHEDULER_LOCK}, hashtext(current_schema()))`.execute(other);
+          expect(await s.sending.startDue(admin)).toBe(0);
+          await sql`select pg_advisory_unlock(${SCHEDULER_LOCK}, hashtext(current_schema()))`.execute(other);
+        });
       expect(await s.sending.startDue(admin)).toBe(1);
       expect((await s.sending.progress(later)).state).toBe('sending');
       await expect(

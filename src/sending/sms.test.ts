@@ -9,6 +9,7 @@ import { startWorkers } from '../app.js';
 import { countSms } from '../channels/sms/encoding.js';
 import type { ManualClock } from '../core/index.js';
 import type { Services } from '../services.js';
+import { ReceiptBook } from './sms-receipts.js';
 
 interface Submitted {
   to: string;
@@ -326,7 +327,7 @@ describe.each(engines)('SMS sending on %s', (engine) => {
     }
   });
 
-  it('an HTTP gateway gets a JSON body with the placeholders filled and the auth header; 2xx is sent with its id, 400 fails, 503 retries', async () => {
+  it('an HTTP gateway gets a JSON body with the placeholders filled and the auth header; 2xx is sent with its id, 400 fails, 503 retries; its delivery reports update the recipients', async () => {
     const requests: Array<{ auth: string | undefined; body: Record<string, string> }> = [];
     const http = createServer((req: IncomingMessage, res) => {
       let data = '';
@@ -357,6 +358,12 @@ describe.each(engines)('SMS sending on %s', (engine) => {
         fields: { number: '{{toDigits}}', sender: '{{from}}', message: '{{text}}', ref: '{{reference}}' },
         headers: { Authorization: 'Bearer sms-key' },
         idPath: 'messages.0.id',
+        receipts: {
+          idPath: 'msgId',
+          statusPath: 'status',
+          delivered: ['DELIVERED'],
+          failed: ['UNDELIVERABLE'],
+        },
       },
       admin,
     );
@@ -390,6 +397,31 @@ describe.each(engines)('SMS sending on %s', (engine) => {
         .where('ledger_id', '=', at(0)?.id ?? 0)
         .executeTakeFirst();
       expect(part?.provider_id).toBe(`h-${mobile(0).slice(1)}`);
+      // the gateway's delivery reports, posted to the signed receipt path of its settings
+      const [view] = await s.smsGateways.list();
+      const token = view?.receiptPath?.split('/').pop() ?? '';
+      const reports = await s.smsGateways.receiptsFrom(token, [
+        { msgId: `h-${mobile(0).slice(1)}`, status: 'DELIVERED' },
+        { msgId: `h-${mobile(4).slice(1)}`, status: 'UNDELIVERABLE' },
+        { msgId: `h-${mobile(5).slice(1)}`, status: 'ACCEPTED' },
+      ]);
+      expect(reports.map((r) => r.state)).toEqual(['delivered', 'failed']);
+      const book = new ReceiptBook(s.db, clock, 0);
+      for (const r of reports) book.add(r);
+      await book.flush();
+      const statusOf = async (i: number) =>
+        await s.db
+          .selectFrom('recipients')
+          .select(['status', 'reason'])
+          .where('mailing_id', '=', id)
+          .where('address', '=', mobile(i))
+          .executeTakeFirst();
+      expect(await statusOf(0)).toEqual({ status: 'delivered', reason: null });
+      expect(await statusOf(4)).toEqual({ status: 'failed', reason: 'undelivered' });
+      expect(await statusOf(5)).toEqual({ status: 'sent', reason: null });
+      await expect(s.smsGateways.receiptsFrom(`${token}x`, {})).rejects.toMatchObject({
+        code: 'SMS_GATEWAY_NOT_FOUND',
+      });
       await s.sending.cancel(id, admin);
     } finally {
       await workers.stop();

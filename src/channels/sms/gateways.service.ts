@@ -8,10 +8,11 @@ import {
   invalid,
   notFound,
   Sealer,
+  TokenSigner,
 } from '../../core/index.js';
 import type { Database, SmsGatewaysTable } from '../../storage/index.js';
 import { checkSmsSender } from './encoding.js';
-import { DevOutboxSmsGateway, type SmsGateway } from './gateway.js';
+import { type DeliveryReceipt, DevOutboxSmsGateway, type SmsGateway } from './gateway.js';
 import { HttpSmsGateway } from './http.js';
 import { SmppGateway } from './smpp.js';
 
@@ -62,6 +63,19 @@ export const smsGatewayInput = z.discriminatedUnion('kind', [
       .default({}),
     idPath: z.string().max(200).optional(),
     timeoutSeconds: z.number().int().min(1).max(300).default(10),
+    /**
+     * How the gateway's delivery reports (posted to this gateway's `receiptPath`) read: dot paths
+     * to the message id and the status, and which status values mean delivered or failed.
+     */
+    receipts: z
+      .strictObject({
+        idPath: z.string().min(1).max(200),
+        statusPath: z.string().min(1).max(200),
+        delivered: z.array(z.string().max(100)).min(1).max(20),
+        failed: z.array(z.string().max(100)).min(1).max(20),
+        errorPath: z.string().max(200).optional(),
+      })
+      .optional(),
   }),
   z.strictObject({ kind: z.literal('outbox'), ...common }),
 ]);
@@ -78,6 +92,8 @@ export interface SmsGatewayView {
   perSecond: number | null;
   weight: number;
   active: boolean;
+  /** HTTP gateways: where the gateway posts its delivery reports (signed; no login). */
+  receiptPath: string | null;
   createdAt: number;
 }
 
@@ -218,6 +234,49 @@ export class SmsGatewaysService {
     });
   }
 
+  /**
+   * Reads delivery reports an HTTP gateway posted to its receipt path: one report or an array of
+   * them, mapped with the gateway's `receipts` paths. A forged or unknown path is not found.
+   */
+  async receiptsFrom(token: string, body: unknown): Promise<DeliveryReceipt[]> {
+    const id = Number(new TokenSigner(this.secretOrThrow()).verify('smsReceipts', token));
+    const row =
+      Number.isInteger(id) && id > 0
+        ? await this.db.selectFrom('sms_gateways').selectAll().where('id', '=', id).executeTakeFirst()
+        : undefined;
+    if (!row) throw notFound('SMS_GATEWAY_NOT_FOUND', 'no such receipt address');
+    const v = smsGatewayInput.parse(JSON.parse(this.sealer().open(row.config_sealed)));
+    if (v.kind !== 'http' || !v.receipts)
+      throw invalid('SMS_RECEIPTS_NOT_MAPPED', `gateway "${row.name}" has no receipt mapping`);
+    const map = v.receipts;
+    const reports = Array.isArray(body) ? body : [body];
+    const out: DeliveryReceipt[] = [];
+    for (const report of reports.slice(0, 10_000)) {
+      const providerId = at(report, map.idPath);
+      const status = at(report, map.statusPath);
+      if (providerId === null || status === null) continue;
+      const state = map.delivered.includes(status)
+        ? 'delivered'
+        : map.failed.includes(status)
+          ? 'failed'
+          : null;
+      if (!state) continue;
+      const error = map.errorPath ? at(report, map.errorPath) : null;
+      out.push({
+        gateway: v.name,
+        providerId,
+        state,
+        error: state === 'failed' ? `${status}${error ? ` ${error}` : ''}` : null,
+      });
+    }
+    return out;
+  }
+
+  private secretOrThrow(): string {
+    this.sealer();
+    return this.secret as string;
+  }
+
   private view(r: Selectable<SmsGatewaysTable>): SmsGatewayView {
     let settings: Record<string, unknown> = {};
     try {
@@ -240,7 +299,22 @@ export class SmsGatewaysService {
       perSecond: r.per_second,
       weight: r.weight,
       active: r.active === 1,
+      receiptPath:
+        r.kind === 'http'
+          ? `/hooks/sms/${new TokenSigner(this.secretOrThrow()).sign('smsReceipts', String(r.id))}`
+          : null,
       createdAt: Number(r.created_at),
     };
   }
+}
+
+/** A string or number at a dot path of a JSON value, else null. */
+function at(value: unknown, path: string): string | null {
+  const found = path
+    .split('.')
+    .reduce<unknown>(
+      (v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
+      value,
+    );
+  return typeof found === 'string' || typeof found === 'number' ? String(found) : null;
 }

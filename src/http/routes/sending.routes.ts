@@ -6,7 +6,7 @@ import { sendingDomainInput } from '../../channels/email/domains.service.js';
 import { smsGatewayInput } from '../../channels/sms/gateways.service.js';
 import { notFound } from '../../core/index.js';
 import { escapeHtml } from '../../merge/index.js';
-import { scheduleInput, testSendInput } from '../../sending/index.js';
+import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.js';
 import { idParams, pageQuery, route } from '../route.js';
 
 const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
@@ -272,6 +272,25 @@ export const smsGatewayRoutes = [
     params: idParams,
     status: 204,
     handler: ({ services, params, actor }) => services.smsGateways.remove(params.id, actor),
+  }),
+  route({
+    method: 'POST',
+    url: '/hooks/sms/:token',
+    access: 'public',
+    tag: 'sms-gateways',
+    summary:
+      "An HTTP gateway's delivery reports (one or an array), at the signed path its settings show; mapped by the gateway's `receipts` paths",
+    params: z.object({ token: z.string().min(10).max(200) }),
+    body: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()).max(10_000)]),
+    status: 202,
+    handler: async ({ services, params, body }) => {
+      const receipts = await services.smsGateways.receiptsFrom(params.token, body);
+      const book = new ReceiptBook(services.db, services.clock, 0);
+      for (const r of receipts) book.add(r);
+      await book.flush();
+      // a report for a part not recorded yet (or unknown) is not kept: the count says so
+      return { received: receipts.length, unmatched: book.waiting };
+    },
   }),
 ];
 
