@@ -24,7 +24,7 @@ import {
   TrackedLinksService,
 } from './mailings/index.js';
 import { RecipientsService } from './recipients/index.js';
-import { SendingService } from './sending/index.js';
+import { SendingService } from './sending/sending.service.js';
 import { SettingsService } from './settings/index.js';
 import type { BulkWriter, Capabilities, Database, DatabaseHandle } from './storage/index.js';
 

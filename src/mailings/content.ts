@@ -1,5 +1,3 @@
-import { convert } from 'html-to-text';
-import mjml2html from 'mjml';
 import { z } from 'zod';
 import { type MergeError, parseMerge } from '../merge/index.js';
 import type { Channel } from './channels.js';
@@ -75,6 +73,9 @@ export async function renderEmail(input: {
   const mjmlErrors: RenderedEmail['mjmlErrors'] = [];
   if (content.format === 'mjml' && content.source.trim() !== '') {
     try {
+      // loaded on first use: mjml is large, and processes that never render (imports, workers of
+      // other channels) should not carry it
+      const { default: mjml2html } = await import('mjml');
       const result = await mjml2html(content.source, { validationLevel: 'soft', keepComments: false });
       html = result.html;
       for (const e of result.errors)
@@ -127,7 +128,7 @@ export async function renderEmail(input: {
     const close = html.toLowerCase().lastIndexOf('</body>');
     html = close >= 0 ? `${html.slice(0, close)}${pixel}${html.slice(close)}` : `${html}${pixel}`;
   }
-  const text = html === '' ? '' : htmlToText(html);
+  const text = html === '' ? '' : await htmlToText(html);
   return {
     version: input.version,
     html,
@@ -141,7 +142,9 @@ function escapeText(value: string): string {
   return value.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 
-export function htmlToText(html: string): string {
+/** The plain-text part of an HTML body (html-to-text is loaded on first use). */
+export async function htmlToText(html: string): Promise<string> {
+  const { convert } = await import('html-to-text');
   return convert(html, {
     wordwrap: 78,
     selectors: [

@@ -54,7 +54,7 @@ export class DocumentRenderer {
     await mkdir(this.dir, { recursive: true });
     const file = this.fileOf(mailingId, round);
     const partial = `${file}.partial`;
-    const pdf = new LetterPdf(createWriteStream(partial), { title: m.name });
+    const pdf = await LetterPdf.open(createWriteStream(partial), { title: m.name });
     const now = this.clock.now();
     const date = new Date(now);
     let letters = 0;

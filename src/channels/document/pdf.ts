@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import PDFDocument from 'pdfkit';
+import type PDFDocumentType from 'pdfkit';
 import type { Letter, Run } from './letter.js';
 
 const mm = 72 / 25.4;
@@ -21,7 +21,14 @@ export class LetterPdf {
   private pages = 0;
   private readonly done: Promise<void>;
 
-  constructor(
+  /** A new PDF on `out` (pdfkit is loaded on first use: only document mailings need it). */
+  static async open(out: Writable, info: { title: string }): Promise<LetterPdf> {
+    const { default: PDFDocument } = await import('pdfkit');
+    return new LetterPdf(PDFDocument, out, info);
+  }
+
+  private constructor(
+    PDFDocument: typeof PDFDocumentType,
     private readonly out: Writable,
     info: { title: string },
   ) {

@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import DKIM from 'nodemailer/lib/dkim/index.js';
 
 /**
  * The headers every signature covers. `List-Unsubscribe` and `List-Unsubscribe-Post` are signed,
@@ -25,7 +24,8 @@ export function generateDkimKey(): { privateKey: string; publicKey: string } {
 }
 
 /** Signs a complete message (relaxed/relaxed, rsa-sha256) and returns it with its DKIM-Signature header. */
-export function signMessage(raw: Buffer, key: DkimKey): Promise<Buffer> {
+export async function signMessage(raw: Buffer, key: DkimKey): Promise<Buffer> {
+  const { default: DKIM } = await import('nodemailer/lib/dkim/index.js');
   const dkim = new DKIM({
     domainName: key.domain,
     keySelector: key.selector,

@@ -1,5 +1,3 @@
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-
 export interface EmailParts {
   from: { name: string; address: string };
   replyTo?: { name: string; address: string } | undefined;
@@ -19,7 +17,8 @@ export interface EmailParts {
  * A complete MIME message (multipart/alternative HTML + text, attachments mixed in) as bytes.
  * nodemailer's composer encodes and folds every header, so no value can start a header line.
  */
-export function buildEmail(parts: EmailParts): Promise<Buffer> {
+export async function buildEmail(parts: EmailParts): Promise<Buffer> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
   const composer = new MailComposer({
     from: parts.from,
     ...(parts.replyTo ? { replyTo: parts.replyTo } : {}),

@@ -13,8 +13,6 @@ import {
 import type { Database, SmsGatewaysTable } from '../../storage/index.js';
 import { checkSmsSender } from './encoding.js';
 import { type DeliveryReceipt, DevOutboxSmsGateway, type SmsGateway } from './gateway.js';
-import { HttpSmsGateway } from './http.js';
-import { SmppGateway } from './smpp.js';
 
 const common = {
   name: z.string().trim().min(1).max(100),
@@ -182,6 +180,9 @@ export class SmsGatewaysService {
 
   /** The active gateways, connected lazily (an SMPP gateway binds on its first message). */
   async open(): Promise<ActiveSmsGateway[]> {
+    // the protocol modules load when a gateway is used, not in every process
+    const { SmppGateway } = await import('./smpp.js');
+    const { HttpSmsGateway } = await import('./http.js');
     const rows = await this.db
       .selectFrom('sms_gateways')
       .selectAll()
