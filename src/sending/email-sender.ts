@@ -70,7 +70,10 @@ export class EmailSender implements ChannelSender {
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
     private readonly signer: TokenSigner,
-    private readonly domains: { keyFor(address: string): Promise<DkimKey | null> },
+    private readonly domains: {
+      keyFor(address: string): Promise<DkimKey | null>;
+      validatedSender(address: string): Promise<{ validated: boolean; key: DkimKey | null }>;
+    },
     private readonly transport: EmailTransport,
     private readonly options: EmailSenderOptions,
     private readonly throttle: Throttle,
@@ -160,7 +163,19 @@ export class EmailSender implements ChannelSender {
       }
       const s = p.setup;
       const subject = `${row.test === 1 ? '[TEST] ' : ''}${p.subject.render(values, context)}`;
-      const from = { name: s.from.name, address: s.from.address };
+      // the From rule: "our contact where specified" only when their address is on a validated
+      // sending domain (then signed with that domain's key), otherwise the setup's name+address
+      let from = { name: s.from.name, address: s.from.address };
+      let dkim = p.dkim;
+      const contact =
+        s.from.rule === 'ourContact' ? (data.ourContact ?? data.company?.ourContact ?? null) : null;
+      if (contact?.email) {
+        const sender = await this.contactSender(contact.email);
+        if (sender.validated) {
+          from = { name: contact.name, address: contact.email };
+          dkim = sender.key;
+        }
+      }
       const replyTo =
         s.replyTo.rule === 'own' ? { name: s.replyTo.name, address: s.replyTo.address } : undefined;
       let raw: Buffer;
@@ -186,7 +201,7 @@ export class EmailSender implements ChannelSender {
               html: html.buffer.subarray(0, html.length),
               text: text.buffer.subarray(0, text.length),
             },
-            p.dkim,
+            dkim,
           );
         } else {
           const built = await buildEmail({
@@ -201,7 +216,7 @@ export class EmailSender implements ChannelSender {
             headers,
             attachments: p.attachments,
           });
-          raw = p.dkim ? await signMessage(built, p.dkim) : built;
+          raw = dkim ? await signMessage(built, dkim) : built;
         }
       } catch (e) {
         // the mailing's problem (a key, a file), not the recipient's: retried, and the mailing
@@ -210,7 +225,7 @@ export class EmailSender implements ChannelSender {
           ok: false,
           retryable: true,
           code: 'MESSAGE_NOT_BUILT',
-          message: `${p.dkim ? `building or DKIM-signing (${p.dkim.domain}) failed` : 'building failed'}: ${e instanceof Error ? e.message : String(e)}`,
+          message: `${dkim ? `building or DKIM-signing (${dkim.domain}) failed` : 'building failed'}: ${e instanceof Error ? e.message : String(e)}`,
         };
       }
       return await this.transport.send({
@@ -230,6 +245,21 @@ export class EmailSender implements ChannelSender {
         message: e instanceof Error ? e.message : String(e),
       };
     }
+  }
+
+  /** Whether our contact's address may be the sender, cached a minute per address. */
+  private readonly contactSenders = new Map<
+    string,
+    { at: number; sender: { validated: boolean; key: DkimKey | null } }
+  >();
+
+  private async contactSender(address: string): Promise<{ validated: boolean; key: DkimKey | null }> {
+    const key = address.toLowerCase();
+    const hit = this.contactSenders.get(key);
+    if (hit && Date.now() - hit.at < 60_000) return hit.sender;
+    const sender = await this.domains.validatedSender(address);
+    this.contactSenders.set(key, { at: Date.now(), sender });
+    return sender;
   }
 
   private async fromDomain(mailingId: number): Promise<string> {

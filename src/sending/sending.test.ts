@@ -757,6 +757,99 @@ describe.each(engines)('sending on %s', (engine) => {
     }
   });
 
+  it('From rule: our contact is the sender only on a validated sending domain (signed with its key); "only approved domains" refuses other From domains', async () => {
+    const txt = new Map<string, string[][]>();
+    const domains = new SendingDomainsService(s.db, clock, s.access, {
+      resolveTxt: async (name: string) => txt.get(name) ?? [],
+    });
+    const good = await domains.add({ domain: 'sales.test' }, admin);
+    for (const r of good.records) txt.set(r.name, [[r.value]]);
+    await domains.check(good.id, admin);
+    await domains.add({ domain: 'unchecked.test' }, admin);
+    const ola = await s.access.createUser(
+      {
+        email: `ola-${engine}@sales.test`,
+        name: 'Ola Selger',
+        password: 'long-enough-password-1',
+        role: 'marketer',
+      },
+      admin,
+    );
+    const per = await s.access.createUser(
+      {
+        email: `per-${engine}@unchecked.test`,
+        name: 'Per Usjekket',
+        password: 'long-enough-password-1',
+        role: 'marketer',
+      },
+      admin,
+    );
+    const few = await s.selections.create({ name: 'Contacts', kind: 'static' }, admin);
+    const people = await s.db.selectFrom('persons').select(['id', 'email']).orderBy('id').limit(3).execute();
+    await s.selections.addMembers(
+      few.id,
+      people.map((p) => p.id),
+      admin,
+    );
+    await s.db
+      .updateTable('persons')
+      .set({ our_contact_id: ola.id })
+      .where('id', '=', people[0]?.id ?? 0)
+      .execute();
+    await s.db
+      .updateTable('persons')
+      .set({ our_contact_id: per.id })
+      .where('id', '=', people[1]?.id ?? 0)
+      .execute();
+    const rx = await receiver();
+    const workers = startWorkers(s, { ...local, smtpUrl: rx.url, smtpPoolSize: 1 });
+    try {
+      const id = await readyMailing('From our contact', few.id);
+      await s.mailings.update(
+        id,
+        { setup: { from: { rule: 'ourContact', name: 'News', address: 'news@posthorn.test' } } },
+        admin,
+      );
+      await s.sending.send(id, admin);
+      await drain(workers.worker);
+      const fromOf = async (email: string | null) => {
+        const got = rx.received.find((r) => r.to[0] === email);
+        return (await simpleParser(got?.raw ?? Buffer.alloc(0))).from?.value[0]?.address;
+      };
+      expect(await fromOf(people[0]?.email ?? null)).toBe(`ola-${engine}@sales.test`);
+      expect(await fromOf(people[1]?.email ?? null)).toBe('news@posthorn.test');
+      expect(await fromOf(people[2]?.email ?? null)).toBe('news@posthorn.test');
+      const signed = rx.received.find((r) => r.to[0] === people[0]?.email);
+      expect(signed?.raw.toString('utf8')).toMatch(/DKIM-Signature:[\s\S]*d=sales\.test/);
+
+      await s.settings.update({ onlyApprovedDomains: true }, admin);
+      const other = await readyMailing('Unapproved', few.id);
+      await s.mailings.update(
+        other,
+        { setup: { from: { rule: 'always', name: 'X', address: 'x@elsewhere.test' } } },
+        admin,
+      );
+      await expect(s.sending.send(other, admin)).rejects.toMatchObject({
+        code: 'DOMAIN_NOT_APPROVED',
+        details: { field: 'setup.from.address', domain: 'elsewhere.test' },
+      });
+      await expect(s.sending.testSend(other, { addresses: 'a@example.test' }, admin)).rejects.toMatchObject({
+        code: 'DOMAIN_NOT_APPROVED',
+      });
+      await s.mailings.update(
+        other,
+        { setup: { from: { rule: 'always', name: 'X', address: 'x@sales.test' } } },
+        admin,
+      );
+      expect((await s.sending.send(other, admin)).state).toBe('sending');
+      await s.sending.cancel(other, admin);
+    } finally {
+      await s.settings.update({ onlyApprovedDomains: false }, admin);
+      await workers.stop();
+      await rx.close();
+    }
+  });
+
   it('stop pauses, start resumes, cancel ends it; schedule stores UTC and the scheduler starts it when due', async () => {
     const id = await readyMailing('Lifecycle');
     const workers = startWorkers(s, {

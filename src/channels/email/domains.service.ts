@@ -118,6 +118,25 @@ export class SendingDomainsService {
   }
 
   /** The signing key for an address's domain, or null when the domain has none. Throws on an unparseable key. */
+  /**
+   * Whether an address is on a validated sending domain (its last check found the DKIM record
+   * with the domain's key): only then may "our contact" be the sender. Also its DKIM key.
+   */
+  async validatedSender(address: string): Promise<{ validated: boolean; key: DkimKey | null }> {
+    const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+    const r = await this.db
+      .selectFrom('sending_domains')
+      .selectAll()
+      .where('domain', '=', domain)
+      .executeTakeFirst();
+    if (!r) return { validated: false, key: null };
+    const check = r.check_result ? (JSON.parse(r.check_result) as DomainCheck) : null;
+    return {
+      validated: check?.dkim.found === true && check.dkim.matches === true,
+      key: { domain: r.domain, selector: r.selector, privateKey: r.private_key },
+    };
+  }
+
   async keyFor(address: string): Promise<DkimKey | null> {
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
     if (domain === '') throw invalid('INVALID_EMAIL', `"${address}" has no domain`);
