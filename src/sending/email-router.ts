@@ -7,6 +7,7 @@ import {
   SmtpTransport,
 } from '../channels/email/transport.js';
 import type { Clock } from '../core/index.js';
+import { pickByWeight } from './batch.js';
 import { TokenBucket } from './throttle.js';
 
 interface Route {
@@ -105,13 +106,6 @@ export class EmailRouter implements EmailTransport {
     const now = this.clock.now();
     const open = this.routes.filter((r) => !tried.has(r));
     const up = open.filter((r) => r.downUntil <= now);
-    const from = up.length > 0 ? up : open;
-    const total = from.reduce((a, r) => a + r.account.weight, 0);
-    let x = Math.random() * total;
-    for (const r of from) {
-      x -= r.account.weight;
-      if (x < 0) return r;
-    }
-    return from[from.length - 1] as Route;
+    return pickByWeight(up.length > 0 ? up : open, (r) => r.account.weight);
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '../merge/index.js';
 import type { RecipientsService } from '../recipients/index.js';
 import type { LedgerTable } from '../storage/index.js';
+import { mergeDataOfBatch } from './batch.js';
 import type { Throttle } from './throttle.js';
 
 export type LedgerRow = Selectable<LedgerTable>;
@@ -84,13 +85,7 @@ export class EmailSender implements ChannelSender {
     const concurrency = Math.max(this.options.concurrency, this.transport.concurrency ?? 0);
     const out: SendOutcome[] = [];
     // merge data for the whole batch, per mailing, in a few queries
-    const data = new Map<number, MergeData>();
-    const byMailing = new Map<number, number[]>();
-    for (const r of rows)
-      if (r.recipient_id !== null)
-        byMailing.set(r.mailing_id, [...(byMailing.get(r.mailing_id) ?? []), r.recipient_id]);
-    for (const [mailingId, ids] of byMailing)
-      for (const [id, d] of await this.recipients.mergeDataMany(mailingId, ids)) data.set(id, d);
+    const data = await mergeDataOfBatch(this.recipients, rows);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < rows.length) {

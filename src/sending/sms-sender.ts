@@ -11,6 +11,7 @@ import {
   mergeValues,
 } from '../merge/index.js';
 import type { RecipientsService } from '../recipients/index.js';
+import { mergeDataOfBatch, pickByWeight } from './batch.js';
 import type { ChannelSender, LedgerRow, SendOutcome } from './email-sender.js';
 import type { ReceiptBook } from './sms-receipts.js';
 import type { Throttle } from './throttle.js';
@@ -51,20 +52,14 @@ export class SmsSender implements ChannelSender {
 
   async sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]> {
     const gateways = await this.gateways();
-    const data = new Map<number, MergeData>();
-    const byMailing = new Map<number, number[]>();
-    for (const r of rows)
-      if (r.recipient_id !== null)
-        byMailing.set(r.mailing_id, [...(byMailing.get(r.mailing_id) ?? []), r.recipient_id]);
-    for (const [mailingId, ids] of byMailing)
-      for (const [id, d] of await this.recipients.mergeDataMany(mailingId, ids)) data.set(id, d);
+    const data = await mergeDataOfBatch(this.recipients, rows);
     const out: SendOutcome[] = [];
     const accepted: Array<{ ledgerId: number; gateway: string; providerIds: string[] }> = [];
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < rows.length) {
         const row = rows[next++] as LedgerRow;
-        const g = pick(gateways);
+        const g = pickByWeight(gateways, (x) => x.weight);
         const until = this.throttle.backingOffUntil(`sms:${g.gateway.name}`);
         if (until !== null) {
           out.push({
@@ -138,9 +133,11 @@ export class SmsSender implements ChannelSender {
         test: row.test === 1,
       });
     } catch (e) {
+      // the mailing's problem (its text does not compile), not the recipient's: retried, and the
+      // mailing pauses itself with the reason when it keeps failing
       return {
         ok: false,
-        retryable: false,
+        retryable: true,
         code: 'BUILD_FAILED',
         message: e instanceof Error ? e.message : String(e),
       };
@@ -172,16 +169,4 @@ export class SmsSender implements ChannelSender {
     this.prepared.set(mailingId, p);
     return p;
   }
-}
-
-/** A gateway by weight (one gateway: always it). */
-function pick(gateways: ActiveSmsGateway[]): ActiveSmsGateway {
-  if (gateways.length === 1) return gateways[0] as ActiveSmsGateway;
-  const total = gateways.reduce((a, g) => a + g.weight, 0);
-  let r = Math.random() * total;
-  for (const g of gateways) {
-    r -= g.weight;
-    if (r < 0) return g;
-  }
-  return gateways[gateways.length - 1] as ActiveSmsGateway;
 }

@@ -1,0 +1,29 @@
+import type { MergeData } from '../merge/index.js';
+import type { RecipientsService } from '../recipients/index.js';
+import type { LedgerRow } from './email-sender.js';
+
+/** The merge data of a claimed batch, by recipient id: one query per mailing in the batch. */
+export async function mergeDataOfBatch(
+  recipients: Pick<RecipientsService, 'mergeDataMany'>,
+  rows: readonly LedgerRow[],
+): Promise<Map<number, MergeData>> {
+  const data = new Map<number, MergeData>();
+  const byMailing = new Map<number, number[]>();
+  for (const r of rows)
+    if (r.recipient_id !== null)
+      byMailing.set(r.mailing_id, [...(byMailing.get(r.mailing_id) ?? []), r.recipient_id]);
+  for (const [mailingId, ids] of byMailing)
+    for (const [id, d] of await recipients.mergeDataMany(mailingId, ids)) data.set(id, d);
+  return data;
+}
+
+/** One item chosen at random in proportion to its weight (accounts, gateways). */
+export function pickByWeight<T>(items: readonly T[], weight: (item: T) => number): T {
+  if (items.length === 1) return items[0] as T;
+  let x = Math.random() * items.reduce((a, i) => a + weight(i), 0);
+  for (const i of items) {
+    x -= weight(i);
+    if (x < 0) return i;
+  }
+  return items[items.length - 1] as T;
+}
