@@ -37,12 +37,12 @@ interface Prepared {
  */
 export class SmsSender implements ChannelSender {
   private readonly prepared = new Map<number, Prepared>();
-  private active: { gateways: ActiveSmsGateway[]; at: number } | null = null;
+  private active: { gateways: ActiveSmsGateway[]; at: number; signature: string } | null = null;
 
   constructor(
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
-    private readonly source: { open(): Promise<ActiveSmsGateway[]> },
+    private readonly source: { open(): Promise<ActiveSmsGateway[]>; signature(): Promise<string> },
     private readonly fallback: SmsGateway,
     private readonly receipts: ReceiptBook,
     private readonly throttle: Throttle,
@@ -144,16 +144,24 @@ export class SmsSender implements ChannelSender {
     }
   }
 
+  /**
+   * The active gateways, read again every `reloadMs`; the connections are kept unless a gateway
+   * was added, changed, turned off or removed (then the old ones close after their work).
+   */
   private async gateways(): Promise<ActiveSmsGateway[]> {
     const now = this.clock.now();
     if (this.active && now - this.active.at < (this.options.reloadMs ?? 60_000)) return this.active.gateways;
+    const signature = await this.source.signature();
+    if (this.active && this.active.signature === signature) {
+      this.active.at = now;
+      return this.active.gateways;
+    }
     const old = this.active?.gateways ?? [];
     let gateways = await this.source.open();
     if (gateways.length === 0)
       gateways = [{ gateway: this.fallback, sender: null, defaultCountry: null, perSecond: null, weight: 1 }];
     for (const g of gateways) g.gateway.onReceipt((r) => this.receipts.add(r));
-    this.active = { gateways, at: now };
-    // the previous connections finish what they have in flight, then close
+    this.active = { gateways, at: now, signature };
     await Promise.all(old.filter((g) => g.gateway !== this.fallback).map((g) => g.gateway.close()));
     return gateways;
   }

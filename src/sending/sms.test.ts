@@ -307,6 +307,26 @@ describe.each(engines)('SMS sending on %s', (engine) => {
     }
   });
 
+  it('the gateway list is read again each minute, but an unchanged gateway keeps its bind', async () => {
+    const server = await smsc();
+    await gateway(server.port);
+    const workers = startWorkers(s, { ...local, smtpPoolSize: 1 });
+    try {
+      const first = await smsMailing('One');
+      await s.sending.send(first, admin);
+      await drain(workers.worker);
+      clock.advance(5 * 60_000);
+      const second = await smsMailing('Two');
+      await s.sending.send(second, admin);
+      await drain(workers.worker);
+      expect(server.submitted).toHaveLength(2 * n);
+      expect(server.binds()).toBe(1);
+    } finally {
+      await workers.stop();
+      await server.close();
+    }
+  });
+
   it('a gateway that never answers: the SMS fail as retryable after the response timeout, the rows stay ready', async () => {
     const server = await smsc({ silent: true });
     await gateway(server.port, { window: 5 });

@@ -178,6 +178,17 @@ export class SmsGatewaysService {
     await this.audit.record(actor, 'smsGateway.delete', 'smsGateway', id);
   }
 
+  /** What identifies the active gateways' settings: it changes when one is added, changed, turned off or removed. */
+  async signature(): Promise<string> {
+    const rows = await this.db
+      .selectFrom('sms_gateways')
+      .select(['id', 'updated_at'])
+      .where('active', '=', 1)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => `${r.id}@${r.updated_at}`).join(',');
+  }
+
   /** The active gateways, connected lazily (an SMPP gateway binds on its first message). */
   async open(): Promise<ActiveSmsGateway[]> {
     // the protocol modules load when a gateway is used, not in every process
