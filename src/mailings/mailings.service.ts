@@ -567,13 +567,49 @@ export class MailingsService {
   }
 
   /** Each wizard step's completeness and errors; send and schedule refuse while one is incomplete. */
+  /**
+   * With the setting "only approved domains" on (PRODUCT.md §5), the From and own Reply-to
+   * addresses of an e-mail must be on a sending domain: the Setup step says which one is not.
+   */
+  private async unapprovedDomains(channel: Channel, setup: ChannelSetup): Promise<StepError[]> {
+    if (channel !== 'email' && channel !== 'formResponse') return [];
+    const setting = await this.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', 'onlyApprovedDomains')
+      .executeTakeFirst();
+    if (setting?.value !== 'true') return [];
+    const s = setup as EmailSetup;
+    const addresses: Array<[string, string]> = [['setup.from.address', s.from.address]];
+    if (s.replyTo.rule === 'own') addresses.push(['setup.replyTo.address', s.replyTo.address]);
+    const errors: StepError[] = [];
+    for (const [field, address] of addresses) {
+      const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+      const known = await this.db
+        .selectFrom('sending_domains')
+        .select('id')
+        .where('domain', '=', domain)
+        .executeTakeFirst();
+      if (!known)
+        errors.push({
+          field,
+          code: 'DOMAIN_NOT_APPROVED',
+          message: `${address} is not on a sending domain, and only approved domains may send (add ${domain} under sending domains, or turn the setting off)`,
+        });
+    }
+    return errors;
+  }
+
   async steps(id: number): Promise<MailingStep[]> {
     const m = await this.row(id);
     const channel = m.channel as Channel;
     const setupStep: MailingStep = {
       step: 'setup',
       complete: false,
-      errors: setupErrors(channel, m.name, setupOf(m)),
+      errors: [
+        ...setupErrors(channel, m.name, setupOf(m)),
+        ...(await this.unapprovedDomains(channel, setupOf(m))),
+      ],
     };
     const templateStep: MailingStep = {
       step: 'template',

@@ -13,13 +13,7 @@ import {
   randomToken,
   zonedToUtc,
 } from '../core/index.js';
-import {
-  type EmailSetup,
-  type Mailing,
-  type MailingState,
-  type MailingsService,
-  nextState,
-} from '../mailings/index.js';
+import { type MailingState, type MailingsService, nextState } from '../mailings/index.js';
 import { type RecipientsService, recipientOptionsOf } from '../recipients/index.js';
 import type { Database } from '../storage/index.js';
 
@@ -117,7 +111,6 @@ export class SendingService {
     const m = await this.mailings.get(mailingId);
     nextState(m.state, 'send');
     await this.mailings.requireComplete(mailingId);
-    await this.requireApprovedDomains(m);
     await this.startRound(mailingId, ['draft', 'scheduled'], actor);
     await this.audit.record(actor, 'mailing.send', 'mailing', mailingId);
     return this.progress(mailingId);
@@ -133,7 +126,6 @@ export class SendingService {
     if (at <= this.clock.now())
       throw invalid('SCHEDULE_IN_PAST', 'the time is in the past: send now instead', { field: 'at' });
     await this.mailings.requireComplete(mailingId);
-    await this.requireApprovedDomains(m);
     const r = await this.db
       .updateTable('mailings')
       .set({ state: next, scheduled_at: at, updated_at: this.clock.now() })
@@ -173,7 +165,6 @@ export class SendingService {
       throw conflict('MAILING_INCOMPLETE', `incomplete: ${failing.map((s) => s.step).join(', ')}`, {
         steps: failing.map((s) => ({ step: s.step, errors: s.errors })),
       });
-    await this.requireApprovedDomains(m);
     const addresses: string[] = [];
     for (const part of v.addresses
       .split(';')
@@ -342,37 +333,6 @@ export class SendingService {
       }
     }
     return started;
-  }
-
-  /**
-   * With the setting "only approved domains" on (PRODUCT.md §5), the From and own Reply-to
-   * addresses of an e-mail must be on a sending domain; refused with the field otherwise.
-   */
-  private async requireApprovedDomains(m: Mailing): Promise<void> {
-    if (m.channel !== 'email' && m.channel !== 'formResponse') return;
-    const setting = await this.db
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', 'onlyApprovedDomains')
-      .executeTakeFirst();
-    if (setting?.value !== 'true') return;
-    const setup = m.setup as EmailSetup;
-    const addresses: Array<[string, string]> = [['setup.from.address', setup.from.address]];
-    if (setup.replyTo.rule === 'own') addresses.push(['setup.replyTo.address', setup.replyTo.address]);
-    for (const [field, address] of addresses) {
-      const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-      const known = await this.db
-        .selectFrom('sending_domains')
-        .select('id')
-        .where('domain', '=', domain)
-        .executeTakeFirst();
-      if (!known)
-        throw conflict(
-          'DOMAIN_NOT_APPROVED',
-          `${address} is not on a sending domain, and only approved domains may send (add ${domain} under sending domains, or turn the setting off)`,
-          { field, domain },
-        );
-    }
   }
 
   /** A user's own time zone; the machine's for the CLI and other system actors. */
