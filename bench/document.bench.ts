@@ -7,40 +7,14 @@
  * pipeline stands on.
  * Usage: tsx bench/document.bench.ts [letters]   (default 10,000)
  */
-import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import PDFDocument from 'pdfkit';
 import { startWorkers } from '../src/app.js';
-import { systemActor, systemClock } from '../src/core/index.js';
-import { buildServices } from '../src/services.js';
-import { migrate, openDatabase } from '../src/storage/index.js';
-import { fillPersons } from './fill.js';
+import { sendingBench } from './fill.js';
 
 const n = Number(process.argv[2] ?? 10_000);
-const actor = systemActor('bench', ['editCrm', 'viewCrm', 'editMailings', 'sendMailings', 'manageSettings']);
-const out = join(import.meta.dirname, '.out');
-mkdirSync(out, { recursive: true });
-const file = join(out, 'document.db');
-for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
-
-const handle = openDatabase({ engine: 'sqlite', file });
-await migrate(handle);
-await fillPersons(handle, n, actor);
-const services = buildServices(handle, {
-  clock: systemClock,
-  defaultCountry: 'NO',
-  sessionTtlMs: 1,
-  importBatchSize: 1,
-  importMaxBytes: 1,
-  dataDir: out,
-});
-await services.access.ensureBuiltInRoles();
-await services.settings.update({ privacyFilter: false }, actor);
-const selection = await services.selections.create({ name: 'All', kind: 'static' }, actor);
-await sql`insert into selection_members (selection_id, member_id, added_at) select ${selection.id}, id, 0 from persons`.execute(
-  handle.db,
-);
+const { handle, services, actor, out, selectionId, secret } = await sendingBench('document', n);
 const body = [
   'Dear [[customer.firstname]],',
   '',
@@ -58,7 +32,7 @@ const m = await services.mailings.create({ name: 'Bench letter', channel: 'docum
 await services.mailings.update(
   m.id,
   {
-    selectionId: selection.id,
+    selectionId: selectionId,
     setup: {
       heading: 'Changes from January',
       senderBlock: 'Posthorn AS\nKarl Johans gate 1\n0154 Oslo',
@@ -77,7 +51,7 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 100);
 const workers = startWorkers(services, {
-  secret: 'bench-secret-long-enough-for-the-hmac-0123456789',
+  secret,
   publicUrl: 'https://posthorn.example',
   bounceDomain: 'bounce.posthorn.example',
   smtpPoolSize: 1,

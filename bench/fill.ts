@@ -1,7 +1,9 @@
-import type { Actor } from '../src/core/index.js';
-import { ManualClock } from '../src/core/index.js';
-import { buildServices } from '../src/services.js';
-import type { DatabaseHandle } from '../src/storage/index.js';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { type Actor, ManualClock, systemActor, systemClock } from '../src/core/index.js';
+import { buildServices, type Services } from '../src/services.js';
+import { type DatabaseHandle, migrate, openDatabase } from '../src/storage/index.js';
 import { benchRow, rng } from './generate.js';
 
 /**
@@ -78,4 +80,52 @@ export async function fillPersons(handle: DatabaseHandle, n: number, actor: Acto
     });
   }
   return newsletter;
+}
+
+/**
+ * The common start of the sending benchmarks: a fresh SQLite file `bench/.out/<name>.db` with n
+ * persons, the services over it (privacy filter off), and a static selection "All" of everyone.
+ */
+export async function sendingBench(
+  name: string,
+  n: number,
+): Promise<{
+  handle: DatabaseHandle;
+  services: Services;
+  actor: Actor;
+  out: string;
+  selectionId: number;
+  secret: string;
+}> {
+  const actor = systemActor('bench', [
+    'editCrm',
+    'viewCrm',
+    'editMailings',
+    'sendMailings',
+    'manageSettings',
+  ]);
+  const out = join(import.meta.dirname, '.out');
+  mkdirSync(out, { recursive: true });
+  const file = join(out, `${name}.db`);
+  for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+  const handle = openDatabase({ engine: 'sqlite', file });
+  await migrate(handle);
+  await fillPersons(handle, n, actor);
+  const secret = 'bench-secret-long-enough-for-the-hmac-0123456789';
+  const services = buildServices(handle, {
+    clock: systemClock,
+    defaultCountry: 'NO',
+    sessionTtlMs: 1,
+    importBatchSize: 1,
+    importMaxBytes: 1,
+    dataDir: out,
+    secret,
+  });
+  await services.access.ensureBuiltInRoles();
+  await services.settings.update({ privacyFilter: false }, actor);
+  const selection = await services.selections.create({ name: 'All', kind: 'static' }, actor);
+  await sql`insert into selection_members (selection_id, member_id, added_at) select ${selection.id}, id, 0 from persons`.execute(
+    handle.db,
+  );
+  return { handle, services, actor, out, selectionId: selection.id, secret };
 }

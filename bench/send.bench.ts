@@ -9,27 +9,16 @@
  * Usage: tsx bench/send.bench.ts [recipients]   (default 100,000)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { sql } from 'kysely';
 import nodemailer from 'nodemailer';
 import { startWorkers } from '../src/app.js';
-import { ManualClock, systemActor, systemClock } from '../src/core/index.js';
 import { compileTemplate, knownFieldTest, mergeValues } from '../src/merge/index.js';
-import { buildServices } from '../src/services.js';
-import { migrate, openDatabase } from '../src/storage/index.js';
-import { fillPersons } from './fill.js';
+import { sendingBench } from './fill.js';
 
 const n = Number(process.argv[2] ?? 100_000);
 const connections = 8;
-const actor = systemActor('bench', ['editCrm', 'viewCrm', 'editMailings', 'sendMailings', 'manageSettings']);
-const out = join(import.meta.dirname, '.out');
-mkdirSync(out, { recursive: true });
-const file = join(out, 'send.db');
-for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
-
 const sink = spawn(process.execPath, [join(import.meta.dirname, 'smtp-sink.mjs')], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -37,25 +26,8 @@ const lines = createInterface({ input: sink.stdout })[Symbol.asyncIterator]();
 const port = Number((await lines.next()).value);
 const smtpUrl = `smtp://127.0.0.1:${port}/?tls=none`;
 
-const handle = openDatabase({ engine: 'sqlite', file });
-await migrate(handle);
-await fillPersons(handle, n, actor);
-const services = buildServices(handle, {
-  clock: systemClock,
-  defaultCountry: 'NO',
-  sessionTtlMs: 1,
-  importBatchSize: 1,
-  importMaxBytes: 1,
-  dataDir: out,
-});
-void ManualClock;
-await services.access.ensureBuiltInRoles();
-await services.settings.update({ privacyFilter: false }, actor);
+const { handle, services, actor, selectionId, secret } = await sendingBench('send', n);
 await services.sendingDomains.add({ domain: 'posthorn.example' }, actor);
-const selection = await services.selections.create({ name: 'All', kind: 'static' }, actor);
-await sql`insert into selection_members (selection_id, member_id, added_at) select ${selection.id}, id, 0 from persons`.execute(
-  handle.db,
-);
 
 const paragraph = `<tr><td style="padding:0 24px;font-family:Helvetica,Arial,sans-serif;font-size:16px;line-height:24px">${'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. '.repeat(10)}</td></tr>\n`;
 let html = '<html><body><table width="100%">';
@@ -68,7 +40,7 @@ const m = await services.mailings.create({ name: 'Bench', channel: 'email' }, ac
 await services.mailings.update(
   m.id,
   {
-    selectionId: selection.id,
+    selectionId: selectionId,
     setup: {
       subject: 'News for [[customer.firstname]]',
       preheader: 'Bench',
@@ -88,7 +60,7 @@ const sampler = setInterval(() => {
 
 // ours: send → every ledger row sent
 const workers = startWorkers(services, {
-  secret: 'bench-secret-long-enough-for-the-hmac-0123456789',
+  secret,
   publicUrl: 'https://posthorn.example',
   bounceDomain: 'bounce.posthorn.example',
   smtpUrl,

@@ -8,58 +8,30 @@
  * Usage: tsx bench/sms.bench.ts [messages]   (default 10,000)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { sql } from 'kysely';
 import smpp from 'smpp';
 import { startWorkers } from '../src/app.js';
-import { systemActor, systemClock } from '../src/core/index.js';
-import { buildServices } from '../src/services.js';
-import { migrate, openDatabase } from '../src/storage/index.js';
-import { fillPersons } from './fill.js';
+import { sendingBench } from './fill.js';
 
 const n = Number(process.argv[2] ?? 10_000);
 const window = 50;
-const actor = systemActor('bench', ['editCrm', 'viewCrm', 'editMailings', 'sendMailings', 'manageSettings']);
-const out = join(import.meta.dirname, '.out');
-mkdirSync(out, { recursive: true });
-const file = join(out, 'sms.db');
-for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
-
 const sink = spawn(process.execPath, [join(import.meta.dirname, 'smpp-sink.mjs')], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const lines = createInterface({ input: sink.stdout })[Symbol.asyncIterator]();
 const port = Number((await lines.next()).value);
 
-const handle = openDatabase({ engine: 'sqlite', file });
-await migrate(handle);
-await fillPersons(handle, n, actor);
-const services = buildServices(handle, {
-  clock: systemClock,
-  defaultCountry: 'NO',
-  sessionTtlMs: 1,
-  importBatchSize: 1,
-  importMaxBytes: 1,
-  dataDir: out,
-  secret: 'bench-secret-long-enough-for-the-hmac-0123456789',
-});
-await services.access.ensureBuiltInRoles();
-await services.settings.update({ privacyFilter: false }, actor);
+const { handle, services, actor, selectionId, secret } = await sendingBench('sms', n);
 await services.smsGateways.create(
   { kind: 'smpp', name: 'sink', host: '127.0.0.1', port, systemId: 'bench', password: 'bench', window },
   actor,
-);
-const selection = await services.selections.create({ name: 'All', kind: 'static' }, actor);
-await sql`insert into selection_members (selection_id, member_id, added_at) select ${selection.id}, id, 0 from persons`.execute(
-  handle.db,
 );
 const m = await services.mailings.create({ name: 'Bench SMS', channel: 'sms' }, actor);
 await services.mailings.update(
   m.id,
   {
-    selectionId: selection.id,
+    selectionId: selectionId,
     setup: { sender: 'Posthorn' },
     content: { text: 'Hi [[customer.firstname]], your order is ready for pick-up at our Oslo store today.' },
   },
@@ -70,7 +42,7 @@ const built = await services.recipients.build(m.id, actor);
 const messages = built.byStatus.ready ?? 0;
 
 const workers = startWorkers(services, {
-  secret: 'bench-secret-long-enough-for-the-hmac-0123456789',
+  secret,
   publicUrl: 'https://posthorn.example',
   bounceDomain: 'bounce.posthorn.example',
   smtpPoolSize: 1,
