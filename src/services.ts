@@ -5,8 +5,10 @@ import { AccessService } from './access/index.js';
 import { EmailAccountsService } from './channels/email/accounts.service.js';
 import type { TxtResolver } from './channels/email/dkim.js';
 import { SendingDomainsService } from './channels/email/domains.service.js';
+import { DevOutboxTransport } from './channels/email/transport.js';
 import { SmsGatewaysService } from './channels/sms/gateways.service.js';
 import type { Clock } from './core/index.js';
+import { randomToken, TokenSigner } from './core/index.js';
 import { ImportService } from './crm/import/index.js';
 import {
   CompaniesService,
@@ -27,6 +29,8 @@ import { RecipientsService } from './recipients/index.js';
 import { SendingService } from './sending/sending.service.js';
 import { SettingsService } from './settings/index.js';
 import type { BulkWriter, Capabilities, Database, DatabaseHandle } from './storage/index.js';
+import { EventIngest } from './tracking/ingest.js';
+import { TrackingService } from './tracking/tracking.service.js';
 
 export interface ServiceOptions {
   clock: Clock;
@@ -72,6 +76,7 @@ export interface Services {
   sendingDomains: SendingDomainsService;
   smsGateways: SmsGatewaysService;
   emailAccounts: EmailAccountsService;
+  tracking: TrackingService;
 }
 
 export function buildServices(
@@ -93,6 +98,20 @@ export function buildServices(
     publicUrl: options.publicUrl ?? 'http://localhost:3000',
   });
   const recipients = new RecipientsService(db, clock, access, selections, settings, options.defaultCountry);
+  const persons = new PersonsService(db, clock, access, customFields, options.defaultCountry);
+  const projects = new ProjectsService(db, clock, access);
+  const publicUrl = (options.publicUrl ?? 'http://localhost:3000').replace(/\/$/, '');
+  const tracking = new TrackingService(
+    db,
+    clock,
+    // without an instance secret (tools that never serve links) tokens are signed with a random key
+    new TokenSigner(options.secret ?? randomToken(32)),
+    new EventIngest(db),
+    { mailings, recipients, settings, persons, selections, projects },
+    publicUrl,
+  );
+  // "send me a fresh link" mails: the dev outbox until the app wires its relay
+  tracking.useMailer(new DevOutboxTransport(db, clock), 'noreply@localhost');
   return {
     db,
     capabilities,
@@ -101,10 +120,10 @@ export function buildServices(
     access,
     customFields,
     companies: new CompaniesService(db, clock, access, customFields),
-    persons: new PersonsService(db, clock, access, customFields, options.defaultCountry),
+    persons,
     preferences: new PreferencesService(db, clock, access),
     selections,
-    projects: new ProjectsService(db, clock, access),
+    projects,
     imports: new ImportService(db, bulk, clock, access, {
       defaultCountry: options.defaultCountry,
       batchSize: options.importBatchSize,
@@ -132,5 +151,6 @@ export function buildServices(
     sendingDomains: new SendingDomainsService(db, clock, access, options.txtResolver ?? new dns.Resolver()),
     smsGateways: new SmsGatewaysService(db, clock, access, options.secret),
     emailAccounts: new EmailAccountsService(db, clock, access, options.secret),
+    tracking,
   };
 }

@@ -255,12 +255,23 @@ export async function writeSubscription(
   status: 'active' | 'cancelled',
   source: string,
   now: number,
+  /** The mailing whose link changed it (unsubscribe, manage subscriptions). */
+  mailingId: number | null = null,
 ): Promise<void> {
   await db
     .insertInto('subscriptions')
-    .values({ person_id: personId, subscription_type_id: typeId, status, source, changed_at: now })
+    .values({
+      person_id: personId,
+      subscription_type_id: typeId,
+      status,
+      source,
+      changed_at: now,
+      mailing_id: mailingId,
+    })
     .onConflict((oc) =>
-      oc.columns(['person_id', 'subscription_type_id']).doUpdateSet({ status, source, changed_at: now }),
+      oc
+        .columns(['person_id', 'subscription_type_id'])
+        .doUpdateSet({ status, source, changed_at: now, mailing_id: mailingId }),
     )
     .execute();
 }

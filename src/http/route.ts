@@ -40,6 +40,27 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
   handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
 }
 
+/**
+ * A response that is not JSON: a public page, an image, a redirect. The server sends it as it is
+ * (status, headers, body) instead of serialising the handler's result.
+ */
+export class RawResponse {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly body: string | Buffer,
+  ) {}
+}
+
+/** An HTML page with its status. */
+export function htmlResponse(status: number, html: string): RawResponse {
+  return new RawResponse(
+    status,
+    { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+    html,
+  );
+}
+
 /** Declares a route; the generic parameters are inferred from the zod schemas. */
 export function route<P = unknown, Q = unknown, B = unknown>(def: RouteDefinition<P, Q, B>): RouteDefinition {
   return def as unknown as RouteDefinition;

@@ -21,7 +21,8 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 import { ZodError } from 'zod';
 import { type Actor, AppError, httpStatusByKind, isAppError } from '../core/index.js';
 import type { Services } from '../services.js';
-import type { RouteDefinition } from './route.js';
+import { notFoundPage } from './pages.js';
+import { RawResponse, type RouteDefinition } from './route.js';
 import { SESSION_COOKIE, unauthenticated } from './routes/access.routes.js';
 import { routeTable } from './routes/index.js';
 
@@ -104,6 +105,19 @@ export async function buildServer(services: Services, options: ServerOptions): P
     duration.observe({ method: request.method, route: routeUrl }, reply.elapsedTime / 1000);
   });
 
+  // form posts of the public pages and RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`)
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 65_536 },
+    (_request, body, done) => {
+      const form: Record<string, string | string[]> = {};
+      for (const [k, v] of new URLSearchParams(body as string)) {
+        const before = form[k];
+        form[k] = before === undefined ? v : Array.isArray(before) ? [...before, v] : [before, v];
+      }
+      done(null, form);
+    },
+  );
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(multipart, { limits: { fileSize: options.importMaxBytes, files: 1, fields: 20 } });
@@ -129,6 +143,9 @@ export async function buildServer(services: Services, options: ServerOptions): P
 
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
+    // the public pages answer as pages: a token too long for a path parameter is simply not found
+    if (request.url.startsWith('/t/'))
+      return void reply.status(404).type('text/html; charset=utf-8').send(notFoundPage);
     void reply.status(404).send({
       error: {
         code: 'ROUTE_NOT_FOUND',
@@ -190,6 +207,8 @@ function registerRoute(
         request,
         reply,
       });
+      if (result instanceof RawResponse)
+        return reply.status(result.status).headers(result.headers).send(result.body);
       const status = def.status ?? 200;
       if (status === 204) return reply.status(204).send();
       return reply.status(status).send(result);

@@ -27,6 +27,8 @@ export function contentSchemaOf(channel: Channel) {
 
 /** Link 0 of every e-mail is the open pixel; tracked links count from 1. */
 export const openPixelLink = 0;
+/** The hidden trap link of every tracked e-mail: no person sees it, so only a machine follows it. */
+export const trapLinkNo = 999_999;
 
 export interface RenderedLink {
   n: number;
@@ -129,6 +131,13 @@ export async function renderEmail(input: {
     html = close >= 0 ? `${html.slice(0, close)}${pixel}${html.slice(close)}` : `${html}${pixel}`;
   }
   const text = html === '' ? '' : await htmlToText(html);
+  // after the text part is made: the trap is in the HTML only
+  if (html !== '' && (setup.tracking.opens || links.size > 0)) {
+    const trap = `<a href="[[#link:${trapLinkNo}]]" aria-hidden="true" tabindex="-1" style="display:none;font-size:0;line-height:0;max-height:0;overflow:hidden;mso-hide:all"></a>`;
+    const bodyOpen = scanHtml(html).tags.find((t) => t.name === 'body');
+    const at = bodyOpen ? bodyOpen.end + 1 : 0;
+    html = `${html.slice(0, at)}${trap}${html.slice(at)}`;
+  }
   return {
     version: input.version,
     html,

@@ -684,18 +684,34 @@ export class MailingsService {
   }
 
   /** Preview for one recipient: nothing is sent, no tracking is counted (links go straight to their targets). */
-  async preview(id: number, recipientId: number, recipients: RecipientDataSource): Promise<Preview> {
+  /**
+   * The content merged for one recipient. With `token` (the view-online page) the links are the
+   * recipient's own tracked links; otherwise preview links that count nothing.
+   */
+  async preview(
+    id: number,
+    recipientId: number,
+    recipients: RecipientDataSource,
+    options: { token?: string } = {},
+  ): Promise<Preview> {
     const m = await this.row(id);
     const channel = m.channel as Channel;
     const { data } = await recipients.mergeData(id, recipientId);
     const base = this.files.publicUrl.replace(/\/$/, '');
+    const t = options.token;
     const values = mergeValues({
       ...data,
-      links: {
-        subscription: `${base}/t/preview/unsubscribe`,
-        manageSubscriptions: `${base}/t/preview/subscriptions`,
-        viewOnline: `${base}/t/preview/view`,
-      },
+      links: t
+        ? {
+            subscription: `${base}/t/u/${t}`,
+            manageSubscriptions: `${base}/t/m/${t}`,
+            viewOnline: `${base}/t/v/${t}`,
+          }
+        : {
+            subscription: `${base}/t/preview/unsubscribe`,
+            manageSubscriptions: `${base}/t/preview/subscriptions`,
+            viewOnline: `${base}/t/preview/view`,
+          },
     });
     const isKnown = knownFieldTest(await this.catalogue());
     const now = this.clock.now();
@@ -729,8 +745,16 @@ export class MailingsService {
     const setup = setupOf(m) as EmailSetup;
     const context = {
       now,
-      inEmailClient: true,
-      linkUrl: (n: number) => (n === 0 ? `${base}/t/preview/pixel.gif` : (links.get(n) ?? '')),
+      inEmailClient: t === undefined,
+      // on the view-online page the pixel is not loaded (a view is not an open); links count
+      linkUrl: (n: number) =>
+        n === 0
+          ? t
+            ? ''
+            : `${base}/t/preview/pixel.gif`
+          : t
+            ? `${base}/t/c/${t}/${n}`
+            : (links.get(n) ?? ''),
     };
     return {
       channel,

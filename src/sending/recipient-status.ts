@@ -24,7 +24,11 @@ export async function moveRecipients(
       .execute();
     const moved = await trx
       .updateTable('recipients')
-      .set({ status, reason, status_at: now })
+      .set(
+        status === 'sent'
+          ? { status, reason, status_at: now, sent_at: now }
+          : { status, reason, status_at: now },
+      )
       .where('id', 'in', ids)
       .where('status', '=', from)
       .executeTakeFirst();

@@ -159,6 +159,8 @@ export interface SubscriptionsTable {
   status: 'active' | 'cancelled';
   source: string;
   changed_at: number;
+  /** The mailing whose unsubscribe link cancelled it. */
+  mailing_id: Generated<number | null>;
 }
 export interface ConsentsTable {
   id: Generated<number>;
@@ -307,6 +309,9 @@ export interface MailingLinksTable {
   name: string | null;
   tracked_link_id: number | null;
   in_content: Flag;
+  clicks: Generated<number>;
+  unique_clicks: Generated<number>;
+  machine_clicks: Generated<number>;
 }
 export interface MailingSourcesTable {
   id: Generated<number>;
@@ -347,6 +352,20 @@ export interface RecipientsTable {
   reason: string | null;
   overridden: Flag;
   status_at: number;
+  /** Human opens and clicks (counted by the tracking flusher), and machine events of any kind. */
+  opens: Generated<number>;
+  clicks: Generated<number>;
+  machine_events: Generated<number>;
+  sent_at: number | null;
+  /** The first human open or click: the recipient has "read" the mailing. */
+  first_read_at: number | null;
+  first_click_at: number | null;
+  unsubscribed_at: number | null;
+  bounced_at: number | null;
+  /** The e-mail client family of the first human read. */
+  client: string | null;
+  bounce_code: string | null;
+  bounce_diagnostic: string | null;
 }
 export interface RecipientCountsTable {
   mailing_id: number;
@@ -466,6 +485,66 @@ export interface SmsGatewaysTable {
   updated_at: number;
 }
 
+/** Counters of one mailing's events, kept by the tracking flusher (PRODUCT.md §12). */
+export interface MailingStatsTable {
+  mailing_id: number;
+  opens: Generated<number>;
+  machine_opens: Generated<number>;
+  readers: Generated<number>;
+  clicks: Generated<number>;
+  machine_clicks: Generated<number>;
+  clickers: Generated<number>;
+  unsubscribed: Generated<number>;
+}
+export interface TrackingEventsTable {
+  id: Generated<number>;
+  mailing_id: number;
+  recipient_id: number;
+  kind: 'open' | 'click';
+  link_no: number | null;
+  machine: Flag;
+  reason: string | null;
+  client: string | null;
+  at: number;
+}
+export interface LinkClickersTable {
+  mailing_id: number;
+  link_no: number;
+  recipient_id: number;
+  clicks: number;
+  first_at: number;
+  last_at: number;
+}
+export interface BouncesTable {
+  id: Generated<number>;
+  mailing_id: number | null;
+  recipient_id: number | null;
+  address: string | null;
+  kind: 'hard' | 'soft' | 'complaint' | 'delivered';
+  status: string | null;
+  code: string | null;
+  diagnostic: string | null;
+  source: 'smtp' | 'imap' | 'webhook';
+  matched: Flag;
+  unmatched_reason: string | null;
+  received_at: number;
+}
+export interface AddressBouncesTable {
+  address_key: string;
+  soft_count: number;
+  last_mailing_id: number | null;
+  updated_at: number;
+}
+export interface TasksTable {
+  id: Generated<number>;
+  person_id: number | null;
+  user_id: number | null;
+  mailing_id: number | null;
+  title: string;
+  done: Generated<Flag>;
+  created_at: number;
+}
+
 export interface Database {
   suspended_indexes: SuspendedIndexesTable;
   staged_person_emails: StagedPersonEmailsTable;
@@ -493,6 +572,12 @@ export interface Database {
   folders: FoldersTable;
   settings: SettingsTable;
   blocked_addresses: BlockedAddressesTable;
+  mailing_stats: MailingStatsTable;
+  tracking_events: TrackingEventsTable;
+  link_clickers: LinkClickersTable;
+  bounces: BouncesTable;
+  address_bounces: AddressBouncesTable;
+  tasks: TasksTable;
   templates: TemplatesTable;
   tracked_links: TrackedLinksTable;
   images: ImagesTable;

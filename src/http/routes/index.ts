@@ -10,6 +10,7 @@ import {
   smsGatewayRoutes,
 } from './sending.routes.js';
 import { systemRoutes } from './system.routes.js';
+import { trackingRoutes } from './tracking.routes.js';
 
 /** The one route table: every route of the API with the right it needs. */
 export const routeTable: RouteDefinition[] = [
@@ -22,4 +23,5 @@ export const routeTable: RouteDefinition[] = [
   ...sendingDomainRoutes,
   ...smsGatewayRoutes,
   ...emailAccountRoutes,
+  ...trackingRoutes,
 ];

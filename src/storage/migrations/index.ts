@@ -4,6 +4,7 @@ import { bulkLoad } from './0002-bulk-load.js';
 import { mailings } from './0003-mailings.js';
 import { sending } from './0004-sending.js';
 import { channels } from './0005-channels.js';
+import { tracking } from './0006-tracking.js';
 
 /** Every migration in order. Append only. */
-export const migrations: PosthornMigration[] = [foundation, bulkLoad, mailings, sending, channels];
+export const migrations: PosthornMigration[] = [foundation, bulkLoad, mailings, sending, channels, tracking];

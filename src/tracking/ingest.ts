@@ -1,0 +1,348 @@
+import { type Kysely, sql } from 'kysely';
+import { emailKey } from '../addresses/email.js';
+import type { Database } from '../storage/index.js';
+import { type MachineReason, scannerWindowMs } from './classify.js';
+
+export interface TrackingEvent {
+  mailingId: number;
+  recipientId: number;
+  kind: 'open' | 'click';
+  /** The mailing's link number of a click (the trap link has its own number). */
+  linkNo: number | null;
+  machine: MachineReason | null;
+  client: string | null;
+  at: number;
+}
+
+export interface IngestOptions {
+  /** How long the first queued event waits for others before the flush starts. */
+  windowMs: number;
+  /** Most events per transaction. */
+  maxBatch: number;
+}
+
+interface Waiting {
+  event: TrackingEvent;
+  resolve(stored: boolean): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * Group commit (ARCHITECTURE.md "Tracking and events"): each request queues its event and waits;
+ * a flusher writes the queued events and every counter they move (per recipient, per link, per
+ * mailing) in one transaction, then answers the waiting requests. A request is acknowledged only
+ * after its event is committed, so an acknowledged event is never lost; a crash loses only
+ * requests that were not answered yet. One flush runs at a time; events that arrive meanwhile
+ * form the next batch, so the batch grows with the load and the transactions per second do not.
+ */
+export class EventIngest {
+  private queue: Waiting[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+  /** Events committed since start (the benchmark compares it with the acknowledged requests). */
+  committed = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: IngestOptions = { windowMs: 2, maxBatch: 2000 },
+  ) {}
+
+  /** Resolves once the event is committed: true when it was stored, false when its recipient is gone. */
+  record(event: TrackingEvent): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error('event ingestion is closed'));
+    return new Promise<boolean>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Writes what is queued and stops taking events. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.flushing || this.queue.length > 0) {
+      if (this.flushing) await this.flushing;
+      else await this.runFlush();
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.runFlush();
+    }, this.options.windowMs);
+  }
+
+  private runFlush(): Promise<void> {
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    const run = (async () => {
+      try {
+        const stored = await this.write(batch.map((w) => w.event));
+        this.committed += stored.filter(Boolean).length;
+        batch.forEach((w, k) => {
+          w.resolve(stored[k] ?? false);
+        });
+      } catch (e) {
+        // nothing of this batch was committed: every request of it is answered with the failure
+        for (const w of batch) w.reject(e);
+      }
+    })();
+    this.flushing = run;
+    return run.finally(() => {
+      this.flushing = null;
+      if (this.queue.length > 0) {
+        if (this.closed) return;
+        // under load the next batch is already waiting: start it at once
+        void this.runFlush();
+      }
+    });
+  }
+
+  /** One transaction: the events and their counters. Returns, per event, whether it was stored. */
+  private async write(events: TrackingEvent[]): Promise<boolean[]> {
+    if (events.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const ids = [...new Set(events.map((e) => e.recipientId))];
+      const found = new Map<
+        number,
+        {
+          mailing_id: number;
+          sent_at: number | null;
+          first_read_at: number | null;
+          first_click_at: number | null;
+          address: string | null;
+        }
+      >();
+      for (let i = 0; i < ids.length; i += 1000) {
+        const rows = await trx
+          .selectFrom('recipients')
+          .select(['id', 'mailing_id', 'sent_at', 'first_read_at', 'first_click_at', 'address'])
+          .where('id', 'in', ids.slice(i, i + 1000))
+          .execute();
+        for (const r of rows) found.set(r.id, r);
+      }
+      const stored = events.map((e) => found.get(e.recipientId)?.mailing_id === e.mailingId);
+      const kept = events.filter((_, k) => stored[k]);
+      // a click within seconds of sending is a scanner's
+      for (const e of kept) {
+        const sentAt = found.get(e.recipientId)?.sent_at ?? null;
+        if (e.kind === 'click' && e.machine === null && sentAt !== null && e.at - sentAt < scannerWindowMs)
+          e.machine = 'clickedWithinSeconds';
+      }
+      for (let i = 0; i < kept.length; i += 500) {
+        await trx
+          .insertInto('tracking_events')
+          .values(
+            kept.slice(i, i + 500).map((e) => ({
+              mailing_id: e.mailingId,
+              recipient_id: e.recipientId,
+              kind: e.kind,
+              link_no: e.linkNo,
+              machine: e.machine === null ? 0 : 1,
+              reason: e.machine,
+              client: e.client,
+              at: e.at,
+            })),
+          )
+          .execute();
+      }
+
+      const perRecipient = new Map<
+        number,
+        {
+          opens: number;
+          clicks: number;
+          machine: number;
+          readAt: number | null;
+          clickAt: number | null;
+          client: string | null;
+        }
+      >();
+      const perLink = new Map<
+        string,
+        { mailingId: number; linkNo: number; clicks: number; machine: number }
+      >();
+      const clicked = new Map<
+        string,
+        { mailingId: number; recipientId: number; linkNo: number; n: number; first: number; last: number }
+      >();
+      const perMailing = new Map<
+        number,
+        {
+          opens: number;
+          machineOpens: number;
+          readers: number;
+          clicks: number;
+          machineClicks: number;
+          clickers: number;
+        }
+      >();
+      const mailingOf = (id: number) => {
+        let m = perMailing.get(id);
+        if (!m) {
+          m = { opens: 0, machineOpens: 0, readers: 0, clicks: 0, machineClicks: 0, clickers: 0 };
+          perMailing.set(id, m);
+        }
+        return m;
+      };
+      for (const e of kept) {
+        let r = perRecipient.get(e.recipientId);
+        if (!r) {
+          r = { opens: 0, clicks: 0, machine: 0, readAt: null, clickAt: null, client: null };
+          perRecipient.set(e.recipientId, r);
+        }
+        const m = mailingOf(e.mailingId);
+        const human = e.machine === null;
+        if (!human) r.machine += 1;
+        if (e.kind === 'open') {
+          if (human) {
+            r.opens += 1;
+            m.opens += 1;
+          } else m.machineOpens += 1;
+        } else {
+          if (human) {
+            r.clicks += 1;
+            m.clicks += 1;
+            if (r.clickAt === null) r.clickAt = e.at;
+          } else m.machineClicks += 1;
+          if (e.linkNo !== null) {
+            const key = `${e.mailingId}:${e.linkNo}`;
+            const l = perLink.get(key) ?? { mailingId: e.mailingId, linkNo: e.linkNo, clicks: 0, machine: 0 };
+            if (human) l.clicks += 1;
+            else l.machine += 1;
+            perLink.set(key, l);
+            if (human) {
+              const ck = `${key}:${e.recipientId}`;
+              const c = clicked.get(ck) ?? {
+                mailingId: e.mailingId,
+                recipientId: e.recipientId,
+                linkNo: e.linkNo,
+                n: 0,
+                first: e.at,
+                last: e.at,
+              };
+              c.n += 1;
+              c.last = Math.max(c.last, e.at);
+              clicked.set(ck, c);
+            }
+          }
+        }
+        // a human open or click is a read
+        if (human && r.readAt === null) {
+          r.readAt = e.at;
+          r.client = e.client;
+        }
+      }
+
+      const newReaders: string[] = [];
+      for (const [id, r] of perRecipient) {
+        const before = found.get(id);
+        if (!before) continue;
+        const m = mailingOf(before.mailing_id);
+        if (r.readAt !== null && before.first_read_at === null) {
+          m.readers += 1;
+          const key = before.address ? emailKey(before.address) : null;
+          if (key) newReaders.push(key);
+        }
+        if (r.clickAt !== null && before.first_click_at === null) m.clickers += 1;
+        await trx
+          .updateTable('recipients')
+          .set({
+            opens: sql`opens + ${r.opens}`,
+            clicks: sql`clicks + ${r.clicks}`,
+            machine_events: sql`machine_events + ${r.machine}`,
+            ...(r.readAt !== null && before.first_read_at === null
+              ? { first_read_at: r.readAt, client: r.client }
+              : {}),
+            ...(r.clickAt !== null && before.first_click_at === null ? { first_click_at: r.clickAt } : {}),
+          })
+          .where('id', '=', id)
+          .execute();
+      }
+      // a read resets the address's consecutive soft bounces (PRODUCT.md §11)
+      if (newReaders.length > 0)
+        await trx.deleteFrom('address_bounces').where('address_key', 'in', newReaders).execute();
+
+      // unique clickers per link: the pairs not stored yet
+      const byMailing = new Map<number, Set<number>>();
+      for (const c of clicked.values())
+        byMailing.set(c.mailingId, (byMailing.get(c.mailingId) ?? new Set()).add(c.recipientId));
+      const existing = new Set<string>();
+      for (const [mailingId, rids] of byMailing) {
+        const rows = await trx
+          .selectFrom('link_clickers')
+          .select(['link_no', 'recipient_id'])
+          .where('mailing_id', '=', mailingId)
+          .where('recipient_id', 'in', [...rids])
+          .execute();
+        for (const r of rows) existing.add(`${mailingId}:${r.link_no}:${r.recipient_id}`);
+      }
+      const uniques = new Map<string, number>();
+      for (const [ck, c] of clicked) {
+        if (existing.has(ck)) {
+          await trx
+            .updateTable('link_clickers')
+            .set({ clicks: sql`clicks + ${c.n}`, last_at: c.last })
+            .where('mailing_id', '=', c.mailingId)
+            .where('recipient_id', '=', c.recipientId)
+            .where('link_no', '=', c.linkNo)
+            .execute();
+        } else {
+          await trx
+            .insertInto('link_clickers')
+            .values({
+              mailing_id: c.mailingId,
+              link_no: c.linkNo,
+              recipient_id: c.recipientId,
+              clicks: c.n,
+              first_at: c.first,
+              last_at: c.last,
+            })
+            .execute();
+          const lk = `${c.mailingId}:${c.linkNo}`;
+          uniques.set(lk, (uniques.get(lk) ?? 0) + 1);
+        }
+      }
+      for (const [key, l] of perLink) {
+        await trx
+          .updateTable('mailing_links')
+          .set({
+            clicks: sql`clicks + ${l.clicks}`,
+            unique_clicks: sql`unique_clicks + ${uniques.get(key) ?? 0}`,
+            machine_clicks: sql`machine_clicks + ${l.machine}`,
+          })
+          .where('mailing_id', '=', l.mailingId)
+          .where('link_no', '=', l.linkNo)
+          .execute();
+      }
+      for (const [mailingId, m] of perMailing) {
+        await trx
+          .insertInto('mailing_stats')
+          .values({
+            mailing_id: mailingId,
+            opens: m.opens,
+            machine_opens: m.machineOpens,
+            readers: m.readers,
+            clicks: m.clicks,
+            machine_clicks: m.machineClicks,
+            clickers: m.clickers,
+          })
+          .onConflict((oc) =>
+            oc.column('mailing_id').doUpdateSet({
+              opens: sql`mailing_stats.opens + ${m.opens}`,
+              machine_opens: sql`mailing_stats.machine_opens + ${m.machineOpens}`,
+              readers: sql`mailing_stats.readers + ${m.readers}`,
+              clicks: sql`mailing_stats.clicks + ${m.clicks}`,
+              machine_clicks: sql`mailing_stats.machine_clicks + ${m.machineClicks}`,
+              clickers: sql`mailing_stats.clickers + ${m.clickers}`,
+            }),
+          )
+          .execute();
+      }
+      return stored;
+    });
+  }
+}

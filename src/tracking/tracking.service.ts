@@ -1,0 +1,542 @@
+import { type Kysely, sql } from 'kysely';
+import { emailKey } from '../addresses/email.js';
+import type { EmailTransport } from '../channels/email/transport.js';
+import { type Actor, type Clock, systemActor, type TokenSigner } from '../core/index.js';
+import type { PersonsService, ProjectsService, SelectionsService } from '../crm/index.js';
+import { writeSubscription } from '../crm/preferences.service.js';
+import { type LinkAction, type MailingsService, trapLinkNo } from '../mailings/index.js';
+import type { RecipientsService } from '../recipients/index.js';
+import type { SettingsService } from '../settings/index.js';
+import type { Database } from '../storage/index.js';
+import { BurstDetector, clientFamily, machineByRequest, type RequestFacts } from './classify.js';
+import type { EventIngest } from './ingest.js';
+
+/** The hidden link every tracked e-mail carries: only a machine follows it. */
+export const trapLink = trapLinkNo;
+
+/** What a signed recipient token says: which recipient of which mailing, and whether a test send. */
+export interface RecipientToken {
+  mailingId: number;
+  recipientId: number;
+  test: boolean;
+}
+
+/** The result of looking a token up. */
+export type Lookup<T> = { ok: true; value: T } | { ok: false; status: 404 | 410 };
+
+export type ClickOutcome = { kind: 'redirect'; url: string } | { kind: 'page'; text: string };
+
+export interface ManagePage {
+  personName: string | null;
+  address: string | null;
+  types: Array<{ id: number; name: string; description: string | null; subscribed: boolean }>;
+  test: boolean;
+}
+
+const linkActor: Actor = systemActor('link action', []);
+
+/** Parses `mailing.recipient[.test]`, the payload of a recipient token. */
+export function parseRecipientToken(signer: TokenSigner, token: string): RecipientToken | null {
+  if (token.length > 200) return null;
+  const payload = signer.verify('r', token);
+  if (payload === null) return null;
+  const m = /^(\d{1,10})\.(\d{1,12})(\.test)?$/.exec(payload);
+  if (!m) return null;
+  return { mailingId: Number(m[1]), recipientId: Number(m[2]), test: m[3] !== undefined };
+}
+
+/**
+ * The public side of a sent message (PRODUCT.md §7, §10, §16): the open pixel, click redirects
+ * with link actions, view online, unsubscribe (one click, RFC 8058) and manage subscriptions.
+ * Tokens are HMAC-signed and carry only ids; a forged one is "not found", a manage link older than
+ * the link expiry is "gone". Test sends' tokens work but are never counted and change nothing.
+ */
+export class TrackingService {
+  private readonly links = new Map<
+    number,
+    { at: number; byNo: Map<number, { target: string; actions: LinkAction[] }> }
+  >();
+  private readonly bursts = new BurstDetector();
+  private mailer: { transport: EmailTransport; from: string } | null = null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly signer: TokenSigner,
+    private readonly ingest: EventIngest,
+    private readonly deps: {
+      mailings: MailingsService;
+      recipients: RecipientsService;
+      settings: SettingsService;
+      persons: PersonsService;
+      selections: SelectionsService;
+      projects: ProjectsService;
+    },
+    private readonly publicUrl: string,
+  ) {}
+
+  /** Where "send me a fresh link" e-mails go out (the app wires its transport). */
+  useMailer(transport: EmailTransport, from: string): void {
+    this.mailer = { transport, from };
+  }
+
+  /** Events committed by this process (the tracking benchmark compares them with acknowledged requests). */
+  get committedEvents(): number {
+    return this.ingest.committed;
+  }
+
+  recipientToken(token: string): RecipientToken | null {
+    return parseRecipientToken(this.signer, token);
+  }
+
+  /** Records an open; false for a forged token. Resolves after the event is committed. */
+  async open(token: string, facts: Omit<RequestFacts, 'kind'>): Promise<boolean> {
+    const t = this.recipientToken(token);
+    if (!t) return false;
+    if (t.test) return true;
+    const at = this.clock.now();
+    const machine = machineByRequest({ ...facts, kind: 'open' });
+    await this.ingest.record({
+      mailingId: t.mailingId,
+      recipientId: t.recipientId,
+      kind: 'open',
+      linkNo: null,
+      machine,
+      client: clientFamily(facts.userAgent),
+      at,
+    });
+    return true;
+  }
+
+  /**
+   * Records a click and runs the link's actions; answers where to go. Only a link of that mailing
+   * can be a target (no open redirect): an unknown link number is "not found".
+   */
+  async click(
+    token: string,
+    linkNo: number,
+    facts: Omit<RequestFacts, 'kind'>,
+  ): Promise<Lookup<ClickOutcome>> {
+    const t = this.recipientToken(token);
+    if (!t) return { ok: false, status: 404 };
+    const at = this.clock.now();
+    if (linkNo === trapLink) {
+      if (!t.test) {
+        this.bursts.click(t.recipientId, linkNo, at);
+        await this.ingest.record({
+          mailingId: t.mailingId,
+          recipientId: t.recipientId,
+          kind: 'click',
+          linkNo,
+          machine: 'trapLink',
+          client: null,
+          at,
+        });
+      }
+      return { ok: true, value: { kind: 'page', text: '' } };
+    }
+    const link = (await this.linksOf(t.mailingId)).get(linkNo);
+    if (!link) return { ok: false, status: 404 };
+    if (!t.test) {
+      const burst = this.bursts.click(t.recipientId, linkNo, at);
+      const machine =
+        machineByRequest({ ...facts, kind: 'click' }) ?? (burst ? 'manyLinksInOneSecond' : null);
+      await this.ingest.record({
+        mailingId: t.mailingId,
+        recipientId: t.recipientId,
+        kind: 'click',
+        linkNo,
+        machine,
+        client: clientFamily(facts.userAgent),
+        at,
+      });
+      // a machine's click counts, but never changes the CRM
+      if (machine === null && facts.method !== 'HEAD') await this.runActions(t, link.actions);
+    }
+    const page = link.actions.find((a) => a.type === 'textPage');
+    return {
+      ok: true,
+      value:
+        page && page.type === 'textPage'
+          ? { kind: 'page', text: page.text }
+          : { kind: 'redirect', url: link.target },
+    };
+  }
+
+  /** The message as the recipient got it, with working links (the view-online page). */
+  async viewOnline(token: string): Promise<Lookup<{ subject: string; html: string }>> {
+    const t = this.recipientToken(token);
+    if (!t) return { ok: false, status: 404 };
+    try {
+      const p = await this.deps.mailings.preview(t.mailingId, t.recipientId, this.deps.recipients, {
+        token,
+      });
+      if (!('html' in p)) return { ok: false, status: 404 };
+      return { ok: true, value: { subject: p.subject, html: p.html } };
+    } catch {
+      return { ok: false, status: 404 };
+    }
+  }
+
+  /** What the unsubscribe page names: the subscription type. */
+  async unsubscribeInfo(
+    token: string,
+  ): Promise<Lookup<{ typeName: string | null; test: boolean; done: boolean }>> {
+    const t = this.recipientToken(token);
+    if (!t) return { ok: false, status: 404 };
+    const row = await this.db
+      .selectFrom('recipients as r')
+      .innerJoin('mailings as m', 'm.id', 'r.mailing_id')
+      .leftJoin('subscription_types as st', 'st.id', 'm.subscription_type_id')
+      .select(['st.name', 'r.unsubscribed_at'])
+      .where('r.id', '=', t.recipientId)
+      .where('r.mailing_id', '=', t.mailingId)
+      .executeTakeFirst();
+    if (!row) return { ok: false, status: 404 };
+    return { ok: true, value: { typeName: row.name, test: t.test, done: row.unsubscribed_at !== null } };
+  }
+
+  /**
+   * Unsubscribes the recipient from the mailing's subscription type (from every type when the
+   * mailing is for Any): cancelled with the source, time and mailing; later mailings of that type
+   * block them as `noSubscription`, other types still reach them. An address without a person
+   * becomes a blocked address. Idempotent: a replayed request changes nothing more.
+   */
+  async unsubscribe(
+    token: string,
+    source: 'oneClick' | 'unsubscribePage' | 'mailto',
+  ): Promise<Lookup<{ typeName: string | null; test: boolean }>> {
+    const info = await this.unsubscribeInfo(token);
+    if (!info.ok) return info;
+    const t = this.recipientToken(token) as RecipientToken;
+    if (t.test) return { ok: true, value: { typeName: info.value.typeName, test: true } };
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .selectFrom('recipients as r')
+        .innerJoin('mailings as m', 'm.id', 'r.mailing_id')
+        .select(['r.person_id', 'r.address', 'r.unsubscribed_at', 'm.subscription_type_id', 'm.channel'])
+        .where('r.id', '=', t.recipientId)
+        .executeTakeFirstOrThrow();
+      if (r.person_id !== null) {
+        const types =
+          r.subscription_type_id !== null
+            ? [r.subscription_type_id]
+            : (
+                await trx
+                  .selectFrom('subscriptions')
+                  .select('subscription_type_id')
+                  .where('person_id', '=', r.person_id)
+                  .where('status', '=', 'active')
+                  .execute()
+              ).map((s) => s.subscription_type_id);
+        for (const typeId of types) {
+          const current = await trx
+            .selectFrom('subscriptions')
+            .select('status')
+            .where('person_id', '=', r.person_id)
+            .where('subscription_type_id', '=', typeId)
+            .executeTakeFirst();
+          if (current?.status !== 'cancelled')
+            await writeSubscription(trx, r.person_id, typeId, 'cancelled', source, now, t.mailingId);
+        }
+      } else if (r.address) {
+        await trx
+          .insertInto('blocked_addresses')
+          .values({
+            address_key: emailKey(r.address) ?? r.address.toLowerCase(),
+            address: r.address,
+            channel: r.channel,
+            reason: 'unsubscribed',
+            code: null,
+            diagnostic: `unsubscribed from mailing ${t.mailingId}`,
+            blocked_at: now,
+          })
+          .onConflict((oc) => oc.column('address_key').doNothing())
+          .execute();
+      }
+      if (r.unsubscribed_at === null) {
+        await trx
+          .updateTable('recipients')
+          .set({ unsubscribed_at: now })
+          .where('id', '=', t.recipientId)
+          .execute();
+        await trx
+          .insertInto('mailing_stats')
+          .values({ mailing_id: t.mailingId, unsubscribed: 1 })
+          .onConflict((oc) =>
+            oc.column('mailing_id').doUpdateSet({ unsubscribed: sql`mailing_stats.unsubscribed + 1` }),
+          )
+          .execute();
+      }
+    });
+    return { ok: true, value: { typeName: info.value.typeName, test: false } };
+  }
+
+  /**
+   * The manage-subscriptions page of a recipient token (valid `linkExpiryDays` after it was sent)
+   * or of a fresh link (valid as long from when it was issued). Older: 410 Gone.
+   */
+  async managePage(token: string): Promise<Lookup<ManagePage>> {
+    const who = await this.manageSubject(token);
+    if (!who.ok) return who;
+    const { personId, address, test } = who.value;
+    const all = await this.db
+      .selectFrom('subscription_types')
+      .select(['id', 'name', 'description'])
+      .orderBy('name')
+      .execute();
+    const active = new Set(
+      personId === null
+        ? []
+        : (
+            await this.db
+              .selectFrom('subscriptions')
+              .select('subscription_type_id')
+              .where('person_id', '=', personId)
+              .where('status', '=', 'active')
+              .execute()
+          ).map((s) => s.subscription_type_id),
+    );
+    const types = all.map((t) => ({ ...t, subscribed: active.has(t.id) }));
+    let personName: string | null = null;
+    if (personId !== null) {
+      const p = await this.db
+        .selectFrom('persons')
+        .select(['first_name', 'last_name'])
+        .where('id', '=', personId)
+        .executeTakeFirst();
+      personName = p ? `${p.first_name} ${p.last_name}`.trim() : null;
+    }
+    return { ok: true, value: { personName, address, types, test } };
+  }
+
+  /** Saves the page: the checked types are active, the others cancelled (source `manageSubscriptions`). */
+  async saveSubscriptions(token: string, typeIds: readonly number[]): Promise<Lookup<ManagePage>> {
+    const who = await this.manageSubject(token);
+    if (!who.ok) return who;
+    const { personId, test, mailingId } = who.value;
+    if (personId !== null && !test) {
+      const now = this.clock.now();
+      const wanted = new Set(typeIds);
+      await this.db.transaction().execute(async (trx) => {
+        const types = await trx.selectFrom('subscription_types').select('id').execute();
+        const current = new Map(
+          (
+            await trx
+              .selectFrom('subscriptions')
+              .select(['subscription_type_id', 'status'])
+              .where('person_id', '=', personId)
+              .execute()
+          ).map((s) => [s.subscription_type_id, s.status]),
+        );
+        for (const { id } of types) {
+          const status = wanted.has(id) ? 'active' : 'cancelled';
+          const before = current.get(id);
+          // an unchecked type the person never had stays absent
+          if (before === status || (before === undefined && status === 'cancelled')) continue;
+          await writeSubscription(trx, personId, id, status, 'manageSubscriptions', now, mailingId);
+        }
+      });
+    }
+    return this.managePage(token);
+  }
+
+  /** An expired manage link asks for a fresh one: it goes by e-mail to the person's address. */
+  async sendFreshManageLink(token: string): Promise<Lookup<{ sentTo: string }>> {
+    const t = this.recipientToken(token) ?? this.freshToken(token);
+    if (!t) return { ok: false, status: 404 };
+    const row =
+      'recipientId' in t
+        ? await this.db
+            .selectFrom('recipients')
+            .select(['person_id', 'address'])
+            .where('id', '=', t.recipientId)
+            .executeTakeFirst()
+        : await this.db
+            .selectFrom('persons')
+            .select(['id as person_id', 'email as address'])
+            .where('id', '=', t.personId)
+            .executeTakeFirst();
+    if (!row?.address || row.person_id === null) return { ok: false, status: 404 };
+    const fresh = this.signer.sign('m', `${row.person_id}.${this.clock.now().toString(36)}`);
+    const url = `${this.publicUrl}/t/m/${fresh}`;
+    if (this.mailer) {
+      const { buildEmail } = await import('../channels/email/message.js');
+      const raw = await buildEmail({
+        from: { name: 'Posthorn', address: this.mailer.from },
+        to: row.address,
+        subject: 'Your link to manage your subscriptions',
+        text: `Use this link to choose which mailings you receive:\n\n${url}\n`,
+        html: `<p>Use this link to choose which mailings you receive:</p><p><a href="${url}">Manage subscriptions</a></p>`,
+        messageId: `<manage.${row.person_id}.${this.clock.now()}@posthorn>`,
+        date: new Date(this.clock.now()),
+        headers: {},
+        attachments: [],
+      });
+      await this.mailer.transport.send({
+        ledgerId: null,
+        mailingId: null,
+        from: this.mailer.from,
+        to: row.address,
+        subject: 'Your link to manage your subscriptions',
+        raw,
+        test: false,
+      });
+    }
+    return { ok: true, value: { sentTo: row.address } };
+  }
+
+  private freshToken(token: string): { personId: number; issuedAt: number } | null {
+    if (token.length > 200) return null;
+    const payload = this.signer.verify('m', token);
+    const m = payload ? /^(\d{1,12})\.([0-9a-z]{1,12})$/.exec(payload) : null;
+    return m ? { personId: Number(m[1]), issuedAt: Number.parseInt(m[2] as string, 36) } : null;
+  }
+
+  private async manageSubject(
+    token: string,
+  ): Promise<
+    Lookup<{ personId: number | null; address: string | null; test: boolean; mailingId: number | null }>
+  > {
+    const { linkExpiryDays } = await this.deps.settings.get();
+    const maxAge = linkExpiryDays * 86_400_000;
+    const now = this.clock.now();
+    const t = this.recipientToken(token);
+    if (t) {
+      const r = await this.db
+        .selectFrom('recipients')
+        .select(['person_id', 'address', 'sent_at', 'status_at'])
+        .where('id', '=', t.recipientId)
+        .where('mailing_id', '=', t.mailingId)
+        .executeTakeFirst();
+      if (!r) return { ok: false, status: 404 };
+      if (!t.test && now - (r.sent_at ?? r.status_at) > maxAge) return { ok: false, status: 410 };
+      return {
+        ok: true,
+        value: { personId: r.person_id, address: r.address, test: t.test, mailingId: t.mailingId },
+      };
+    }
+    const f = this.freshToken(token);
+    if (!f) return { ok: false, status: 404 };
+    if (now - f.issuedAt > maxAge) return { ok: false, status: 410 };
+    const p = await this.db
+      .selectFrom('persons')
+      .select(['email'])
+      .where('id', '=', f.personId)
+      .executeTakeFirst();
+    if (!p) return { ok: false, status: 404 };
+    return { ok: true, value: { personId: f.personId, address: p.email, test: false, mailingId: null } };
+  }
+
+  private async linksOf(mailingId: number): Promise<Map<number, { target: string; actions: LinkAction[] }>> {
+    const now = this.clock.now();
+    const hit = this.links.get(mailingId);
+    if (hit && now - hit.at < 30_000) return hit.byNo;
+    const rows = await this.db
+      .selectFrom('mailing_links as l')
+      .leftJoin('tracked_links as t', 't.id', 'l.tracked_link_id')
+      .select(['l.link_no', 'l.target_url', 't.actions'])
+      .where('l.mailing_id', '=', mailingId)
+      .execute();
+    const byNo = new Map(
+      rows.map((r) => [
+        r.link_no,
+        { target: r.target_url, actions: r.actions ? (JSON.parse(r.actions) as LinkAction[]) : [] },
+      ]),
+    );
+    this.links.set(mailingId, { at: now, byNo });
+    return byNo;
+  }
+
+  /** Link actions (PRODUCT.md §7), for a registered person; each failure is skipped, never the redirect. */
+  private async runActions(t: RecipientToken, actions: readonly LinkAction[]): Promise<void> {
+    if (!actions.some((a) => a.type !== 'redirect' && a.type !== 'textPage')) return;
+    const r = await this.db
+      .selectFrom('recipients as r')
+      .leftJoin('persons as p', 'p.id', 'r.person_id')
+      .leftJoin('companies as c', 'c.id', 'p.company_id')
+      .select(['r.person_id', 'p.our_contact_id', 'c.our_contact_id as company_contact_id'])
+      .where('r.id', '=', t.recipientId)
+      .executeTakeFirst();
+    const personId = r?.person_id ?? null;
+    if (personId === null) return;
+    const now = this.clock.now();
+    for (const a of actions) {
+      try {
+        switch (a.type) {
+          case 'setPersonField':
+            await this.deps.persons.update(
+              personId,
+              a.field.startsWith('customFields.')
+                ? { customFields: { [a.field.slice('customFields.'.length)]: a.value } }
+                : { [a.field]: a.value },
+              linkActor,
+            );
+            break;
+          case 'setInterest':
+          case 'clearInterest':
+            await this.setInterest(personId, a.interest, a.type === 'setInterest', now);
+            break;
+          case 'addToSelection':
+            await this.deps.selections.addMembers(a.selectionId, [personId], linkActor);
+            break;
+          case 'removeFromSelection':
+            await this.deps.selections.removeMembers(a.selectionId, [personId], linkActor);
+            break;
+          case 'addToProject':
+            await this.deps.projects.addMembers(a.projectId, { personIds: [personId] }, linkActor);
+            break;
+          case 'removeFromProject':
+            await this.deps.projects.removeMember(a.projectId, personId, linkActor).catch(() => undefined);
+            break;
+          case 'createFollowUpTask':
+            await this.db
+              .insertInto('tasks')
+              .values({
+                person_id: personId,
+                user_id: r?.our_contact_id ?? r?.company_contact_id ?? null,
+                mailing_id: t.mailingId,
+                title: a.text,
+                created_at: now,
+              })
+              .execute();
+            break;
+          default:
+            break;
+        }
+      } catch {
+        // a link action that no longer fits (a deleted selection, an unknown field) never blocks the click
+      }
+    }
+  }
+
+  private async setInterest(personId: number, name: string, on: boolean, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      let interest = await trx
+        .selectFrom('interests')
+        .select('id')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (!interest && on)
+        interest = await trx
+          .insertInto('interests')
+          .values({ name, created_at: now })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+      if (!interest) return;
+      if (on)
+        await trx
+          .insertInto('person_interests')
+          .values({ person_id: personId, interest_id: interest.id, added_at: now })
+          .onConflict((oc) => oc.columns(['person_id', 'interest_id']).doNothing())
+          .execute();
+      else
+        await trx
+          .deleteFrom('person_interests')
+          .where('person_id', '=', personId)
+          .where('interest_id', '=', interest.id)
+          .execute();
+    });
+  }
+}
