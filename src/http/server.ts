@@ -68,6 +68,13 @@ export async function buildServer(services: Services, options: ServerOptions): P
         ? false
         : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
+    // a URL that does not even decode: a public page is simply not found, the API says why
+    frameworkErrors: (error, request, frameworkReply) => {
+      const reply = frameworkReply as unknown as FastifyReply;
+      if (request.url.startsWith('/t/'))
+        return void reply.status(404).type('text/html; charset=utf-8').send(notFoundPage);
+      return void reply.status(400).send({ error: { code: 'BAD_URL', message: error.message, details: {} } });
+    },
     // a line per request only when debugging: tracking endpoints would otherwise flood the log
     logController: new LogController({
       disableRequestLogging: options.logLevel !== 'debug' && options.logLevel !== 'trace',

@@ -1,0 +1,373 @@
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkers, type Workers } from '../../src/app.js';
+import type { ManualClock } from '../../src/core/index.js';
+import { openTestApp, type TestApp } from '../helpers/app.js';
+import { engines } from '../helpers/databases.js';
+import { insertPersons } from '../helpers/persons.js';
+import { admin } from '../helpers/services.js';
+import { type Received, receiver } from '../helpers/smtp.js';
+
+const secret = 'test-instance-secret-that-is-long-enough-0123456789';
+const human = {
+  'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36',
+};
+
+/**
+ * Tracking through the real HTTP server and real SMTP: every URL is taken from a message the
+ * receiver got, exactly as a mail client or a person would use it.
+ */
+describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
+  let t: TestApp;
+  let clock: ManualClock;
+  let rx: Awaited<ReturnType<typeof receiver>>;
+  let workers: Workers;
+  let newsletter: number;
+  let offers: number;
+  let allId: number;
+  let persons: number[];
+
+  beforeAll(async () => {
+    t = await openTestApp(engine);
+    clock = t.services.clock as ManualClock;
+    rx = await receiver();
+    workers = startWorkers(t.services, {
+      secret,
+      publicUrl: 'http://localhost:3000',
+      bounceDomain: 'bounce.posthorn.test',
+      smtpUrl: rx.url,
+      smtpPoolSize: 2,
+      run: false,
+    });
+    const s = t.services;
+    newsletter = (await s.preferences.createSubscriptionType({ name: 'Newsletter' }, admin)).id;
+    offers = (await s.preferences.createSubscriptionType({ name: 'Offers' }, admin)).id;
+    persons = await insertPersons(s.db, 6, (i) => `p${i}@example.test`);
+    for (const p of persons) {
+      await s.preferences.recordConsent(
+        p,
+        { purpose: 'emarketing', legalBasis: 'consent', source: 'test' },
+        admin,
+      );
+      await s.preferences.setSubscription(p, newsletter, { status: 'active', source: 'test' }, admin);
+      await s.preferences.setSubscription(p, offers, { status: 'active', source: 'test' }, admin);
+    }
+    const all = await s.selections.create({ name: 'All', kind: 'static' }, admin);
+    allId = all.id;
+    await s.selections.addMembers(all.id, persons, admin);
+  });
+  afterAll(async () => {
+    await workers.stop();
+    await rx.close();
+    await t.dispose();
+  });
+
+  async function sendMailing(name: string, typeId: number): Promise<{ id: number; messages: Received[] }> {
+    const s = t.services;
+    const m = await s.mailings.create({ name, channel: 'email' }, admin);
+    await s.mailings.update(
+      m.id,
+      {
+        selectionId: allId,
+        subscriptionTypeId: typeId,
+        setup: {
+          subject: 'Hello [[customer.firstname]]',
+          from: { name: 'News', address: 'news@posthorn.test' },
+          tracking: { opens: true, allLinks: true },
+        },
+        content: {
+          format: 'html',
+          source:
+            '<html><body><p>Dear [[customer.firstname]]</p><a href="https://example.com/a">A</a> <a href="https://example.com/b">B</a> <a href="https://example.com/c">C</a> <a href="[[link.subscription]]">Unsubscribe</a> <a href="[[link.manageSubscriptions]]">Manage</a></body></html>',
+        },
+      },
+      admin,
+    );
+    await s.mailings.chooseTemplate(m.id, { blank: true }, admin);
+    await s.recipients.build(m.id, admin);
+    const before = rx.received.length;
+    await s.sending.send(m.id, admin);
+    for (let k = 0; k < 100; k++) if ((await workers.worker.tick()) === 0) break;
+    return { id: m.id, messages: rx.received.slice(before) };
+  }
+
+  async function linksOf(message: Received) {
+    const mail = await simpleParser(message.raw);
+    const html = String(mail.html);
+    const hrefs = [...html.matchAll(/(?:href|src)="(http:\/\/localhost:3000\/t\/[^"]+)"/g)].map(
+      (m) => m[1] as string,
+    );
+    const header = /\r\nList-Unsubscribe: ([^\r]+(?:\r\n[ \t][^\r]+)*)/.exec(String(message.raw))?.[1] ?? '';
+    return {
+      to: message.to[0] ?? '',
+      hrefs,
+      pixel: hrefs.find((h) => h.endsWith('/0')) as string,
+      click: (n: number) => hrefs.find((h) => h.endsWith(`/${n}`)) as string,
+      unsubscribe: /<(http[^>]+)>/.exec(header)?.[1] as string,
+      mailto: /<mailto:([^>]+)>/.exec(header)?.[1] as string,
+      manage: hrefs.find((h) => h.includes('/t/m/')) as string,
+      trap: hrefs.find((h) => h.endsWith('/999999')) as string,
+    };
+  }
+
+  const path = (url: string) => url.replace('http://localhost:3000', '');
+
+  it('RFC 8058 end to end: the List-Unsubscribe URL of a received message, POSTed with List-Unsubscribe=One-Click, unsubscribes from that type only', async () => {
+    const { id, messages } = await sendMailing('News 1', newsletter);
+    expect(messages).toHaveLength(persons.length);
+    const first = messages.find((m) => m.to[0] === 'p0@example.test') as Received;
+    const l = await linksOf(first);
+    expect(l.unsubscribe).toMatch(/^http:\/\/localhost:3000\/t\/u\/[\w.-]+$/);
+    expect(l.mailto).toMatch(/^unsubscribe\+[\w.-]+@bounce\.posthorn\.test$/);
+    // a GET (what a link scanner does) changes nothing: it shows one button
+    const page = await t.app.inject({ method: 'GET', url: path(l.unsubscribe) });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('name="List-Unsubscribe" value="One-Click"');
+    expect(page.body).toContain('Newsletter');
+    // the one-click POST as a mailbox provider sends it: no cookie, no login
+    const post = await t.app.inject({
+      method: 'POST',
+      url: path(l.unsubscribe),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(post.statusCode).toBe(200);
+    expect(post.headers.location).toBeUndefined();
+    expect(post.headers['set-cookie']).toBeUndefined();
+    const subs = await t.services.preferences.subscriptionsOf(persons[0] as number);
+    expect(subs.find((x) => x.subscriptionTypeId === newsletter)).toMatchObject({
+      status: 'cancelled',
+      source: 'oneClick',
+    });
+    expect(subs.find((x) => x.subscriptionTypeId === offers)).toMatchObject({ status: 'active' });
+    const row = await t.services.db
+      .selectFrom('subscriptions')
+      .select(['mailing_id', 'changed_at'])
+      .where('person_id', '=', persons[0] as number)
+      .where('subscription_type_id', '=', newsletter)
+      .executeTakeFirstOrThrow();
+    expect(row.mailing_id).toBe(id);
+    // replayed: still 200, counted once
+    const again = await t.app.inject({
+      method: 'POST',
+      url: path(l.unsubscribe),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(again.statusCode).toBe(200);
+    const stats = await t.services.db
+      .selectFrom('mailing_stats')
+      .selectAll()
+      .where('mailing_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(stats.unsubscribed).toBe(1);
+    // without the One-Click body nothing happens
+    const bare = await t.app.inject({
+      method: 'POST',
+      url: path((await linksOf(messages[1] as Received)).unsubscribe),
+    });
+    expect(bare.statusCode).toBe(400);
+
+    // later mailings of that type block the person as noSubscription; other types still reach them
+    const later = await t.services.mailings.create({ name: 'News 2', channel: 'email' }, admin);
+    await t.services.mailings.update(later.id, { selectionId: allId, subscriptionTypeId: newsletter }, admin);
+    await t.services.recipients.build(later.id, admin);
+    const blocked = await t.services.recipients.list(later.id, { status: 'blocked' });
+    expect(blocked.items.map((r) => [r.personId, r.reason])).toEqual([[persons[0], 'noSubscription']]);
+    const other = await t.services.mailings.create({ name: 'Offers 1', channel: 'email' }, admin);
+    await t.services.mailings.update(other.id, { selectionId: allId, subscriptionTypeId: offers }, admin);
+    await t.services.recipients.build(other.id, admin);
+    expect((await t.services.recipients.summary(other.id)).byStatus).toEqual({ ready: persons.length });
+  });
+
+  it('opens and clicks: counted once per recipient for unique figures, all in totals; machines flagged with a reason; a forged token is a plain 404', async () => {
+    const { id, messages } = await sendMailing('News 3', offers);
+    clock.advance(60_000);
+    const [a, b, c] = await Promise.all(messages.slice(0, 3).map((m) => linksOf(m)));
+    if (!a || !b || !c) throw new Error('messages missing');
+    // human: two opens and a click by a; a click (no open) by b
+    for (const url of [a.pixel, a.pixel]) {
+      const r = await t.app.inject({ method: 'GET', url: path(url), headers: human });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toBe('image/gif');
+    }
+    const click = await t.app.inject({ method: 'GET', url: path(a.click(1)), headers: human });
+    expect(click.statusCode).toBe(302);
+    expect(click.headers.location).toBe('https://example.com/a');
+    await t.app.inject({ method: 'GET', url: path(b.click(2)), headers: human });
+    // machines: Apple's privacy proxy, a HEAD, a scanner walking all links, the trap
+    await t.app.inject({ method: 'GET', url: path(c.pixel), headers: { 'user-agent': 'Mozilla/5.0' } });
+    await t.app.inject({ method: 'HEAD', url: path(c.click(1)), headers: human });
+    for (const n of [1, 2, 3]) await t.app.inject({ method: 'GET', url: path(c.click(n)), headers: human });
+    const trap = await t.app.inject({ method: 'GET', url: path(c.trap), headers: human });
+    expect(trap.statusCode).toBe(200);
+
+    const events = await t.services.db
+      .selectFrom('tracking_events')
+      .select(['recipient_id', 'kind', 'link_no', 'machine', 'reason'])
+      .where('mailing_id', '=', id)
+      .orderBy('id')
+      .execute();
+    expect(events).toHaveLength(10);
+    const reasons = events.filter((e) => e.machine === 1).map((e) => e.reason);
+    expect(reasons).toEqual(['mailPrivacyProxy', 'headRequest', 'manyLinksInOneSecond', 'trapLink']);
+    const stats = await t.services.db
+      .selectFrom('mailing_stats')
+      .selectAll()
+      .where('mailing_id', '=', id)
+      .executeTakeFirstOrThrow();
+    // c's first two GET clicks were human until the third made it a burst
+    expect(stats).toMatchObject({
+      opens: 2,
+      machine_opens: 1,
+      readers: 3,
+      clicks: 4,
+      clickers: 3,
+      machine_clicks: 3,
+    });
+    const links = await t.services.db
+      .selectFrom('mailing_links')
+      .select(['link_no', 'clicks', 'unique_clicks', 'machine_clicks'])
+      .where('mailing_id', '=', id)
+      .orderBy('link_no')
+      .execute();
+    expect(links).toEqual([
+      { link_no: 1, clicks: 2, unique_clicks: 2, machine_clicks: 1 },
+      { link_no: 2, clicks: 2, unique_clicks: 2, machine_clicks: 0 },
+      { link_no: 3, clicks: 0, unique_clicks: 0, machine_clicks: 1 },
+    ]);
+
+    // forged, truncated and garbage tokens, and a 1 MB URL
+    const token = /\/t\/c\/([^/]+)\//.exec(a.pixel)?.[1] as string;
+    const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    for (const url of [
+      `/t/c/${forged}/0`,
+      `/t/c/${token.slice(0, 10)}/1`,
+      '/t/c/%00%ff/1',
+      '/t/u/garbage',
+      '/t/m/x.y',
+    ]) {
+      const r = await t.app.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.headers['content-type']).toContain('text/html');
+    }
+    const huge = await t.app.inject({ method: 'GET', url: `/t/c/${'a'.repeat(1_048_576)}/1` });
+    expect(huge.statusCode).toBe(404);
+    const afterBad = await t.services.db
+      .selectFrom('tracking_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('mailing_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(afterBad.n)).toBe(10);
+  });
+
+  it('no open redirect: only a link of that mailing is a target; other numbers and query strings are refused or ignored', async () => {
+    const { messages } = await sendMailing('News 4', offers);
+    const l = await linksOf(messages[0] as Received);
+    const token = /\/t\/c\/([^/]+)\//.exec(l.pixel)?.[1] as string;
+    expect((await t.app.inject({ method: 'GET', url: `/t/c/${token}/42` })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: `/t/c/${token}/-1` })).statusCode).toBe(404);
+    const withUrl = await t.app.inject({ method: 'GET', url: `${path(l.click(1))}?url=https://evil.test/` });
+    expect(withUrl.headers.location).toBe('https://example.com/a');
+  });
+
+  it('test sends: their links work but count nothing and unsubscribe nobody', async () => {
+    const { id } = await sendMailing('News 5', offers);
+    const before = rx.received.length;
+    await t.services.sending.testSend(id, { addresses: 'tester@posthorn.test' }, admin);
+    for (let k = 0; k < 20; k++) if ((await workers.worker.tick()) === 0) break;
+    const test = rx.received.slice(before).find((m) => m.to[0] === 'tester@posthorn.test') as Received;
+    const l = await linksOf(test);
+    expect((await t.app.inject({ method: 'GET', url: path(l.pixel), headers: human })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: path(l.click(1)), headers: human })).statusCode).toBe(
+      302,
+    );
+    const post = await t.app.inject({
+      method: 'POST',
+      url: path(l.unsubscribe),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(post.body).toContain('test message');
+    const n = await t.services.db
+      .selectFrom('tracking_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('mailing_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(0);
+    const cancelled = await t.services.db
+      .selectFrom('subscriptions')
+      .select('person_id')
+      .where('subscription_type_id', '=', offers)
+      .where('status', '=', 'cancelled')
+      .execute();
+    expect(cancelled).toHaveLength(0);
+  });
+
+  it('manage subscriptions: a page without JavaScript; after the link expiry it is 410 and offers a fresh link by e-mail', async () => {
+    const { messages } = await sendMailing('News 6', offers);
+    const l = await linksOf(messages.find((m) => m.to[0] === 'p2@example.test') as Received);
+    const get = await t.app.inject({ method: 'GET', url: path(l.manage) });
+    expect(get.statusCode).toBe(200);
+    expect(get.body).toContain(`name="type" value="${newsletter}" checked`);
+    expect(get.body).not.toContain('<script');
+    // keep only Offers
+    const save = await t.app.inject({
+      method: 'POST',
+      url: path(l.manage),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `type=${offers}`,
+    });
+    expect(save.statusCode).toBe(200);
+    expect(save.body).toContain('Saved.');
+    const subs = await t.services.preferences.subscriptionsOf(persons[2] as number);
+    expect(subs.map((x) => [x.subscriptionTypeName, x.status, x.source])).toEqual([
+      ['Newsletter', 'cancelled', 'manageSubscriptions'],
+      ['Offers', 'active', 'test'],
+    ]);
+    clock.advance(22 * 86_400_000);
+    const gone = await t.app.inject({ method: 'GET', url: path(l.manage) });
+    expect(gone.statusCode).toBe(410);
+    expect(gone.body).toContain('/fresh');
+    const fresh = await t.app.inject({ method: 'POST', url: `${path(l.manage)}/fresh` });
+    expect(fresh.statusCode).toBe(200);
+    const outbox = await t.services.db
+      .selectFrom('outbox')
+      .select(['address', 'message'])
+      .where('address', '=', 'p2@example.test')
+      .where('mailing_id', 'is', null)
+      .execute();
+    expect(outbox).toHaveLength(1);
+    const freshUrl = /http:\/\/localhost:3000(\/t\/m\/[\w.-]+)/.exec(
+      String((await simpleParser(outbox[0]?.message as string)).text),
+    )?.[1] as string;
+    expect((await t.app.inject({ method: 'GET', url: freshUrl })).statusCode).toBe(200);
+  });
+
+  it('group commit: 300 concurrent opens are all acknowledged and all stored, and the counters agree', async () => {
+    const { id, messages } = await sendMailing('News 7', offers);
+    clock.advance(60_000);
+    const all = await Promise.all(messages.map((m) => linksOf(m)));
+    const requests = Array.from({ length: 300 }, (_, k) =>
+      t.app.inject({
+        method: 'GET',
+        url: path((all[k % all.length] as { pixel: string }).pixel),
+        headers: human,
+      }),
+    );
+    const answers = await Promise.all(requests);
+    expect(answers.every((r) => r.statusCode === 200)).toBe(true);
+    const n = await t.services.db
+      .selectFrom('tracking_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('mailing_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(300);
+    const stats = await t.services.db
+      .selectFrom('mailing_stats')
+      .selectAll()
+      .where('mailing_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(stats).toMatchObject({ opens: 300, readers: all.length });
+  });
+});
