@@ -74,7 +74,16 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       await services.access.ensureBuiltInRoles();
       await services.templates.ensureStarters();
     }
-    return { config: withSecret, handle, services, close: () => handle.close() };
+    return {
+      config: withSecret,
+      handle,
+      services,
+      close: async () => {
+        // queued tracking events are committed before the database closes
+        await services.tracking.close().catch(() => undefined);
+        await handle.close();
+      },
+    };
   } catch (e) {
     await handle.close();
     throw e;
@@ -160,6 +169,8 @@ export function startWorkers(
       : new DevOutboxTransport(services.db, services.clock),
     services.clock,
   );
+  // "send me a fresh link" mails of the public pages go out the same way
+  services.tracking.useMailer(transport, `noreply@${options.bounceDomain}`);
   const throttle = new Throttle(services.clock, options.limits);
   const sender = new EmailSender(
     services.mailings,

@@ -185,6 +185,31 @@ export type DatabaseTarget =
   | { engine: 'sqlite'; file: string; busyTimeoutMs?: number }
   | { engine: 'postgres'; url: string; poolSize?: number; schema?: string };
 
+/**
+ * Kysely prepares every statement again on each call; SQLite's prepare costs as much as a small
+ * query. The same SQL text reuses its prepared statement (the most recent 500 texts). Safe: the
+ * one connection runs one statement at a time (Kysely's connection mutex), so a cached statement
+ * is never busy when it is taken again.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let statement = cache.get(text);
+      if (statement) {
+        // most recently used last
+        cache.delete(text);
+      } else {
+        statement = sqlite.prepare(text);
+        if (cache.size >= 500) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
+}
+
 /** The dialect is named here and nowhere else. */
 export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   if (target.engine === 'sqlite') {
@@ -205,7 +230,7 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
       typeof value === 'string' ? value.toLowerCase() : value,
     );
     sqlite.pragma(`busy_timeout = ${Math.trunc(target.busyTimeoutMs ?? 5000)}`);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return {
       db,
       capabilities: { engine: 'sqlite', skipLocked: false, maxParameters: 32_766 },

@@ -1,7 +1,10 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { emailKey } from '../addresses/email.js';
 import type { Database } from '../storage/index.js';
 import { type MachineReason, scannerWindowMs } from './classify.js';
+
+const int = (v: number) => sql`cast(${v} as integer)`;
+const big = (v: number | null) => sql`cast(${v} as bigint)`;
 
 export interface TrackingEvent {
   mailingId: number;
@@ -15,7 +18,10 @@ export interface TrackingEvent {
 }
 
 export interface IngestOptions {
-  /** How long the first queued event waits for others before the flush starts. */
+  /**
+   * How long the first queued event waits for others before the flush starts; 0: until the end
+   * of the current event-loop turn (under load the next flush starts as soon as one commits).
+   */
   windowMs: number;
   /** Most events per transaction. */
   maxBatch: number;
@@ -38,6 +44,7 @@ interface Waiting {
 export class EventIngest {
   private queue: Waiting[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
   private closed = false;
   /** Events committed since start (the benchmark compares it with the acknowledged requests). */
@@ -45,7 +52,7 @@ export class EventIngest {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly options: IngestOptions = { windowMs: 2, maxBatch: 2000 },
+    private readonly options: IngestOptions = { windowMs: 0, maxBatch: 2000 },
   ) {}
 
   /** Resolves once the event is committed: true when it was stored, false when its recipient is gone. */
@@ -61,7 +68,9 @@ export class EventIngest {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     while (this.flushing || this.queue.length > 0) {
       if (this.flushing) await this.flushing;
       else await this.runFlush();
@@ -69,7 +78,15 @@ export class EventIngest {
   }
 
   private schedule(): void {
-    if (this.timer || this.flushing) return;
+    if (this.timer || this.immediate || this.flushing) return;
+    if (this.options.windowMs <= 0) {
+      // the requests read in this turn of the event loop form the batch
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        void this.runFlush();
+      });
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.runFlush();
@@ -132,23 +149,17 @@ export class EventIngest {
         if (e.kind === 'click' && e.machine === null && sentAt !== null && e.at - sentAt < scannerWindowMs)
           e.machine = 'clickedWithinSeconds';
       }
-      for (let i = 0; i < kept.length; i += 500) {
-        await trx
-          .insertInto('tracking_events')
-          .values(
-            kept.slice(i, i + 500).map((e) => ({
-              mailing_id: e.mailingId,
-              recipient_id: e.recipientId,
-              kind: e.kind,
-              link_no: e.linkNo,
-              machine: e.machine === null ? 0 : 1,
-              reason: e.machine,
-              client: e.client,
-              at: e.at,
-            })),
-          )
-          .execute();
-      }
+      // raw VALUES: this statement runs on every flush, the query builder's cost would be per event
+      for (let i = 0; i < kept.length; i += 500)
+        await sql`insert into tracking_events (mailing_id, recipient_id, kind, link_no, machine, reason, client, at)
+          values ${sql.join(
+            kept
+              .slice(i, i + 500)
+              .map(
+                (e) =>
+                  sql`(${e.mailingId}, ${e.recipientId}, ${e.kind}, ${e.linkNo}, ${e.machine === null ? 0 : 1}, ${e.machine}, ${e.client}, ${e.at})`,
+              ),
+          )}`.execute(trx);
 
       const perRecipient = new Map<
         number,
@@ -238,30 +249,34 @@ export class EventIngest {
       }
 
       const newReaders: string[] = [];
+      const rows: RawBuilder<unknown>[] = [];
       for (const [id, r] of perRecipient) {
         const before = found.get(id);
         if (!before) continue;
         const m = mailingOf(before.mailing_id);
-        if (r.readAt !== null && before.first_read_at === null) {
+        const firstRead = r.readAt !== null && before.first_read_at === null;
+        if (firstRead) {
           m.readers += 1;
           const key = before.address ? emailKey(before.address) : null;
           if (key) newReaders.push(key);
         }
-        if (r.clickAt !== null && before.first_click_at === null) m.clickers += 1;
-        await trx
-          .updateTable('recipients')
-          .set({
-            opens: sql`opens + ${r.opens}`,
-            clicks: sql`clicks + ${r.clicks}`,
-            machine_events: sql`machine_events + ${r.machine}`,
-            ...(r.readAt !== null && before.first_read_at === null
-              ? { first_read_at: r.readAt, client: r.client }
-              : {}),
-            ...(r.clickAt !== null && before.first_click_at === null ? { first_click_at: r.clickAt } : {}),
-          })
-          .where('id', '=', id)
-          .execute();
+        const firstClick = r.clickAt !== null && before.first_click_at === null;
+        if (firstClick) m.clickers += 1;
+        rows.push(
+          sql`(${int(id)}, ${int(r.opens)}, ${int(r.clicks)}, ${int(r.machine)}, ${big(firstRead ? r.readAt : null)}, ${big(firstClick ? r.clickAt : null)}, cast(${firstRead ? r.client : null} as text))`,
+        );
       }
+      // every recipient of the batch in one statement (column1… are the VALUES columns on both engines)
+      for (let i = 0; i < rows.length; i += 500)
+        await sql`update recipients set
+            opens = recipients.opens + v.column2,
+            clicks = recipients.clicks + v.column3,
+            machine_events = recipients.machine_events + v.column4,
+            first_read_at = coalesce(recipients.first_read_at, v.column5),
+            first_click_at = coalesce(recipients.first_click_at, v.column6),
+            client = coalesce(recipients.client, v.column7)
+          from (values ${sql.join(rows.slice(i, i + 500))}) as v
+          where recipients.id = v.column1`.execute(trx);
       // a read resets the address's consecutive soft bounces (PRODUCT.md §11)
       if (newReaders.length > 0)
         await trx.deleteFrom('address_bounces').where('address_key', 'in', newReaders).execute();
@@ -281,43 +296,43 @@ export class EventIngest {
         for (const r of rows) existing.add(`${mailingId}:${r.link_no}:${r.recipient_id}`);
       }
       const uniques = new Map<string, number>();
-      for (const [ck, c] of clicked) {
-        if (existing.has(ck)) {
-          await trx
-            .updateTable('link_clickers')
-            .set({ clicks: sql`clicks + ${c.n}`, last_at: c.last })
-            .where('mailing_id', '=', c.mailingId)
-            .where('recipient_id', '=', c.recipientId)
-            .where('link_no', '=', c.linkNo)
-            .execute();
-        } else {
-          await trx
-            .insertInto('link_clickers')
-            .values({
+      const pairs = [...clicked.entries()];
+      for (const [ck, c] of pairs)
+        if (!existing.has(ck)) {
+          const lk = `${c.mailingId}:${c.linkNo}`;
+          uniques.set(lk, (uniques.get(lk) ?? 0) + 1);
+        }
+      for (let i = 0; i < pairs.length; i += 500)
+        await trx
+          .insertInto('link_clickers')
+          .values(
+            pairs.slice(i, i + 500).map(([, c]) => ({
               mailing_id: c.mailingId,
               link_no: c.linkNo,
               recipient_id: c.recipientId,
               clicks: c.n,
               first_at: c.first,
               last_at: c.last,
-            })
-            .execute();
-          const lk = `${c.mailingId}:${c.linkNo}`;
-          uniques.set(lk, (uniques.get(lk) ?? 0) + 1);
-        }
-      }
-      for (const [key, l] of perLink) {
-        await trx
-          .updateTable('mailing_links')
-          .set({
-            clicks: sql`clicks + ${l.clicks}`,
-            unique_clicks: sql`unique_clicks + ${uniques.get(key) ?? 0}`,
-            machine_clicks: sql`machine_clicks + ${l.machine}`,
-          })
-          .where('mailing_id', '=', l.mailingId)
-          .where('link_no', '=', l.linkNo)
+            })),
+          )
+          .onConflict((oc) =>
+            oc.columns(['mailing_id', 'recipient_id', 'link_no']).doUpdateSet({
+              clicks: sql`link_clickers.clicks + excluded.clicks`,
+              last_at: sql`excluded.last_at`,
+            }),
+          )
           .execute();
-      }
+      const linkRows = [...perLink].map(
+        ([key, l]) =>
+          sql`(${int(l.mailingId)}, ${int(l.linkNo)}, ${int(l.clicks)}, ${int(uniques.get(key) ?? 0)}, ${int(l.machine)})`,
+      );
+      if (linkRows.length > 0)
+        await sql`update mailing_links set
+            clicks = mailing_links.clicks + v.column3,
+            unique_clicks = mailing_links.unique_clicks + v.column4,
+            machine_clicks = mailing_links.machine_clicks + v.column5
+          from (values ${sql.join(linkRows)}) as v
+          where mailing_links.mailing_id = v.column1 and mailing_links.link_no = v.column2`.execute(trx);
       for (const [mailingId, m] of perMailing) {
         await trx
           .insertInto('mailing_stats')

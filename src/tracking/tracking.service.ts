@@ -80,6 +80,11 @@ export class TrackingService {
     this.mailer = { transport, from };
   }
 
+  /** Writes the queued events and stops taking new ones (graceful shutdown). */
+  close(): Promise<void> {
+    return this.ingest.close();
+  }
+
   /** Events committed by this process (the tracking benchmark compares them with acknowledged requests). */
   get committedEvents(): number {
     return this.ingest.committed;
