@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { rights } from './access/index.js';
+import { ImapPoller } from './bounces/imap.js';
+import { InboundSmtp } from './bounces/inbound.js';
 import { DevOutboxTransport, type EmailTransport, SmtpTransport } from './channels/email/transport.js';
 import { DevOutboxSmsGateway } from './channels/sms/gateway.js';
 import { type Config, resolveSecret } from './config.js';
@@ -69,6 +71,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       attachmentMaxBytes: config.attachmentMaxBytes,
       imageMaxBytes: config.imageMaxBytes,
       secret: withSecret.secret,
+      mailgunSigningKey: config.mailgunSigningKey,
     });
     if (options.migrate !== false) {
       await services.access.ensureBuiltInRoles();
@@ -238,6 +241,45 @@ export function startWorkers(
       await worker.stop();
       await receipts.flush().catch(() => undefined);
       await Promise.all([transport.close(), sms.close()]);
+    },
+  };
+}
+
+/**
+ * Bounce intake that runs beside the web server: the inbound SMTP receiver (when
+ * POSTHORN_INBOUND_SMTP_PORT is set) and the IMAP poller (when POSTHORN_BOUNCE_IMAP_URL is set).
+ */
+export async function startBounceIntake(
+  app: App,
+): Promise<{ smtpPort: number | null; imap: boolean; stop(): Promise<void> }> {
+  const c = app.config;
+  let inbound: InboundSmtp | null = null;
+  let smtpPort: number | null = null;
+  if (c.inboundSmtpPort !== undefined) {
+    inbound = new InboundSmtp(app.services.bounces, app.services.tracking, {
+      host: c.inboundSmtpHost,
+      port: c.inboundSmtpPort,
+      bounceDomain: c.bounceDomain,
+      maxBytes: c.inboundMaxBytes,
+      connectionsPerMinute: 120,
+    });
+    smtpPort = await inbound.start();
+  }
+  let poller: ImapPoller | null = null;
+  if (c.bounceImapUrl) {
+    poller = new ImapPoller(app.services.bounces, c.bounceImapUrl, { maxBytes: c.inboundMaxBytes });
+    poller.start(c.bounceImapPollMs, (e) => {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', msg: 'bounce mailbox poll failed', error: e instanceof Error ? e.message : String(e) })}\n`,
+      );
+    });
+  }
+  return {
+    smtpPort,
+    imap: poller !== null,
+    stop: async () => {
+      await inbound?.close();
+      await poller?.stop();
     },
   };
 }

@@ -119,6 +119,33 @@ const settings = {
     schema: z.coerce.number().int().min(2).max(200).default(10),
     help: 'PostgreSQL connections per process (at least 2: the scheduler holds one while it starts due mailings).',
   },
+  POSTHORN_INBOUND_SMTP_PORT: {
+    schema: z.coerce.number().int().min(0).max(65535).optional(),
+    help: 'Port of the inbound SMTP bounce receiver (point the MX of the bounce domain at it; 25 in production). Unset: no receiver.',
+  },
+  POSTHORN_INBOUND_SMTP_HOST: {
+    schema: z.string().min(1).default('0.0.0.0'),
+    help: 'Interface of the inbound SMTP bounce receiver. It accepts only our own VERP and unsubscribe addresses, so it is never a relay.',
+  },
+  POSTHORN_INBOUND_MAX_BYTES: {
+    schema: z.coerce.number().int().positive().default(10_485_760),
+    help: 'Largest message the bounce receiver (and the IMAP poller) accepts, in bytes (10 MiB).',
+  },
+  POSTHORN_BOUNCE_IMAP_URL: {
+    schema: z
+      .string()
+      .regex(/^imaps?:\/\//, 'imap://user:pass@host:143/INBOX or imaps://…:993/INBOX')
+      .optional(),
+    help: 'A bounce mailbox polled over IMAP (imaps://user:password@host:993/INBOX); read bounces are moved to the folder "Processed". Unset: no poller.',
+  },
+  POSTHORN_BOUNCE_IMAP_POLL_SECONDS: {
+    schema: z.coerce.number().int().min(5).max(86_400).default(60),
+    help: 'How often the bounce mailbox is read, in seconds.',
+  },
+  POSTHORN_MAILGUN_SIGNING_KEY: {
+    schema: z.string().min(8).optional(),
+    help: "Mailgun's HTTP webhook signing key, for POST /api/v1/webhooks/bounces?provider=mailgun.",
+  },
   POSTHORN_SQLITE_BUSY_TIMEOUT_MS: {
     schema: z.coerce.number().int().min(0).default(5000),
     help: 'How long SQLite waits for a lock held by another process, in milliseconds.',
@@ -155,6 +182,12 @@ export interface Config {
   sessionTtlMs: number;
   dbPoolSize: number;
   sqliteBusyTimeoutMs: number;
+  inboundSmtpPort: number | undefined;
+  inboundSmtpHost: string;
+  inboundMaxBytes: number;
+  bounceImapUrl: string | undefined;
+  bounceImapPollMs: number;
+  mailgunSigningKey: string | undefined;
 }
 
 const schema = z.object(
@@ -221,6 +254,12 @@ export function loadConfig(
     sessionTtlMs: raw.POSTHORN_SESSION_TTL_HOURS * 3_600_000,
     dbPoolSize: raw.POSTHORN_DB_POOL_SIZE,
     sqliteBusyTimeoutMs: raw.POSTHORN_SQLITE_BUSY_TIMEOUT_MS,
+    inboundSmtpPort: raw.POSTHORN_INBOUND_SMTP_PORT,
+    inboundSmtpHost: raw.POSTHORN_INBOUND_SMTP_HOST,
+    inboundMaxBytes: raw.POSTHORN_INBOUND_MAX_BYTES,
+    bounceImapUrl: raw.POSTHORN_BOUNCE_IMAP_URL,
+    bounceImapPollMs: raw.POSTHORN_BOUNCE_IMAP_POLL_SECONDS * 1000,
+    mailgunSigningKey: raw.POSTHORN_MAILGUN_SIGNING_KEY,
   };
 }
 

@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { AccessService } from './access/index.js';
+import { BouncesService } from './bounces/bounces.service.js';
 import { EmailAccountsService } from './channels/email/accounts.service.js';
 import type { TxtResolver } from './channels/email/dkim.js';
 import { SendingDomainsService } from './channels/email/domains.service.js';
@@ -47,6 +49,8 @@ export interface ServiceOptions {
   imageMaxBytes?: number | undefined;
   /** The instance secret: seals stored relay and gateway passwords. */
   secret?: string | undefined;
+  /** Mailgun's webhook signing key (default: the generic webhook secret). */
+  mailgunSigningKey?: string | undefined;
   /** DNS look-ups of the sending-domain check (default: the system resolver). */
   txtResolver?: TxtResolver | undefined;
 }
@@ -77,6 +81,9 @@ export interface Services {
   smsGateways: SmsGatewaysService;
   emailAccounts: EmailAccountsService;
   tracking: TrackingService;
+  bounces: BouncesService;
+  /** Keys of the bounce webhooks (the generic signature and SES token; Mailgun's signing key). */
+  webhookKeys: { secret: string; mailgunSigningKey: string };
 }
 
 export function buildServices(
@@ -101,11 +108,17 @@ export function buildServices(
   const persons = new PersonsService(db, clock, access, customFields, options.defaultCountry);
   const projects = new ProjectsService(db, clock, access);
   const publicUrl = (options.publicUrl ?? 'http://localhost:3000').replace(/\/$/, '');
+  // without an instance secret (tools that never serve links) tokens are signed with a random key
+  const instanceSecret = options.secret ?? randomToken(32);
+  const signer = new TokenSigner(instanceSecret);
+  const webhookSecret = createHmac('sha256', instanceSecret)
+    .update('posthorn bounce webhook')
+    .digest('hex')
+    .slice(0, 40);
   const tracking = new TrackingService(
     db,
     clock,
-    // without an instance secret (tools that never serve links) tokens are signed with a random key
-    new TokenSigner(options.secret ?? randomToken(32)),
+    signer,
     new EventIngest(db),
     { mailings, recipients, settings, persons, selections, projects },
     publicUrl,
@@ -152,5 +165,7 @@ export function buildServices(
     smsGateways: new SmsGatewaysService(db, clock, access, options.secret),
     emailAccounts: new EmailAccountsService(db, clock, access, options.secret),
     tracking,
+    bounces: new BouncesService(db, clock, access, settings, signer),
+    webhookKeys: { secret: webhookSecret, mailgunSigningKey: options.mailgunSigningKey ?? webhookSecret },
   };
 }

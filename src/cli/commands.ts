@@ -6,6 +6,7 @@ import {
   cliActor,
   loadDemoMailing,
   openApp,
+  startBounceIntake,
   startServer,
   startWorkers,
 } from '../app.js';
@@ -78,6 +79,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
         const first = await bootstrapAdmin(app.services);
         const server = await startServer(app);
         const workers = startWorkers(app.services, workerSettings(app));
+        const intake = await startBounceIntake(app);
         const url = `http://${app.config.host === '0.0.0.0' ? 'localhost' : app.config.host}:${app.config.port}`;
         if (output.json) {
           output.result(
@@ -89,6 +91,9 @@ export function registerCommands(program: Command, setCode: SetCode): void {
             `Posthorn ${app.config.database.engine === 'sqlite' ? `on SQLite ${app.config.database.file}` : 'on PostgreSQL'}`,
           );
           output.out(`Listening on ${url}  (API docs: ${url}/api/docs, health: ${url}/healthz)`);
+          if (intake.smtpPort !== null)
+            output.out(`Bounce receiver (SMTP) on port ${intake.smtpPort} for *@${app.config.bounceDomain}`);
+          if (intake.imap) output.out('Polling the bounce mailbox (IMAP)');
           if (first) {
             output.out('');
             output.out('A new database: an administrator was created. These are shown once; keep them.');
@@ -103,6 +108,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
             output.err('shutting down…');
             void server
               .close()
+              .then(() => intake.stop())
               .then(() => workers.stop())
               .then(() => app.close())
               .finally(resolve);

@@ -54,6 +54,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor | null;
+    /** The request body as received (JSON and text bodies), for signature checks. */
+    rawBody?: string;
   }
 }
 
@@ -112,6 +114,13 @@ export async function buildServer(services: Services, options: ServerOptions): P
     duration.observe({ method: request.method, route: routeUrl }, reply.elapsedTime / 1000);
   });
 
+  // JSON as before, and the body as it came (bounce webhooks sign the exact bytes)
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    json(request, body as string, done);
+  });
   // form posts of the public pages and RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`)
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',

@@ -6,7 +6,7 @@ export async function moveRecipients(
   trx: Kysely<Database>,
   done: Array<{ recipient_id: number | null; mailing_id: number }>,
   from: string,
-  status: 'sent' | 'failed' | 'delivered',
+  status: 'sent' | 'failed' | 'delivered' | 'bounced' | 'complained',
   reason: string | null,
   now: number,
 ): Promise<void> {

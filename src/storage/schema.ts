@@ -520,7 +520,8 @@ export interface BouncesTable {
   mailing_id: number | null;
   recipient_id: number | null;
   address: string | null;
-  kind: 'hard' | 'soft' | 'complaint' | 'delivered';
+  /** `unreadable`: a message to a bounce address that is no bounce (kept as unmatched, with the reason). */
+  kind: 'hard' | 'soft' | 'complaint' | 'delivered' | 'unreadable';
   status: string | null;
   code: string | null;
   diagnostic: string | null;

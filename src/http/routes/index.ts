@@ -1,5 +1,6 @@
 import type { RouteDefinition } from '../route.js';
 import { accessRoutes } from './access.routes.js';
+import { bounceRoutes } from './bounces.routes.js';
 import { crmRoutes } from './crm.routes.js';
 import { importRoutes } from './import.routes.js';
 import { mailingRoutes } from './mailings.routes.js';
@@ -24,4 +25,5 @@ export const routeTable: RouteDefinition[] = [
   ...smsGatewayRoutes,
   ...emailAccountRoutes,
   ...trackingRoutes,
+  ...bounceRoutes,
 ];
