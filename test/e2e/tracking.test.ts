@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type Workers } from '../../src/app.js';
 import type { ManualClock } from '../../src/core/index.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
+import { audience, sendTrackedMailing, trackingLinks } from '../helpers/audience.js';
 import { engines } from '../helpers/databases.js';
-import { insertPersons } from '../helpers/persons.js';
 import { admin } from '../helpers/services.js';
 import { type Received, receiver } from '../helpers/smtp.js';
 
@@ -39,22 +39,10 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
       smtpPoolSize: 2,
       run: false,
     });
-    const s = t.services;
-    newsletter = (await s.preferences.createSubscriptionType({ name: 'Newsletter' }, admin)).id;
-    offers = (await s.preferences.createSubscriptionType({ name: 'Offers' }, admin)).id;
-    persons = await insertPersons(s.db, 6, (i) => `p${i}@example.test`);
-    for (const p of persons) {
-      await s.preferences.recordConsent(
-        p,
-        { purpose: 'emarketing', legalBasis: 'consent', source: 'test' },
-        admin,
-      );
-      await s.preferences.setSubscription(p, newsletter, { status: 'active', source: 'test' }, admin);
-      await s.preferences.setSubscription(p, offers, { status: 'active', source: 'test' }, admin);
-    }
-    const all = await s.selections.create({ name: 'All', kind: 'static' }, admin);
-    allId = all.id;
-    await s.selections.addMembers(all.id, persons, admin);
+    const a = await audience(t.services, 6, ['Newsletter', 'Offers']);
+    persons = a.persons;
+    [newsletter, offers] = a.types as [number, number];
+    allId = a.selectionId;
   });
   afterAll(async () => {
     await workers.stop();
@@ -62,53 +50,13 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
     await t.dispose();
   });
 
-  async function sendMailing(name: string, typeId: number): Promise<{ id: number; messages: Received[] }> {
-    const s = t.services;
-    const m = await s.mailings.create({ name, channel: 'email' }, admin);
-    await s.mailings.update(
-      m.id,
-      {
-        selectionId: allId,
-        subscriptionTypeId: typeId,
-        setup: {
-          subject: 'Hello [[customer.firstname]]',
-          from: { name: 'News', address: 'news@posthorn.test' },
-          tracking: { opens: true, allLinks: true },
-        },
-        content: {
-          format: 'html',
-          source:
-            '<html><body><p>Dear [[customer.firstname]]</p><a href="https://example.com/a">A</a> <a href="https://example.com/b">B</a> <a href="https://example.com/c">C</a> <a href="[[link.subscription]]">Unsubscribe</a> <a href="[[link.manageSubscriptions]]">Manage</a></body></html>',
-        },
-      },
-      admin,
-    );
-    await s.mailings.chooseTemplate(m.id, { blank: true }, admin);
-    await s.recipients.build(m.id, admin);
-    const before = rx.received.length;
-    await s.sending.send(m.id, admin);
-    for (let k = 0; k < 100; k++) if ((await workers.worker.tick()) === 0) break;
-    return { id: m.id, messages: rx.received.slice(before) };
-  }
-
-  async function linksOf(message: Received) {
-    const mail = await simpleParser(message.raw);
-    const html = String(mail.html);
-    const hrefs = [...html.matchAll(/(?:href|src)="(http:\/\/localhost:3000\/t\/[^"]+)"/g)].map(
-      (m) => m[1] as string,
-    );
-    const header = /\r\nList-Unsubscribe: ([^\r]+(?:\r\n[ \t][^\r]+)*)/.exec(String(message.raw))?.[1] ?? '';
-    return {
-      to: message.to[0] ?? '',
-      hrefs,
-      pixel: hrefs.find((h) => h.endsWith('/0')) as string,
-      click: (n: number) => hrefs.find((h) => h.endsWith(`/${n}`)) as string,
-      unsubscribe: /<(http[^>]+)>/.exec(header)?.[1] as string,
-      mailto: /<mailto:([^>]+)>/.exec(header)?.[1] as string,
-      manage: hrefs.find((h) => h.includes('/t/m/')) as string,
-      trap: hrefs.find((h) => h.endsWith('/999999')) as string,
-    };
-  }
+  const sendMailing = (name: string, typeId: number) =>
+    sendTrackedMailing(t.services, workers, rx.received, {
+      name,
+      selectionId: allId,
+      subscriptionTypeId: typeId,
+    });
+  const linksOf = trackingLinks;
 
   const path = (url: string) => url.replace('http://localhost:3000', '');
 
