@@ -308,14 +308,7 @@ export class BouncesService {
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     const keys = rows.map((r) => r.address_key);
-    const owners =
-      keys.length === 0
-        ? []
-        : await this.db
-            .selectFrom('person_emails')
-            .select(['person_id', 'email_key'])
-            .where('email_key', 'in', keys)
-            .execute();
+    const owners = await this.owners(keys);
     return {
       items: rows.map((r) => ({
         address: r.address,
@@ -328,6 +321,35 @@ export class BouncesService {
       })),
       total: Number(total.n),
     };
+  }
+
+  /** Persons having these addresses (any of their addresses, or the primary one). */
+  private async owners(
+    keys: string[],
+    db: Kysely<Database> = this.db,
+  ): Promise<Array<{ person_id: number; email_key: string }>> {
+    if (keys.length === 0) return [];
+    const [listed, primary] = await Promise.all([
+      db
+        .selectFrom('person_emails')
+        .select(['person_id', 'email_key'])
+        .where('email_key', 'in', keys)
+        .execute(),
+      db
+        .selectFrom('persons')
+        .select(['id as person_id', 'email_key'])
+        .where('email_key', 'in', keys)
+        .execute(),
+    ]);
+    const seen = new Set<string>();
+    return [...listed, ...primary]
+      .filter((r): r is { person_id: number; email_key: string } => r.email_key !== null)
+      .filter((r) => {
+        const k = `${r.person_id}:${r.email_key}`;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
   }
 
   private async requireBlocked(address: string): Promise<string> {
@@ -354,9 +376,7 @@ export class BouncesService {
   /** The persons with this address are former employees (they get no mailings); it stays blocked. */
   async setFormerEmployee(address: string, actor: Actor): Promise<{ persons: number }> {
     const key = await this.requireBlocked(address);
-    const ids = (
-      await this.db.selectFrom('person_emails').select('person_id').where('email_key', '=', key).execute()
-    ).map((r) => r.person_id);
+    const ids = [...new Set((await this.owners([key])).map((r) => r.person_id))];
     if (ids.length > 0)
       await this.db
         .updateTable('persons')
@@ -374,11 +394,9 @@ export class BouncesService {
     const key = await this.requireBlocked(address);
     const now = this.clock.now();
     const ids = await this.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('person_emails')
-        .select('person_id')
-        .where('email_key', '=', key)
-        .execute();
+      const rows = [...new Set((await this.owners([key], trx)).map((r) => r.person_id))].map((person_id) => ({
+        person_id,
+      }));
       await trx.deleteFrom('person_emails').where('email_key', '=', key).execute();
       for (const { person_id } of rows) {
         const next = await trx

@@ -45,7 +45,7 @@ export class ImapPoller {
         const done: number[] = [];
         for (const uid of uids) {
           const msg = await client.fetchOne(String(uid), { source: true, size: true }, { uid: true });
-          if (!msg || !msg.source) continue;
+          if (msg === false || !msg.source) continue;
           result.read += 1;
           if ((msg.size ?? msg.source.length) > this.options.maxBytes) {
             await this.bounces.recordUnreadable(`message larger than ${this.options.maxBytes} bytes`, 'imap');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { corpusMessage } from '../../test/helpers/bounce-corpus.js';
 import { classify, parseBounce, tokensIn } from './parse.js';
 
 interface Expected {
@@ -14,20 +15,6 @@ interface Expected {
 
 const dir = join(import.meta.dirname, 'corpus');
 const corpus = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected[];
-
-/** A corpus message with its placeholders filled: a recipient, its VERP token and Message-ID. */
-export function corpusMessage(
-  file: string,
-  v: { rcpt: string; token: string; messageId: string; bounceDomain?: string },
-): string {
-  const domain = v.bounceDomain ?? 'bounce.posthorn.test';
-  return readFileSync(join(dir, file), 'utf8')
-    .replaceAll('{{RCPT}}', v.rcpt)
-    .replaceAll('{{VERP}}', `bounces+${v.token}@${domain}`)
-    .replaceAll('{{UNSUB}}', `unsubscribe+${v.token}@${domain}`)
-    .replaceAll('{{LU}}', `https://m.posthorn.test/t/u/${v.token}`)
-    .replaceAll('{{MID}}', v.messageId);
-}
 
 describe('the bounce corpus', () => {
   it('has at least 30 messages shaped like those of common MTAs', () => {
