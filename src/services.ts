@@ -20,6 +20,7 @@ import {
   ProjectsService,
   SelectionsService,
 } from './crm/index.js';
+import { FollowupService } from './followup/followup.service.js';
 import {
   FoldersService,
   ImagesService,
@@ -82,6 +83,7 @@ export interface Services {
   emailAccounts: EmailAccountsService;
   tracking: TrackingService;
   bounces: BouncesService;
+  followup: FollowupService;
   /** Keys of the bounce webhooks (the generic signature and SES token; Mailgun's signing key). */
   webhookKeys: { secret: string; mailgunSigningKey: string };
 }
@@ -123,6 +125,12 @@ export function buildServices(
     { mailings, recipients, settings, persons, selections, projects },
     publicUrl,
   );
+  const sending = new SendingService(db, clock, access, mailings, recipients, {
+    documentsDir: join(options.dataDir ?? 'data', 'documents'),
+    defaultCountry: options.defaultCountry,
+    engine: capabilities.engine,
+  });
+  const followup = new FollowupService(db, clock, access, selections, projects, sending);
   // "send me a fresh link" mails: the dev outbox until the app wires its relay
   tracking.useMailer(new DevOutboxTransport(db, clock), 'noreply@localhost');
   return {
@@ -156,16 +164,13 @@ export function buildServices(
     ),
     mailings,
     recipients,
-    sending: new SendingService(db, clock, access, mailings, recipients, {
-      documentsDir: join(options.dataDir ?? 'data', 'documents'),
-      defaultCountry: options.defaultCountry,
-      engine: capabilities.engine,
-    }),
+    sending,
     sendingDomains: new SendingDomainsService(db, clock, access, options.txtResolver ?? new dns.Resolver()),
     smsGateways: new SmsGatewaysService(db, clock, access, options.secret),
     emailAccounts: new EmailAccountsService(db, clock, access, options.secret),
     tracking,
     bounces: new BouncesService(db, clock, access, settings, signer),
+    followup,
     webhookKeys: { secret: webhookSecret, mailgunSigningKey: options.mailgunSigningKey ?? webhookSecret },
   };
 }

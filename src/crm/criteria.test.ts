@@ -41,6 +41,9 @@ function evaluate(c: Criterion, p: Sample): boolean {
           : p.consent === null;
     case 'interest':
       return c.has === p.sailing;
+    case 'engagement':
+      // the samples never received a mailing
+      return !c.is;
     case 'customField': {
       const v = p.score;
       if (c.op === 'isEmpty') return v === null;

@@ -10,7 +10,10 @@ import { consentPurposes } from './preferences.service.js';
  * SQL boolean expression (the same on SQLite and PostgreSQL) over `persons p` (and `companies c`
  * when a company field is used), or over `companies c` for company selections.
  *
- * Adding a criterion kind (e.g. engagement: "read mailing X") is a new union member, a zod branch
+ * Engagement (PRODUCT.md §2): "read mailing X", "clicked link Y in mailing X", "bounced",
+ * "received", over the recipients of past mailings (human reads only).
+ *
+ * Adding a criterion kind is a new union member, a zod branch
  * and a case in `compileNode`; the exhaustive switch makes the compiler refuse to build otherwise.
  */
 export const textOperators = [
@@ -103,7 +106,17 @@ export type Criterion =
     }
   | { type: 'subscription'; subscriptionTypeId: number | 'any'; active: boolean }
   | { type: 'consent'; purpose: (typeof consentPurposes)[number]; state: 'active' | 'withdrawn' | 'missing' }
-  | { type: 'interest'; interest: string; has: boolean };
+  | { type: 'interest'; interest: string; has: boolean }
+  | {
+      type: 'engagement';
+      /** read (a human open or click), clicked (a link, or any), bounced, received (sent to). */
+      event: 'read' | 'clicked' | 'bounced' | 'received';
+      /** The mailing; absent: any mailing. */
+      mailingId?: number | undefined;
+      /** With `clicked`: the mailing's link number. */
+      linkNo?: number | undefined;
+      is: boolean;
+    };
 
 export const criterionSchema: z.ZodType<Criterion> = z.lazy(() =>
   z.discriminatedUnion('type', [
@@ -138,6 +151,13 @@ export const criterionSchema: z.ZodType<Criterion> = z.lazy(() =>
       state: z.enum(['active', 'withdrawn', 'missing']),
     }),
     z.strictObject({ type: z.literal('interest'), interest: z.string().min(1).max(100), has: z.boolean() }),
+    z.strictObject({
+      type: z.literal('engagement'),
+      event: z.enum(['read', 'clicked', 'bounced', 'received']),
+      mailingId: z.number().int().positive().optional(),
+      linkNo: z.number().int().min(1).optional(),
+      is: z.boolean(),
+    }),
   ]),
 );
 
@@ -153,6 +173,7 @@ interface Lookup {
   customFields: Map<string, { id: number; type: FieldType }>;
   interests: Map<string, number>;
   subscriptionTypes: Set<number>;
+  mailings: Set<number>;
 }
 
 const TRUE = sql<SqlBool>`1 = 1`;
@@ -172,10 +193,14 @@ export async function compileCriteria(
     db.selectFrom('interests').select(['id', 'name']).execute(),
     db.selectFrom('subscription_types').select('id').execute(),
   ]);
+  const mailings = JSON.stringify(tree).includes('"engagement"')
+    ? await db.selectFrom('mailings').select('id').execute()
+    : [];
   const lookup: Lookup = {
     customFields: new Map(fields.map((f) => [`${f.entity}.${f.key}`, { id: f.id, type: f.type }])),
     interests: new Map(interests.map((i) => [i.name.toLowerCase(), i.id])),
     subscriptionTypes: new Set(types.map((t) => t.id)),
+    mailings: new Set(mailings.map((m) => m.id)),
   };
   const state = { joinsCompany: false };
   const where = compileNode(tree, root, lookup, state, 'criteria');
@@ -261,6 +286,26 @@ function compileNode(
       if (id === undefined) fail(`${path}.interest`, `unknown interest "${node.interest}"`);
       const exists = sql<SqlBool>`exists (select 1 from person_interests pi where pi.person_id = p.id and pi.interest_id = ${id})`;
       return node.has ? exists : sql<SqlBool>`not ${exists}`;
+    }
+    case 'engagement': {
+      if (root !== 'person') fail(path, 'engagement belongs to persons');
+      if (node.mailingId !== undefined && !lookup.mailings.has(node.mailingId))
+        fail(`${path}.mailingId`, `unknown mailing ${node.mailingId}`);
+      if (node.linkNo !== undefined && (node.event !== 'clicked' || node.mailingId === undefined))
+        fail(`${path}.linkNo`, 'a link number needs event "clicked" and a mailingId');
+      const mailing = node.mailingId === undefined ? sql`` : sql` and r.mailing_id = ${node.mailingId}`;
+      const cond =
+        node.event === 'read'
+          ? sql`r.first_read_at is not null`
+          : node.event === 'clicked'
+            ? node.linkNo !== undefined
+              ? sql`exists (select 1 from link_clickers k where k.recipient_id = r.id and k.mailing_id = ${node.mailingId} and k.link_no = ${node.linkNo})`
+              : sql`r.first_click_at is not null`
+            : node.event === 'bounced'
+              ? sql`r.status = 'bounced'`
+              : sql`r.status in ('sent', 'delivered', 'bounced', 'complained')`;
+      const exists = sql<SqlBool>`exists (select 1 from recipients r where r.person_id = p.id${mailing} and ${cond})`;
+      return node.is ? exists : sql<SqlBool>`not ${exists}`;
     }
     default: {
       const unreachable: never = node;

@@ -48,7 +48,7 @@ export class RawResponse {
   constructor(
     readonly status: number,
     readonly headers: Record<string, string>,
-    readonly body: string | Buffer,
+    readonly body: string | Buffer | NodeJS.ReadableStream,
   ) {}
 }
 

@@ -19,6 +19,7 @@ export const mailingActions = [
   'start',
   'stop',
   'finish',
+  'resend',
   'cancel',
   'activate',
   'deactivate',
@@ -31,6 +32,7 @@ export type MailingAction = (typeof mailingActions)[number];
  * - send: a draft (or scheduled) starts now; start: a scheduled one early, or a stopped one resumes;
  * - edit: editing a scheduled mailing returns it to draft;
  * - stop pauses sending; finish: every recipient has a final status; cancel ends it for good;
+ * - resend: a new round of a finished (or stopped) mailing to chosen recipients (PRODUCT.md §12);
  * - activate/deactivate: a form starts or stops using a form-response mailing.
  */
 export const transitions: Record<MailingAction, Partial<Record<MailingState, MailingState>>> = {
@@ -40,6 +42,7 @@ export const transitions: Record<MailingAction, Partial<Record<MailingState, Mai
   start: { scheduled: 'sending', stopped: 'sending' },
   stop: { sending: 'stopped' },
   finish: { sending: 'finished' },
+  resend: { finished: 'sending', stopped: 'sending' },
   cancel: { scheduled: 'cancelled', sending: 'cancelled', stopped: 'cancelled' },
   activate: { draft: 'active' },
   deactivate: { active: 'draft' },

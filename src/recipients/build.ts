@@ -36,6 +36,8 @@ export interface BuildPlan {
   subscriptionTypeId: number | null;
   sources: CandidateSource[];
   now: number;
+  /** Reload: only candidates not in the list yet are added (the list keeps its history). */
+  newOnly?: boolean;
 }
 
 const personAddress: Record<Channel, { address: RawBuilder<unknown>; key: RawBuilder<unknown> }> = {
@@ -188,7 +190,13 @@ export function buildRecipientsSql(plan: BuildPlan): RawBuilder<unknown> {
     from (${candidates}) c
     left join consents_current cc on cc.person_id = c.person_id and cc.purpose = 'emarketing'
     ${plan.privacyFilter ? subscriptionJoin : sql``}
-    ${blockedJoin}`;
+    ${blockedJoin}
+    ${
+      plan.newOnly
+        ? sql`where not exists (select 1 from recipients x where x.mailing_id = ${sql.lit(plan.mailingId)}
+            and x.kind = c.kind and coalesce(x.person_id, x.company_id, x.import_row_id) = coalesce(c.person_id, c.company_id, c.import_row_id))`
+        : sql``
+    }`;
 }
 
 /**

@@ -354,6 +354,31 @@ export class RecipientsService {
    * list or the new one, never half of it.
    */
   async build(mailingId: number, actor: Actor): Promise<RecipientSummary> {
+    return this.fill(mailingId, actor, false);
+  }
+
+  /**
+   * Reload (PRODUCT.md §12): evaluates the sources again and adds only those not in the list yet
+   * as `ready`; the rows already there (sent, read, bounced …) keep their status and history.
+   * Returns how many were added.
+   */
+  async addNew(mailingId: number, actor: Actor): Promise<number> {
+    const before = await this.countReady(mailingId);
+    await this.fill(mailingId, actor, true);
+    return (await this.countReady(mailingId)) - before;
+  }
+
+  private async countReady(mailingId: number): Promise<number> {
+    const r = await this.db
+      .selectFrom('recipients')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('mailing_id', '=', mailingId)
+      .where('status', '=', 'ready')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  private async fill(mailingId: number, actor: Actor, newOnly: boolean): Promise<RecipientSummary> {
     const m = await this.mailing(mailingId);
     const channel = m.channel as Channel;
     if (!capabilityMatrix[channel].recipientsStep) requireCapability(channel, 'recipientSources');
@@ -381,9 +406,10 @@ export class RecipientsService {
             select min(pe.person_id) from person_emails pe where pe.email_key = mailing_import_rows.email_key)
           where source_id = ${r.id} and email_key is not null`.execute(trx);
       }
-      await trx.deleteFrom('recipients').where('mailing_id', '=', mailingId).execute();
+      if (!newOnly) await trx.deleteFrom('recipients').where('mailing_id', '=', mailingId).execute();
       await trx.deleteFrom('recipient_counts').where('mailing_id', '=', mailingId).execute();
       await buildRecipientsSql({
+        newOnly,
         mailingId,
         channel,
         options,
@@ -416,9 +442,15 @@ export class RecipientsService {
         .where('id', '=', mailingId)
         .execute();
     });
-    await this.audit.record(actor, 'mailing.buildRecipients', 'mailing', mailingId, {
-      overrideConsent: options.overrideConsent,
-    });
+    await this.audit.record(
+      actor,
+      newOnly ? 'mailing.reloadRecipients' : 'mailing.buildRecipients',
+      'mailing',
+      mailingId,
+      {
+        overrideConsent: options.overrideConsent,
+      },
+    );
     return this.summary(mailingId);
   }
 

@@ -24,6 +24,15 @@ export const testSendInput = z.strictObject({
   recipientId: z.number().int().positive().optional(),
 });
 
+export const resendInput = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('selected'),
+    recipientIds: z.array(z.number().int().positive()).min(1).max(100_000),
+  }),
+  z.strictObject({ mode: z.literal('nonReaders') }),
+  z.strictObject({ mode: z.literal('reload') }),
+]);
+
 export const scheduleInput = z.strictObject({
   /**
    * When to send: an ISO 8601 time with offset, or a wall-clock time without one
@@ -114,6 +123,68 @@ export class SendingService {
     await this.startRound(mailingId, ['draft', 'scheduled'], actor);
     await this.audit.record(actor, 'mailing.send', 'mailing', mailingId);
     return this.progress(mailingId);
+  }
+
+  /**
+   * A new round of a finished (or stopped) mailing (PRODUCT.md §12), through the same ledger:
+   * `selected` recipients (sent, delivered, failed or bounced; never unsubscribed or complained),
+   * `nonReaders` (sent or delivered with no human read, not unsubscribed), or `reload` (the sources
+   * evaluated again; only those not in the list yet). Says how many go out and how many were skipped.
+   */
+  async resend(
+    mailingId: number,
+    input: z.input<typeof resendInput>,
+    actor: Actor,
+  ): Promise<{ round: number; recipients: number; skipped: number; skippedReason: string | null }> {
+    const v = resendInput.parse(input);
+    const m = await this.mailings.get(mailingId);
+    nextState(m.state, 'resend');
+    const now = this.clock.now();
+    let chosen = 0;
+    let skipped = 0;
+    let skippedReason: string | null = null;
+    if (v.mode === 'reload') {
+      chosen = await this.recipients.addNew(mailingId, actor);
+    } else {
+      await this.db.transaction().execute(async (trx) => {
+        let q = trx
+          .updateTable('recipients')
+          .set({ status: 'ready', reason: null, status_at: now })
+          .where('mailing_id', '=', mailingId)
+          .where('unsubscribed_at', 'is', null);
+        if (v.mode === 'selected') {
+          const ids = [...new Set(v.recipientIds)];
+          q = q.where('id', 'in', ids).where('status', 'in', ['sent', 'delivered', 'failed', 'bounced']);
+          const r = await q.executeTakeFirst();
+          chosen = Number(r.numUpdatedRows);
+          skipped = ids.length - chosen;
+          if (skipped > 0)
+            skippedReason =
+              'not in this mailing, not sent yet, unsubscribed or complained (only sent, delivered, failed or bounced recipients are sent again)';
+        } else {
+          const r = await q
+            .where('status', 'in', ['sent', 'delivered'])
+            .where('first_read_at', 'is', null)
+            .executeTakeFirst();
+          chosen = Number(r.numUpdatedRows);
+        }
+        await recount(trx, mailingId);
+      });
+    }
+    if (chosen === 0)
+      throw invalid('NOTHING_TO_RESEND', 'no recipient to send to: none matched', { mode: v.mode, skipped });
+    await this.startRound(mailingId, ['finished', 'stopped'], actor, { rebuild: false });
+    await this.audit.record(actor, 'mailing.resend', 'mailing', mailingId, {
+      mode: v.mode,
+      recipients: chosen,
+      skipped,
+    });
+    const round = await this.db
+      .selectFrom('send_rounds')
+      .select((eb) => eb.fn.max<number>('number').as('n'))
+      .where('mailing_id', '=', mailingId)
+      .executeTakeFirstOrThrow();
+    return { round: Number(round.n), recipients: chosen, skipped, skippedReason };
   }
 
   async schedule(mailingId: number, input: z.input<typeof scheduleInput>, actor: Actor): Promise<Progress> {
@@ -401,14 +472,20 @@ export class SendingService {
    * one transaction guarded by the mailing's state. Message-IDs are fixed here, per ledger row,
    * so a resend after a crash carries the same Message-ID.
    */
-  private async startRound(mailingId: number, from: MailingState[], actor: Actor): Promise<void> {
+  private async startRound(
+    mailingId: number,
+    from: MailingState[],
+    actor: Actor,
+    options: { rebuild?: boolean } = {},
+  ): Promise<void> {
     const row = await this.db
       .selectFrom('mailings')
       .selectAll()
       .where('id', '=', mailingId)
       .executeTakeFirst();
     if (!row) throw notFound('MAILING_NOT_FOUND', `mailing ${mailingId} does not exist`);
-    if (recipientOptionsOf(row).updateListWhenSending) await this.recipients.build(mailingId, actor);
+    if (options.rebuild !== false && recipientOptionsOf(row).updateListWhenSending)
+      await this.recipients.build(mailingId, actor);
     const now = this.clock.now();
     const domain = 'posthorn';
     const salt = randomToken(6);
@@ -480,6 +557,14 @@ export class SendingService {
     await effect();
     await this.audit.record(actor, `mailing.${action}`, 'mailing', mailingId);
   }
+}
+
+/** The mailing's stored counts, counted again (after rows moved between statuses in bulk). */
+async function recount(trx: Kysely<Database>, mailingId: number): Promise<void> {
+  await trx.deleteFrom('recipient_counts').where('mailing_id', '=', mailingId).execute();
+  await sql`insert into recipient_counts (mailing_id, status, reason, n)
+    select mailing_id, status, coalesce(reason, ''), count(*) from recipients where mailing_id = ${mailingId}
+    group by mailing_id, status, coalesce(reason, '')`.execute(trx);
 }
 
 /** A new running round, numbered after the mailing's last one, in the lane of its kind. */

@@ -2,6 +2,7 @@ import type { RouteDefinition } from '../route.js';
 import { accessRoutes } from './access.routes.js';
 import { bounceRoutes } from './bounces.routes.js';
 import { crmRoutes } from './crm.routes.js';
+import { followupRoutes } from './followup.routes.js';
 import { importRoutes } from './import.routes.js';
 import { mailingRoutes } from './mailings.routes.js';
 import {
@@ -26,4 +27,5 @@ export const routeTable: RouteDefinition[] = [
   ...emailAccountRoutes,
   ...trackingRoutes,
   ...bounceRoutes,
+  ...followupRoutes,
 ];
