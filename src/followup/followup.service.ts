@@ -222,7 +222,7 @@ export class FollowupService {
       if (slot) slot[r.kind === 'open' ? 'opens' : 'clicks'] = Number(r.n);
     }
     const byStatus: Record<string, number> = {};
-    for (const s of status) byStatus[s.status] = (byStatus[s.status] ?? 0) + Number(s.n);
+    for (const s of status) if (Number(s.n) > 0) byStatus[s.status] = (byStatus[s.status] ?? 0) + Number(s.n);
     return {
       firstSentAt: start,
       clicksPerLink: links.map((l) => ({

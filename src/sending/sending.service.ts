@@ -154,13 +154,25 @@ export class SendingService {
           .where('unsubscribed_at', 'is', null);
         if (v.mode === 'selected') {
           const ids = [...new Set(v.recipientIds)];
-          q = q.where('id', 'in', ids).where('status', 'in', ['sent', 'delivered', 'failed', 'bounced']);
+          // never to an address blocked meanwhile (a hard bounce, a complaint)
+          q = q
+            .where('id', 'in', ids)
+            .where('status', 'in', ['sent', 'delivered', 'failed', 'bounced'])
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('blocked_addresses as b')
+                    .select('b.address_key')
+                    .whereRef('b.address_key', '=', sql`posthorn_lower(recipients.address)`),
+                ),
+              ),
+            );
           const r = await q.executeTakeFirst();
           chosen = Number(r.numUpdatedRows);
           skipped = ids.length - chosen;
           if (skipped > 0)
             skippedReason =
-              'not in this mailing, not sent yet, unsubscribed or complained (only sent, delivered, failed or bounced recipients are sent again)';
+              'not in this mailing, not sent yet, unsubscribed, complained, or their address is blocked (only sent, delivered, failed or bounced recipients are sent again)';
         } else {
           const r = await q
             .where('status', 'in', ['sent', 'delivered'])
