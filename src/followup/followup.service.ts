@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import { type Actor, type AuditSink, type Clock, invalid, notFound, type Page } from '../core/index.js';
+import { type Actor, type AuditSink, invalid, notFound, type Page } from '../core/index.js';
 import type { ProjectsService, SelectionsService } from '../crm/index.js';
 import type { SendingService } from '../sending/sending.service.js';
 import type { Database } from '../storage/index.js';
@@ -107,7 +107,6 @@ export const addToTargetInput = z
 export class FollowupService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
     private readonly audit: AuditSink,
     private readonly selections: SelectionsService,
     private readonly projects: ProjectsService,
