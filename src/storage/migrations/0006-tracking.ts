@@ -23,6 +23,18 @@ export const tracking: PosthornMigration = {
     for (const c of ['client', 'bounce_code', 'bounce_diagnostic'])
       await s.alterTable('recipients').addColumn(c, 'text').execute();
     await s.createIndex('recipients_person').on('recipients').column('person_id').execute();
+    // follow-up pages at a million recipients: "not read yet" within a status, and sorted by read
+    // or click time, walk an index instead of sorting (equal keys come in id order)
+    await s
+      .createIndex('recipients_mailing_status_read')
+      .on('recipients')
+      .columns(['mailing_id', 'status', 'first_read_at'])
+      .execute();
+    await s
+      .createIndex('recipients_mailing_read')
+      .on('recipients')
+      .columns(['mailing_id', 'first_read_at'])
+      .execute();
     for (const c of ['clicks', 'unique_clicks', 'machine_clicks']) await counter('mailing_links', c);
 
     await s
