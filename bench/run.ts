@@ -16,6 +16,8 @@ const benches: Array<[string, number]> = [
   ['send.bench.ts', Math.max(1000, Math.round(size / 10))],
   ['document.bench.ts', Math.max(1000, Math.round(size / 100))],
   ['sms.bench.ts', Math.max(1000, Math.round(size / 100))],
+  ['tracking.bench.ts', Math.max(1000, Math.round(size / 100))],
+  ['followup.bench.ts', size],
 ];
 for (const [bench, n] of benches) {
   console.log(`\n### ${bench} (${n})`);

@@ -313,7 +313,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
 
   const mailing = program
     .command('mailing')
-    .description('Mailings: send, schedule, stop, start, cancel, status');
+    .description('Mailings: send, schedule, stop, start, cancel, status, stats, resend');
   const showProgress = (p: Progress): string =>
     [
       `mailing ${p.mailingId}: ${p.state}${p.round ? `, round ${p.round}` : ''}${p.pausedReason ? ` (paused: ${p.pausedReason})` : ''}`,
@@ -368,6 +368,46 @@ export function registerCommands(program: Command, setCode: SetCode): void {
         await withApp(async (app) => {
           const p = await app.services.sending.progress(Number(id));
           output.result(p, showProgress(p));
+        });
+      }),
+    );
+
+  withJson(mailing.command('stats <id>'))
+    .description(
+      'Follow-up summary: sent, delivered, read (human), clicked, bounced, unsubscribed, complained, rates',
+    )
+    .addHelpText('after', '\nExample:\n  posthorn mailing stats 12 --json')
+    .action(
+      action(setCode, async (output, id: string) => {
+        await withApp(async (app) => {
+          const s = await app.services.followup.summary(Number(id));
+          const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
+          output.result(
+            s,
+            [
+              `mailing ${s.mailingId}: ${s.recipients} recipients, ${s.sent} sent, ${s.delivered} delivered`,
+              `  read ${s.read} (open rate ${pct(s.rates.open)}), clicked ${s.clicked} (click rate ${pct(s.rates.click)}, click-to-open ${pct(s.rates.clickToOpen)})`,
+              `  bounced ${s.bounced.total} (${s.bounced.hard} hard, ${s.bounced.soft} soft; bounce rate ${pct(s.rates.bounce)}), unsubscribed ${s.unsubscribed}, complained ${s.complained}`,
+              `  machine events (not counted as reads): ${s.opens.machine} opens, ${s.clicks.machine} clicks`,
+            ].join('\n'),
+          );
+        });
+      }),
+    );
+  withJson(mailing.command('resend <id> <mode>'))
+    .description(
+      'A new round of a finished mailing: mode nonReaders (sent, no human read) or reload (only those not in the list yet)',
+    )
+    .addHelpText('after', '\nExample:\n  posthorn mailing resend 12 nonReaders')
+    .action(
+      action(setCode, async (output, id: string, mode: string) => {
+        await withApp(async (app) => {
+          if (mode !== 'nonReaders' && mode !== 'reload')
+            throw invalid('INVALID_MODE', `mode must be nonReaders or reload, not "${mode}"`, {
+              field: 'mode',
+            });
+          const r = await app.services.sending.resend(Number(id), { mode }, cliActor);
+          output.result(r, `mailing ${id}: round ${r.round} sends to ${r.recipients} recipients`);
         });
       }),
     );

@@ -318,43 +318,68 @@ export class FollowupService {
     const { base, statuses } = this.filtered(mailingId, q);
     const sortColumn = {
       id: 'r.id',
-      name: 'p.last_name',
       status: 'r.status',
       sentAt: 'r.sent_at',
       readAt: 'r.first_read_at',
       clicks: 'r.clicks',
     } as const;
-    const [rows, total] = await Promise.all([
-      base
-        .leftJoin('persons as p', 'p.id', 'r.person_id')
-        .leftJoin('companies as c', (j) => j.on(sql<boolean>`c.id = coalesce(r.company_id, p.company_id)`))
-        .leftJoin('mailing_import_rows as ir', 'ir.id', 'r.import_row_id')
-        .select([
-          'r.id',
-          'r.kind',
-          'r.person_id',
-          'r.address',
-          'r.status',
-          'r.reason',
-          'r.sent_at',
-          'r.first_read_at',
-          'r.opens',
-          'r.clicks',
-          'r.unsubscribed_at',
-          'r.bounce_code',
-          'r.bounce_diagnostic',
-          'p.first_name',
-          'p.last_name',
-          'c.name as company_name',
-          'ir.name as import_name',
-        ])
-        .orderBy(sortColumn[q.sort], q.order)
-        .$if(q.sort !== 'id', (b) => b.orderBy('r.id', q.order))
+    // the page's ids first, from the recipients alone (an index walk, or a sort of ids only), then
+    // the names and companies of those 100: joining before the sort would join every match
+    const [ids, total] = await Promise.all([
+      (q.sort === 'name'
+        ? base
+            .leftJoin('persons as p', 'p.id', 'r.person_id')
+            .select('r.id')
+            .orderBy('p.last_name', q.order)
+            .orderBy('r.id', q.order)
+        : base
+            .select('r.id')
+            .orderBy(sortColumn[q.sort], q.order)
+            .$if(q.sort !== 'id', (b) => b.orderBy('r.id', q.order))
+      )
         .limit(q.limit)
         .offset(q.offset)
         .execute(),
       this.total(mailingId, q, statuses, base),
     ]);
+    const order = new Map(ids.map((r, k) => [r.id, k]));
+    const rows =
+      ids.length === 0
+        ? []
+        : (
+            await this.db
+              .selectFrom('recipients as r')
+              .leftJoin('persons as p', 'p.id', 'r.person_id')
+              .leftJoin('companies as c', (j) =>
+                j.on(sql<boolean>`c.id = coalesce(r.company_id, p.company_id)`),
+              )
+              .leftJoin('mailing_import_rows as ir', 'ir.id', 'r.import_row_id')
+              .select([
+                'r.id',
+                'r.kind',
+                'r.person_id',
+                'r.address',
+                'r.status',
+                'r.reason',
+                'r.sent_at',
+                'r.first_read_at',
+                'r.opens',
+                'r.clicks',
+                'r.unsubscribed_at',
+                'r.bounce_code',
+                'r.bounce_diagnostic',
+                'p.first_name',
+                'p.last_name',
+                'c.name as company_name',
+                'ir.name as import_name',
+              ])
+              .where(
+                'r.id',
+                'in',
+                ids.map((r) => r.id),
+              )
+              .execute()
+          ).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
     return {
       items: rows.map((r) => ({
         id: r.id,

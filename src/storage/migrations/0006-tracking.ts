@@ -30,6 +30,8 @@ export const tracking: PosthornMigration = {
       .on('recipients')
       .columns(['mailing_id', 'status', 'first_read_at'])
       .execute();
+    // a mailing's recipients in id order (the default page order) without a sort
+    await s.createIndex('recipients_mailing_id').on('recipients').columns(['mailing_id', 'id']).execute();
     await s
       .createIndex('recipients_mailing_read')
       .on('recipients')
