@@ -108,10 +108,27 @@ export async function buildServer(services: Services, options: ServerOptions): P
     metrics,
   });
   app.decorateRequest('actor', null);
-  app.addHook('onResponse', async (request, reply) => {
+  // the labelled children are kept per route and status: the tracking endpoints answer thousands
+  // of requests a second, and prom-client hashes the label object on every call otherwise
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<string, { observe(v: number): void }>();
+  app.addHook('onResponse', (request, reply, done) => {
     const routeUrl = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route: routeUrl, status: String(reply.statusCode) });
-    duration.observe({ method: request.method, route: routeUrl }, reply.elapsedTime / 1000);
+    const key = `${request.method} ${routeUrl}`;
+    const status = String(reply.statusCode);
+    let c = counters.get(`${key} ${status}`);
+    if (!c) {
+      c = requests.labels(request.method, routeUrl, status);
+      counters.set(`${key} ${status}`, c);
+    }
+    c.inc();
+    let t = timers.get(key);
+    if (!t) {
+      t = duration.labels(request.method, routeUrl);
+      timers.set(key, t);
+    }
+    t.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   // JSON as before, and the body as it came (bounce webhooks sign the exact bytes)
@@ -195,18 +212,21 @@ function registerRoute(
       ...(def.multipart ? { consumes: ['multipart/form-data'] } : {}),
     },
     ...(limit === undefined ? {} : { config: { rateLimit: { max: limit, timeWindow: '1 minute' } } }),
-    // authentication runs first, before the body is read or validated
-    onRequest: async (request) => {
-      if (def.access === 'public') return;
-      const actor = await authenticate(services, request);
-      if (actor === null) throw unauthenticated();
-      if (def.access !== 'authenticated' && !actor.rights.has(def.access)) {
-        throw new AppError('forbidden', 'FORBIDDEN', `this needs the right "${def.access}"`, {
-          right: def.access,
-        });
-      }
-      request.actor = actor;
-    },
+    // authentication runs first, before the body is read or validated (public routes have none)
+    ...(def.access === 'public'
+      ? {}
+      : {
+          onRequest: async (request: FastifyRequest) => {
+            const actor = await authenticate(services, request);
+            if (actor === null) throw unauthenticated();
+            if (def.access !== 'authenticated' && !actor.rights.has(def.access)) {
+              throw new AppError('forbidden', 'FORBIDDEN', `this needs the right "${def.access}"`, {
+                right: def.access,
+              });
+            }
+            request.actor = actor;
+          },
+        }),
     handler: async (request, reply) => {
       const result = await def.handler({
         actor: request.actor ?? {

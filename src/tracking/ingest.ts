@@ -134,11 +134,17 @@ export class EventIngest {
         }
       >();
       for (let i = 0; i < ids.length; i += 1000) {
-        const rows = await trx
-          .selectFrom('recipients')
-          .select(['id', 'mailing_id', 'sent_at', 'first_read_at', 'first_click_at', 'address'])
-          .where('id', 'in', ids.slice(i, i + 1000))
-          .execute();
+        const rows = (
+          await sql<{
+            id: number;
+            mailing_id: number;
+            sent_at: number | null;
+            first_read_at: number | null;
+            first_click_at: number | null;
+            address: string | null;
+          }>`select id, mailing_id, sent_at, first_read_at, first_click_at, address from recipients
+            where id in (${sql.join(ids.slice(i, i + 1000))})`.execute(trx)
+        ).rows;
         for (const r of rows) found.set(r.id, r);
       }
       const stored = events.map((e) => found.get(e.recipientId)?.mailing_id === e.mailingId);
@@ -287,12 +293,10 @@ export class EventIngest {
         byMailing.set(c.mailingId, (byMailing.get(c.mailingId) ?? new Set()).add(c.recipientId));
       const existing = new Set<string>();
       for (const [mailingId, rids] of byMailing) {
-        const rows = await trx
-          .selectFrom('link_clickers')
-          .select(['link_no', 'recipient_id'])
-          .where('mailing_id', '=', mailingId)
-          .where('recipient_id', 'in', [...rids])
-          .execute();
+        const rows = (
+          await sql<{ link_no: number; recipient_id: number }>`select link_no, recipient_id from link_clickers
+            where mailing_id = ${mailingId} and recipient_id in (${sql.join([...rids])})`.execute(trx)
+        ).rows;
         for (const r of rows) existing.add(`${mailingId}:${r.link_no}:${r.recipient_id}`);
       }
       const uniques = new Map<string, number>();
@@ -303,25 +307,17 @@ export class EventIngest {
           uniques.set(lk, (uniques.get(lk) ?? 0) + 1);
         }
       for (let i = 0; i < pairs.length; i += 500)
-        await trx
-          .insertInto('link_clickers')
-          .values(
-            pairs.slice(i, i + 500).map(([, c]) => ({
-              mailing_id: c.mailingId,
-              link_no: c.linkNo,
-              recipient_id: c.recipientId,
-              clicks: c.n,
-              first_at: c.first,
-              last_at: c.last,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['mailing_id', 'recipient_id', 'link_no']).doUpdateSet({
-              clicks: sql`link_clickers.clicks + excluded.clicks`,
-              last_at: sql`excluded.last_at`,
-            }),
-          )
-          .execute();
+        await sql`insert into link_clickers (mailing_id, link_no, recipient_id, clicks, first_at, last_at)
+          values ${sql.join(
+            pairs
+              .slice(i, i + 500)
+              .map(
+                ([, c]) =>
+                  sql`(${c.mailingId}, ${c.linkNo}, ${c.recipientId}, ${c.n}, ${c.first}, ${c.last})`,
+              ),
+          )}
+          on conflict (mailing_id, recipient_id, link_no) do update set
+            clicks = link_clickers.clicks + excluded.clicks, last_at = excluded.last_at`.execute(trx);
       const linkRows = [...perLink].map(
         ([key, l]) =>
           sql`(${int(l.mailingId)}, ${int(l.linkNo)}, ${int(l.clicks)}, ${int(uniques.get(key) ?? 0)}, ${int(l.machine)})`,
@@ -334,28 +330,15 @@ export class EventIngest {
           from (values ${sql.join(linkRows)}) as v
           where mailing_links.mailing_id = v.column1 and mailing_links.link_no = v.column2`.execute(trx);
       for (const [mailingId, m] of perMailing) {
-        await trx
-          .insertInto('mailing_stats')
-          .values({
-            mailing_id: mailingId,
-            opens: m.opens,
-            machine_opens: m.machineOpens,
-            readers: m.readers,
-            clicks: m.clicks,
-            machine_clicks: m.machineClicks,
-            clickers: m.clickers,
-          })
-          .onConflict((oc) =>
-            oc.column('mailing_id').doUpdateSet({
-              opens: sql`mailing_stats.opens + ${m.opens}`,
-              machine_opens: sql`mailing_stats.machine_opens + ${m.machineOpens}`,
-              readers: sql`mailing_stats.readers + ${m.readers}`,
-              clicks: sql`mailing_stats.clicks + ${m.clicks}`,
-              machine_clicks: sql`mailing_stats.machine_clicks + ${m.machineClicks}`,
-              clickers: sql`mailing_stats.clickers + ${m.clickers}`,
-            }),
-          )
-          .execute();
+        await sql`insert into mailing_stats (mailing_id, opens, machine_opens, readers, clicks, machine_clicks, clickers, unsubscribed)
+          values (${mailingId}, ${m.opens}, ${m.machineOpens}, ${m.readers}, ${m.clicks}, ${m.machineClicks}, ${m.clickers}, 0)
+          on conflict (mailing_id) do update set
+            opens = mailing_stats.opens + excluded.opens,
+            machine_opens = mailing_stats.machine_opens + excluded.machine_opens,
+            readers = mailing_stats.readers + excluded.readers,
+            clicks = mailing_stats.clicks + excluded.clicks,
+            machine_clicks = mailing_stats.machine_clicks + excluded.machine_clicks,
+            clickers = mailing_stats.clickers + excluded.clickers`.execute(trx);
       }
       return stored;
     });

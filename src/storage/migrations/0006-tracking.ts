@@ -65,7 +65,6 @@ export const tracking: PosthornMigration = {
       .on('tracking_events')
       .columns(['mailing_id', 'at'])
       .execute();
-    await s.createIndex('tracking_events_recipient').on('tracking_events').column('recipient_id').execute();
     await s
       .createTable('link_clickers')
       .addColumn('mailing_id', 'integer', (c) => c.notNull().references('mailings.id').onDelete('cascade'))
