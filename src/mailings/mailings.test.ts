@@ -24,6 +24,8 @@ describe('the lifecycle (PRODUCT.md §4)', () => {
     ['stopped', 'start', 'sending'],
     ['sending', 'stop', 'stopped'],
     ['sending', 'finish', 'finished'],
+    ['finished', 'resend', 'sending'],
+    ['stopped', 'resend', 'sending'],
     ['scheduled', 'cancel', 'cancelled'],
     ['sending', 'cancel', 'cancelled'],
     ['stopped', 'cancel', 'cancelled'],
