@@ -129,3 +129,36 @@ export async function sendingBench(
   );
   return { handle, services, actor, out, selectionId: selection.id, secret };
 }
+
+/**
+ * An e-mail mailing to the selection with opens and every link tracked (ten links), its recipient
+ * list built and its links numbered: what the tracking and follow-up benchmarks start from.
+ */
+export async function trackedMailing(
+  services: Services,
+  actor: Actor,
+  selectionId: number,
+  name: string,
+): Promise<{ id: number }> {
+  const m = await services.mailings.create({ name, channel: 'email' }, actor);
+  await services.mailings.update(
+    m.id,
+    {
+      selectionId,
+      setup: {
+        subject: 'Hi',
+        from: { name: 'B', address: 'b@posthorn.example' },
+        tracking: { opens: true, allLinks: true },
+      },
+      content: {
+        format: 'html',
+        source: `<html><body>${Array.from({ length: 10 }, (_, k) => `<a href="https://example.com/${k}">${k}</a>`).join(' ')}</body></html>`,
+      },
+    },
+    actor,
+  );
+  await services.mailings.chooseTemplate(m.id, { blank: true }, actor);
+  await services.recipients.build(m.id, actor);
+  await services.mailings.rendered(m.id);
+  return { id: m.id };
+}

@@ -13,32 +13,13 @@
  */
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import { sendingBench } from './fill.js';
+import { sendingBench, trackedMailing } from './fill.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const t0 = performance.now();
 const { handle, services, actor, selectionId } = await sendingBench('followup', n);
 const db = handle.db;
-const m = await services.mailings.create({ name: 'Scale', channel: 'email' }, actor);
-await services.mailings.update(
-  m.id,
-  {
-    selectionId,
-    setup: {
-      subject: 'Hi',
-      from: { name: 'B', address: 'b@posthorn.example' },
-      tracking: { opens: true, allLinks: true },
-    },
-    content: {
-      format: 'html',
-      source: `<html><body>${Array.from({ length: 10 }, (_, k) => `<a href="https://example.com/${k}">${k}</a>`).join(' ')}</body></html>`,
-    },
-  },
-  actor,
-);
-await services.mailings.chooseTemplate(m.id, { blank: true }, actor);
-await services.recipients.build(m.id, actor);
-await services.mailings.rendered(m.id);
+const m = await trackedMailing(services, actor, selectionId, 'Scale');
 const sent = Date.now() - 72 * 3_600_000;
 const id = m.id;
 // 2% bounced (half hard, half soft), 0.1% complained, the rest sent

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { TokenSigner } from '../src/core/index.js';
-import { sendingBench } from './fill.js';
+import { sendingBench, trackedMailing } from './fill.js';
 
 const n = Number(process.argv[2] ?? 10_000);
 const seconds = Number(process.argv[3] ?? 10);
@@ -21,26 +21,7 @@ const connections = 50;
 const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36';
 
 const { handle, services, actor, out, selectionId, secret } = await sendingBench('tracking', n);
-const m = await services.mailings.create({ name: 'Tracked', channel: 'email' }, actor);
-await services.mailings.update(
-  m.id,
-  {
-    selectionId,
-    setup: {
-      subject: 'Hi',
-      from: { name: 'B', address: 'b@posthorn.example' },
-      tracking: { opens: true, allLinks: true },
-    },
-    content: {
-      format: 'html',
-      source: `<html><body>${Array.from({ length: 10 }, (_, k) => `<a href="https://example.com/${k}">${k}</a>`).join(' ')}</body></html>`,
-    },
-  },
-  actor,
-);
-await services.mailings.chooseTemplate(m.id, { blank: true }, actor);
-await services.recipients.build(m.id, actor);
-await services.mailings.rendered(m.id);
+const m = await trackedMailing(services, actor, selectionId, 'Tracked');
 // sent an hour ago (so clicks are not "within seconds of sending")
 const sentAt = Date.now() - 3_600_000;
 await sql`update recipients set status = 'sent', sent_at = ${sentAt}, status_at = ${sentAt} where mailing_id = ${m.id}`.execute(

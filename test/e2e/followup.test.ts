@@ -1,16 +1,22 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type Workers } from '../../src/app.js';
+import type { Workers } from '../../src/app.js';
 import type { BounceReport } from '../../src/bounces/parse.js';
 import type { ManualClock } from '../../src/core/index.js';
-import { openTestApp, type TestApp } from '../helpers/app.js';
-import { audience, sendTrackedMailing, trackingLinks } from '../helpers/audience.js';
+import type { TestApp } from '../helpers/app.js';
+import {
+  audience,
+  openSendingFixture,
+  type SendingFixture,
+  sendTrackedMailing,
+  trackingLinks,
+} from '../helpers/audience.js';
 import { engines } from '../helpers/databases.js';
 import { insertPersons } from '../helpers/persons.js';
 import { admin } from '../helpers/services.js';
-import { receiver } from '../helpers/smtp.js';
+import type { receiver } from '../helpers/smtp.js';
 
-const secret = 'test-instance-secret-that-is-long-enough-0123456789';
+const _secret = 'test-instance-secret-that-is-long-enough-0123456789';
 const human = {
   'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko)',
 };
@@ -52,18 +58,11 @@ describe.each(engines)('follow-up on %s', (engine) => {
     for (let k = 0; k < 100; k++) if ((await workers.worker.tick()) === 0) break;
   };
 
+  let fixture: SendingFixture;
+
   beforeAll(async () => {
-    t = await openTestApp(engine);
-    clock = t.services.clock as ManualClock;
-    rx = await receiver();
-    workers = startWorkers(t.services, {
-      secret,
-      publicUrl: 'http://localhost:3000',
-      bounceDomain: 'b.test',
-      smtpUrl: rx.url,
-      smtpPoolSize: 2,
-      run: false,
-    });
+    fixture = await openSendingFixture(engine, 'b.test');
+    ({ t, clock, rx, workers } = fixture);
     const a = await audience(t.services, 10, ['News']);
     persons = a.persons;
     news = a.types[0] as number;
@@ -100,11 +99,7 @@ describe.each(engines)('follow-up on %s', (engine) => {
       payload: 'List-Unsubscribe=One-Click',
     });
   });
-  afterAll(async () => {
-    await workers.stop();
-    await rx.close();
-    await t.dispose();
-  });
+  afterAll(() => fixture.dispose());
 
   it('the summary matches the scenario exactly (human events only in read and the rates)', async () => {
     const res = await get(`/api/v1/mailings/${id}/summary`);

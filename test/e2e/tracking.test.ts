@@ -1,14 +1,20 @@
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type Workers } from '../../src/app.js';
+import type { Workers } from '../../src/app.js';
 import type { ManualClock } from '../../src/core/index.js';
-import { openTestApp, type TestApp } from '../helpers/app.js';
-import { audience, sendTrackedMailing, trackingLinks } from '../helpers/audience.js';
+import type { TestApp } from '../helpers/app.js';
+import {
+  audience,
+  openSendingFixture,
+  type SendingFixture,
+  sendTrackedMailing,
+  trackingLinks,
+} from '../helpers/audience.js';
 import { engines } from '../helpers/databases.js';
 import { admin } from '../helpers/services.js';
-import { type Received, receiver } from '../helpers/smtp.js';
+import type { Received, receiver } from '../helpers/smtp.js';
 
-const secret = 'test-instance-secret-that-is-long-enough-0123456789';
+const _secret = 'test-instance-secret-that-is-long-enough-0123456789';
 const human = {
   'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36',
 };
@@ -27,28 +33,17 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
   let allId: number;
   let persons: number[];
 
+  let fixture: SendingFixture;
+
   beforeAll(async () => {
-    t = await openTestApp(engine);
-    clock = t.services.clock as ManualClock;
-    rx = await receiver();
-    workers = startWorkers(t.services, {
-      secret,
-      publicUrl: 'http://localhost:3000',
-      bounceDomain: 'bounce.posthorn.test',
-      smtpUrl: rx.url,
-      smtpPoolSize: 2,
-      run: false,
-    });
+    fixture = await openSendingFixture(engine);
+    ({ t, clock, rx, workers } = fixture);
     const a = await audience(t.services, 6, ['Newsletter', 'Offers']);
     persons = a.persons;
     [newsletter, offers] = a.types as [number, number];
     allId = a.selectionId;
   });
-  afterAll(async () => {
-    await workers.stop();
-    await rx.close();
-    await t.dispose();
-  });
+  afterAll(() => fixture.dispose());
 
   const sendMailing = (name: string, typeId: number) =>
     sendTrackedMailing(t.services, workers, rx.received, {

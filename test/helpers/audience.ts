@@ -1,9 +1,11 @@
 import { simpleParser } from 'mailparser';
-import type { Workers } from '../../src/app.js';
+import { startWorkers, type Workers } from '../../src/app.js';
+import type { ManualClock } from '../../src/core/index.js';
 import type { Services } from '../../src/services.js';
+import { openTestApp, type TestApp } from './app.js';
 import { insertPersons } from './persons.js';
 import { admin } from './services.js';
-import type { Received } from './smtp.js';
+import { type Received, receiver } from './smtp.js';
 
 /** n persons with e-marketing consent, subscribed to the given types, all in one static selection. */
 export async function audience(
@@ -86,5 +88,47 @@ export async function trackingLinks(message: Received) {
     mailto: /<mailto:([^>]+)>/.exec(header)?.[1] as string,
     manage: hrefs.find((h) => h.includes('/t/m/')) as string,
     trap: hrefs.find((h) => h.endsWith('/999999')) as string,
+  };
+}
+
+/** The instance secret of the test services (test/helpers/services.ts): workers sign with it. */
+export const testSecret = 'test-instance-secret-that-is-long-enough-0123456789';
+
+export interface SendingFixture {
+  t: TestApp;
+  clock: ManualClock;
+  rx: Awaited<ReturnType<typeof receiver>>;
+  workers: Workers;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The real HTTP server and services over a fresh database, a real SMTP receiver, and workers
+ * (driven by `tick`) that send into it with the public URL `http://localhost:3000`.
+ */
+export async function openSendingFixture(
+  engine: 'sqlite' | 'postgres',
+  bounceDomain = 'bounce.posthorn.test',
+): Promise<SendingFixture> {
+  const t = await openTestApp(engine);
+  const rx = await receiver();
+  const workers = startWorkers(t.services, {
+    secret: testSecret,
+    publicUrl: 'http://localhost:3000',
+    bounceDomain,
+    smtpUrl: rx.url,
+    smtpPoolSize: 2,
+    run: false,
+  });
+  return {
+    t,
+    clock: t.services.clock as ManualClock,
+    rx,
+    workers,
+    dispose: async () => {
+      await workers.stop();
+      await rx.close();
+      await t.dispose();
+    },
   };
 }
