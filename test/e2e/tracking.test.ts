@@ -286,6 +286,85 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
     expect((await t.app.inject({ method: 'GET', url: freshUrl })).statusCode).toBe(200);
   });
 
+  it('view online: the message as the recipient got it, with their merge values and their own tracked links', async () => {
+    const { messages } = await sendMailing('News 8', offers);
+    const l = await linksOf(messages.find((m) => m.to[0] === 'p1@example.test') as Received);
+    const token = /\/t\/c\/([^/]+)\//.exec(l.pixel)?.[1] as string;
+    const page = await t.app.inject({ method: 'GET', url: `/t/v/${token}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('Dear First1');
+    expect(page.body).toContain(`/t/c/${token}/1`);
+    expect((await t.app.inject({ method: 'GET', url: `/t/v/${token.slice(0, -3)}xyz` })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it('link actions run on a human click: text page, person field, interests, selection, project, follow-up task; never for a machine', async () => {
+    const s = t.services;
+    const target = await s.selections.create({ name: 'Interested', kind: 'static' }, admin);
+    const project = await s.projects.create({ name: 'Leads' }, admin);
+    const link = await s.trackedLinks.create(
+      {
+        name: 'Offer',
+        url: 'https://example.com/offer',
+        actions: [
+          { type: 'textPage', text: 'Thank you <for> your interest' },
+          { type: 'setPersonField', field: 'title', value: 'Interested in offers' },
+          { type: 'setInterest', interest: 'Offers' },
+          { type: 'addToSelection', selectionId: target.id },
+          { type: 'addToProject', projectId: project.id },
+          { type: 'createFollowUpTask', text: 'Call about the offer' },
+        ],
+      },
+      admin,
+    );
+    const m = await s.mailings.create({ name: 'Actions', channel: 'email' }, admin);
+    await s.mailings.update(
+      m.id,
+      {
+        selectionId: allId,
+        subscriptionTypeId: offers,
+        setup: {
+          subject: 'Offer',
+          from: { name: 'News', address: 'news@posthorn.test' },
+          trackedLinkIds: [link.id],
+        },
+        content: {
+          format: 'html',
+          source: '<html><body><a href="https://example.com/offer">Offer</a></body></html>',
+        },
+      },
+      admin,
+    );
+    await s.mailings.chooseTemplate(m.id, { blank: true }, admin);
+    await s.recipients.build(m.id, admin);
+    const before = rx.received.length;
+    await s.sending.send(m.id, admin);
+    for (let k = 0; k < 100; k++) if ((await workers.worker.tick()) === 0) break;
+    clock.advance(60_000);
+    const sent = rx.received.slice(before);
+    const l3 = await linksOf(sent.find((x) => x.to[0] === 'p3@example.test') as Received);
+    const l4 = await linksOf(sent.find((x) => x.to[0] === 'p4@example.test') as Received);
+    // a scanner (HEAD) first: counted, nothing changes
+    await t.app.inject({ method: 'HEAD', url: path(l4.click(1)), headers: human });
+    const page = await t.app.inject({ method: 'GET', url: path(l3.click(1)), headers: human });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Thank you &#60;for&#62; your interest');
+    const p3 = await s.persons.get(persons[3] as number);
+    expect(p3.title).toBe('Interested in offers');
+    expect(p3.interests).toContain('Offers');
+    expect((await s.selections.members(target.id, { limit: 10, offset: 0 })).items.map((x) => x.id)).toEqual([
+      persons[3],
+    ]);
+    expect(
+      (await s.projects.members(project.id, { limit: 10, offset: 0 })).items.map((x) => x.personId),
+    ).toEqual([persons[3]]);
+    const tasks = await s.db.selectFrom('tasks').selectAll().execute();
+    expect(tasks).toMatchObject([{ person_id: persons[3], mailing_id: m.id, title: 'Call about the offer' }]);
+    expect((await s.persons.get(persons[4] as number)).title).toBeNull();
+  });
+
   it('group commit: 300 concurrent opens are all acknowledged and all stored, and the counters agree', async () => {
     const { id, messages } = await sendMailing('News 7', offers);
     clock.advance(60_000);
