@@ -11,6 +11,7 @@ import {
   trackingLinks,
 } from '../helpers/audience.js';
 import { engines } from '../helpers/databases.js';
+import { multipart } from '../helpers/multipart.js';
 import { admin } from '../helpers/services.js';
 import type { Received, receiver } from '../helpers/smtp.js';
 
@@ -104,6 +105,18 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
       .where('mailing_id', '=', id)
       .executeTakeFirstOrThrow();
     expect(stats.unsubscribed).toBe(1);
+    // the same as multipart/form-data (RFC 8058 allows both)
+    const l1 = await linksOf(messages.find((m) => m.to[0] === 'p1@example.test') as Received);
+    const form = multipart({ 'List-Unsubscribe': 'One-Click' });
+    const asMultipart = await t.app.inject({ method: 'POST', url: path(l1.unsubscribe), ...form });
+    expect(asMultipart.statusCode).toBe(200);
+    expect(
+      (await t.services.preferences.subscriptionsOf(persons[1] as number)).find(
+        (x) => x.subscriptionTypeId === newsletter,
+      ),
+    ).toMatchObject({
+      status: 'cancelled',
+    });
     // without the One-Click body nothing happens
     const bare = await t.app.inject({
       method: 'POST',
@@ -116,7 +129,10 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
     await t.services.mailings.update(later.id, { selectionId: allId, subscriptionTypeId: newsletter }, admin);
     await t.services.recipients.build(later.id, admin);
     const blocked = await t.services.recipients.list(later.id, { status: 'blocked' });
-    expect(blocked.items.map((r) => [r.personId, r.reason])).toEqual([[persons[0], 'noSubscription']]);
+    expect(blocked.items.map((r) => [r.personId, r.reason])).toEqual([
+      [persons[0], 'noSubscription'],
+      [persons[1], 'noSubscription'],
+    ]);
     const other = await t.services.mailings.create({ name: 'Offers 1', channel: 'email' }, admin);
     await t.services.mailings.update(other.id, { selectionId: allId, subscriptionTypeId: offers }, admin);
     await t.services.recipients.build(other.id, admin);

@@ -87,8 +87,13 @@ export const trackingRoutes = [
     tag: 'tracking',
     summary:
       'RFC 8058 one-click unsubscribe: a POST with `List-Unsubscribe=One-Click` unsubscribes at once (no cookie, no login, no redirect)',
-    handler: async ({ services, params, body }) => {
-      if (form(body)['List-Unsubscribe'] !== 'One-Click')
+    handler: async ({ services, params, body, request }) => {
+      // RFC 8058 allows the body as multipart/form-data too
+      let oneClick = form(body)['List-Unsubscribe'];
+      if (request.isMultipart())
+        for await (const part of request.parts({ limits: { fields: 10, fieldSize: 1024, files: 0 } }))
+          if (part.type === 'field' && part.fieldname === 'List-Unsubscribe') oneClick = String(part.value);
+      if (oneClick !== 'One-Click')
         return htmlResponse(
           400,
           unsubscribeConfirmPage('', null, false).replace(
