@@ -143,6 +143,38 @@ describe.each(engines)('bounces and complaints on %s', (engine) => {
     expect([await count('bounces'), await count('blocked_addresses')]).toEqual(before);
   });
 
+  it('a client connecting too often is told to come back later (421)', async () => {
+    const strict = new InboundSmtp(t.services.bounces, t.services.tracking, {
+      host: '127.0.0.1',
+      port: 0,
+      bounceDomain,
+      maxBytes: 1024 * 1024,
+      connectionsPerMinute: 2,
+    });
+    const port = await strict.start();
+    try {
+      const attempt = () => {
+        const transport = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port,
+          secure: false,
+          ignoreTLS: true,
+        });
+        return transport
+          .sendMail({ envelope: { from: '', to: `x@${bounceDomain}` }, raw: 'Subject: x\r\n\r\nx\r\n' })
+          .then(
+            () => 0,
+            (e: { responseCode?: number }) => e.responseCode ?? -1,
+          )
+          .finally(() => transport.close());
+      };
+      // the first two reach RCPT TO (and are refused there: not our address); the third not even the greeting
+      expect([await attempt(), await attempt(), await attempt()]).toEqual([550, 550, 421]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('a message that is not a bounce, and a DSN for an unknown recipient, are recorded as unmatched with the reason and change nothing', async () => {
     const { id, messages } = await send('Unmatched');
     const b = await bounceFor('not-a-bounce-out-of-office.eml', to(messages, 2));
