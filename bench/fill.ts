@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { type Actor, ManualClock, systemActor, systemClock } from '../src/core/index.js';
 import { buildServices, type Services } from '../src/services.js';
 import { type DatabaseHandle, migrate, openDatabase } from '../src/storage/index.js';
@@ -89,7 +90,10 @@ export async function fillPersons(handle: DatabaseHandle, n: number, actor: Acto
 export async function sendingBench(
   name: string,
   n: number,
+  /** A PostgreSQL server: the bench runs in a fresh schema there (dropped by `dispose`). */
+  pgUrl?: string,
 ): Promise<{
+  dispose(): Promise<void>;
   handle: DatabaseHandle;
   services: Services;
   actor: Actor;
@@ -106,9 +110,23 @@ export async function sendingBench(
   ]);
   const out = join(import.meta.dirname, '.out');
   mkdirSync(out, { recursive: true });
-  const file = join(out, `${name}.db`);
-  for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
-  const handle = openDatabase({ engine: 'sqlite', file });
+  let handle: DatabaseHandle;
+  let dropSchema = async () => {};
+  if (pgUrl) {
+    const schema = `bench_${name}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    handle = openDatabase({ engine: 'postgres', url: pgUrl, schema });
+    dropSchema = async () => {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    };
+  } else {
+    const file = join(out, `${name}.db`);
+    for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
+    handle = openDatabase({ engine: 'sqlite', file });
+  }
   await migrate(handle);
   await fillPersons(handle, n, actor);
   const secret = 'bench-secret-long-enough-for-the-hmac-0123456789';
@@ -127,7 +145,11 @@ export async function sendingBench(
   await sql`insert into selection_members (selection_id, member_id, added_at) select ${selection.id}, id, 0 from persons`.execute(
     handle.db,
   );
-  return { handle, services, actor, out, selectionId: selection.id, secret };
+  const dispose = async () => {
+    await handle.close();
+    await dropSchema();
+  };
+  return { handle, services, actor, out, selectionId: selection.id, secret, dispose };
 }
 
 /**
