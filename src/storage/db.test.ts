@@ -18,3 +18,21 @@ describe.each(engines)('storage on %s', (engine) => {
     }
   });
 });
+
+describe.skipIf(!engines.includes('postgres'))('storage on postgres, beside another schema', () => {
+  it('a second Posthorn schema in the same database does not hide our migration tables', async () => {
+    // the first is migrated and stays while the second is created and migrated
+    const first = await openTestDatabase('postgres');
+    try {
+      const second = await openTestDatabase('postgres');
+      try {
+        expect(await migrate(second)).toEqual([]);
+        expect(await second.db.selectFrom('roles').selectAll().execute()).toEqual([]);
+      } finally {
+        await second.dispose();
+      }
+    } finally {
+      await first.dispose();
+    }
+  });
+});

@@ -262,8 +262,16 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
 /** Applies every pending migration, in order; returns the names applied now. */
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {
   const engine = handle.capabilities.engine;
+  // Kysely looks for its migration tables in every schema it can see unless told which one: with
+  // another Posthorn (or a test, or a benchmark) in a second schema of the same database it would
+  // find theirs and skip creating ours. The bookkeeping lives in the schema we work in.
+  const schema =
+    engine === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(handle.db)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({
     db: handle.db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     provider: {
       getMigrations: async () => {
         const all: Record<string, Migration> = {};
