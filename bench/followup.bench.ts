@@ -164,5 +164,6 @@ async function run(engine: string, pgUrl?: string): Promise<void> {
   await dispose();
 }
 
-await run('sqlite');
+// `tsx bench/followup.bench.ts 1000000 postgres`: PostgreSQL only
+if (process.argv[3] !== 'postgres') await run('sqlite');
 if (process.env.POSTHORN_BENCH_DATABASE_URL) await run('postgres', process.env.POSTHORN_BENCH_DATABASE_URL);

@@ -457,12 +457,14 @@ export class FollowupService {
     let after = 0;
     for (;;) {
       const { base } = this.filtered(mailingId, q);
-      const rows = await base
-        .leftJoin('persons as p', 'p.id', 'r.person_id')
-        .leftJoin('companies as c', (j) => j.on(sql<boolean>`c.id = coalesce(r.company_id, p.company_id)`))
+      // the page of recipients alone (an index walk), then its persons and companies by id: a
+      // join per page lets PostgreSQL pick a plan per page that costs far more than two look-ups
+      const page = await base
         .select([
           'r.id',
           'r.kind',
+          'r.person_id',
+          'r.company_id',
           'r.address',
           'r.status',
           'r.reason',
@@ -472,14 +474,52 @@ export class FollowupService {
           'r.clicks',
           'r.unsubscribed_at',
           'r.bounce_code',
-          'p.first_name',
-          'p.last_name',
-          'c.name as company_name',
         ])
         .where('r.id', '>', after)
         .orderBy('r.id')
         .limit(5000)
         .execute();
+      const personIds = [...new Set(page.map((r) => r.person_id).filter((x): x is number => x !== null))];
+      const people = new Map(
+        (personIds.length === 0
+          ? []
+          : await this.db
+              .selectFrom('persons')
+              .select(['id', 'first_name', 'last_name', 'company_id'])
+              .where('id', 'in', personIds)
+              .execute()
+        ).map((p) => [p.id, p]),
+      );
+      const companyIds = [
+        ...new Set(
+          page
+            .map(
+              (r) =>
+                r.company_id ?? (r.person_id === null ? null : (people.get(r.person_id)?.company_id ?? null)),
+            )
+            .filter((x): x is number => x !== null),
+        ),
+      ];
+      const companies = new Map(
+        (companyIds.length === 0
+          ? []
+          : await this.db
+              .selectFrom('companies')
+              .select(['id', 'name'])
+              .where('id', 'in', companyIds)
+              .execute()
+        ).map((c) => [c.id, c.name]),
+      );
+      const rows = page.map((r) => {
+        const p = r.person_id === null ? undefined : people.get(r.person_id);
+        const companyId = r.company_id ?? p?.company_id ?? null;
+        return {
+          ...r,
+          first_name: p?.first_name ?? null,
+          last_name: p?.last_name ?? null,
+          company_name: companyId === null ? null : (companies.get(companyId) ?? null),
+        };
+      });
       if (rows.length === 0) break;
       let chunk = '';
       for (const r of rows) {

@@ -24,18 +24,19 @@ export const tracking: PosthornMigration = {
       await s.alterTable('recipients').addColumn(c, 'text').execute();
     await s.createIndex('recipients_person').on('recipients').column('person_id').execute();
     // follow-up pages at a million recipients: "not read yet" within a status, and sorted by read
-    // or click time, walk an index instead of sorting (equal keys come in id order)
+    // time, walk an index instead of sorting (id last: PostgreSQL keeps equal keys in id order only
+    // when id is in the index; SQLite does anyway)
     await s
       .createIndex('recipients_mailing_status_read')
       .on('recipients')
-      .columns(['mailing_id', 'status', 'first_read_at'])
+      .columns(['mailing_id', 'status', 'first_read_at', 'id'])
       .execute();
     // a mailing's recipients in id order (the default page order) without a sort
     await s.createIndex('recipients_mailing_id').on('recipients').columns(['mailing_id', 'id']).execute();
     await s
       .createIndex('recipients_mailing_read')
       .on('recipients')
-      .columns(['mailing_id', 'first_read_at'])
+      .columns(['mailing_id', 'first_read_at', 'id'])
       .execute();
     for (const c of ['clicks', 'unique_clicks', 'machine_clicks']) await counter('mailing_links', c);
 
