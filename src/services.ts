@@ -130,7 +130,7 @@ export function buildServices(
     defaultCountry: options.defaultCountry,
     engine: capabilities.engine,
   });
-  const followup = new FollowupService(db, access, selections, projects, sending);
+  const followup = new FollowupService(db, access, selections, projects, sending, capabilities.engine);
   // "send me a fresh link" mails: the dev outbox until the app wires its relay
   tracking.useMailer(new DevOutboxTransport(db, clock), 'noreply@localhost');
   return {

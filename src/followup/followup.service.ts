@@ -111,6 +111,8 @@ export class FollowupService {
     private readonly selections: SelectionsService,
     private readonly projects: ProjectsService,
     private readonly sending: SendingService,
+    /** Exports read through a cursor on PostgreSQL, in keyset pages on SQLite. */
+    private readonly engine: 'sqlite' | 'postgres',
   ) {}
 
   private async requireMailing(id: number) {
@@ -454,6 +456,80 @@ export class FollowupService {
     } else {
       await write(`${header.join(',')}\r\n`);
     }
+    const emit = async (rows: ExportRow[]) => {
+      let chunk = '';
+      for (const r of rows) {
+        const values = [
+          r.id,
+          r.kind === 'unregistered' ? 'unregistered' : 'registered',
+          r.kind === 'company'
+            ? (r.company_name ?? '')
+            : [r.first_name, r.last_name].filter((x) => x).join(' '),
+          r.kind === 'company' ? '' : (r.company_name ?? ''),
+          r.address ?? '',
+          r.status,
+          r.reason ?? '',
+          iso(r.sent_at),
+          iso(r.first_read_at),
+          r.opens,
+          r.clicks,
+          iso(r.unsubscribed_at),
+          r.bounce_code ?? '',
+        ];
+        if (workbook) workbook.addRow(values).commit();
+        else chunk += `${values.map(csvField).join(',')}\r\n`;
+      }
+      if (!workbook) await write(chunk);
+      written += rows.length;
+    };
+    for await (const rows of this.exportBatches(mailingId, q)) await emit(rows);
+    if (finish) await finish();
+    return written;
+  }
+
+  /**
+   * The rows of an export in batches, in id order. PostgreSQL: one query read through a cursor
+   * (its planner joins once for the whole set). SQLite: keyset pages of 5,000, each its recipients
+   * by an index walk and then their persons and companies by id — a page releases the one
+   * connection, so tracking and sending go on during a long export.
+   */
+  private async *exportBatches(
+    mailingId: number,
+    q: z.output<typeof recipientsQuery>,
+  ): AsyncGenerator<ExportRow[]> {
+    if (this.engine === 'postgres') {
+      const { base } = this.filtered(mailingId, q);
+      let batch: ExportRow[] = [];
+      for await (const r of base
+        .leftJoin('persons as p', 'p.id', 'r.person_id')
+        .leftJoin('companies as c', (j) => j.on(sql<boolean>`c.id = coalesce(r.company_id, p.company_id)`))
+        .select([
+          'r.id',
+          'r.kind',
+          'r.address',
+          'r.status',
+          'r.reason',
+          'r.sent_at',
+          'r.first_read_at',
+          'r.opens',
+          'r.clicks',
+          'r.unsubscribed_at',
+          'r.bounce_code',
+          'p.first_name',
+          'p.last_name',
+          'c.name as company_name',
+        ])
+        .orderBy('r.id')
+        .stream(5000)) {
+        batch.push(r);
+        if (batch.length === 5000) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+      return;
+    }
     let after = 0;
     for (;;) {
       const { base } = this.filtered(mailingId, q);
@@ -520,35 +596,10 @@ export class FollowupService {
           company_name: companyId === null ? null : (companies.get(companyId) ?? null),
         };
       });
-      if (rows.length === 0) break;
-      let chunk = '';
-      for (const r of rows) {
-        const values = [
-          r.id,
-          r.kind === 'unregistered' ? 'unregistered' : 'registered',
-          r.kind === 'company'
-            ? (r.company_name ?? '')
-            : [r.first_name, r.last_name].filter((x) => x).join(' '),
-          r.kind === 'company' ? '' : (r.company_name ?? ''),
-          r.address ?? '',
-          r.status,
-          r.reason ?? '',
-          iso(r.sent_at),
-          iso(r.first_read_at),
-          r.opens,
-          r.clicks,
-          iso(r.unsubscribed_at),
-          r.bounce_code ?? '',
-        ];
-        if (workbook) workbook.addRow(values).commit();
-        else chunk += `${values.map(csvField).join(',')}\r\n`;
-      }
-      if (!workbook) await write(chunk);
-      written += rows.length;
+      if (rows.length === 0) return;
+      yield rows;
       after = (rows[rows.length - 1] as { id: number }).id;
     }
-    if (finish) await finish();
-    return written;
   }
 
   /** Tracked links with total, unique and machine clicks (from the per-link counters). */
@@ -791,6 +842,23 @@ export class FollowupService {
       });
     return { target, added: personIds.length, skipped };
   }
+}
+
+interface ExportRow {
+  id: number;
+  kind: string;
+  address: string | null;
+  status: string;
+  reason: string | null;
+  sent_at: number | null;
+  first_read_at: number | null;
+  opens: number;
+  clicks: number;
+  unsubscribed_at: number | null;
+  bounce_code: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  company_name: string | null;
 }
 
 function csvField(v: unknown): string {

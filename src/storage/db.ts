@@ -12,6 +12,7 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Engine } from './migration.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -250,7 +251,8 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     },
     ...(target.schema === undefined ? {} : { options: `-c search_path=${target.schema}` }),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // cursors: long reads (exports) stream instead of loading every row
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   return {
     db,
     capabilities: { engine: 'postgres', skipLocked: true, maxParameters: 65_535 },
