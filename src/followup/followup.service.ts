@@ -489,19 +489,17 @@ export class FollowupService {
 
   /**
    * The rows of an export in batches, in id order. PostgreSQL: one query read through a cursor
-   * (its planner joins once for the whole set). SQLite: keyset pages of 5,000, each its recipients
-   * by an index walk and then their persons and companies by id — a page releases the one
-   * connection, so tracking and sending go on during a long export.
+   * (its planner joins once for the whole set; pages would plan and join 200 times). SQLite:
+   * keyset pages of 5,000 walking the (mailing_id, id) index — a page releases the one connection,
+   * so tracking and sending go on during a long export.
    */
   private async *exportBatches(
     mailingId: number,
     q: z.output<typeof recipientsQuery>,
   ): AsyncGenerator<ExportRow[]> {
-    if (this.engine === 'postgres') {
-      const { base } = this.filtered(mailingId, q);
-      let batch: ExportRow[] = [];
-      for await (const r of base
-        .leftJoin('persons as p', 'p.id', 'r.person_id')
+    const joined = () =>
+      this.filtered(mailingId, q)
+        .base.leftJoin('persons as p', 'p.id', 'r.person_id')
         .leftJoin('companies as c', (j) => j.on(sql<boolean>`c.id = coalesce(r.company_id, p.company_id)`))
         .select([
           'r.id',
@@ -519,8 +517,10 @@ export class FollowupService {
           'p.last_name',
           'c.name as company_name',
         ])
-        .orderBy('r.id')
-        .stream(5000)) {
+        .orderBy('r.id');
+    if (this.engine === 'postgres') {
+      let batch: ExportRow[] = [];
+      for await (const r of joined().stream(5000)) {
         batch.push(r);
         if (batch.length === 5000) {
           yield batch;
@@ -530,72 +530,8 @@ export class FollowupService {
       if (batch.length > 0) yield batch;
       return;
     }
-    let after = 0;
-    for (;;) {
-      const { base } = this.filtered(mailingId, q);
-      // the page of recipients alone (an index walk), then its persons and companies by id: a
-      // join per page lets PostgreSQL pick a plan per page that costs far more than two look-ups
-      const page = await base
-        .select([
-          'r.id',
-          'r.kind',
-          'r.person_id',
-          'r.company_id',
-          'r.address',
-          'r.status',
-          'r.reason',
-          'r.sent_at',
-          'r.first_read_at',
-          'r.opens',
-          'r.clicks',
-          'r.unsubscribed_at',
-          'r.bounce_code',
-        ])
-        .where('r.id', '>', after)
-        .orderBy('r.id')
-        .limit(5000)
-        .execute();
-      const personIds = [...new Set(page.map((r) => r.person_id).filter((x): x is number => x !== null))];
-      const people = new Map(
-        (personIds.length === 0
-          ? []
-          : await this.db
-              .selectFrom('persons')
-              .select(['id', 'first_name', 'last_name', 'company_id'])
-              .where('id', 'in', personIds)
-              .execute()
-        ).map((p) => [p.id, p]),
-      );
-      const companyIds = [
-        ...new Set(
-          page
-            .map(
-              (r) =>
-                r.company_id ?? (r.person_id === null ? null : (people.get(r.person_id)?.company_id ?? null)),
-            )
-            .filter((x): x is number => x !== null),
-        ),
-      ];
-      const companies = new Map(
-        (companyIds.length === 0
-          ? []
-          : await this.db
-              .selectFrom('companies')
-              .select(['id', 'name'])
-              .where('id', 'in', companyIds)
-              .execute()
-        ).map((c) => [c.id, c.name]),
-      );
-      const rows = page.map((r) => {
-        const p = r.person_id === null ? undefined : people.get(r.person_id);
-        const companyId = r.company_id ?? p?.company_id ?? null;
-        return {
-          ...r,
-          first_name: p?.first_name ?? null,
-          last_name: p?.last_name ?? null,
-          company_name: companyId === null ? null : (companies.get(companyId) ?? null),
-        };
-      });
+    for (let after = 0; ; ) {
+      const rows = await joined().where('r.id', '>', after).limit(5000).execute();
       if (rows.length === 0) return;
       yield rows;
       after = (rows[rows.length - 1] as { id: number }).id;
