@@ -19,7 +19,8 @@ describe.each(engines)('storage on %s', (engine) => {
   });
 });
 
-describe.skipIf(!engines.includes('postgres'))('storage on postgres, beside another schema', () => {
+// only where PostgreSQL runs (like every PostgreSQL test: POSTHORN_TEST_DATABASE_URL)
+describe.each(engines.filter((e) => e === 'postgres'))('storage on %s, beside another schema', () => {
   it('a second Posthorn schema in the same database does not hide our migration tables', async () => {
     // the first is migrated and stays while the second is created and migrated
     const first = await openTestDatabase('postgres');
