@@ -282,33 +282,22 @@ export class FollowupService {
       if (q.reason) c = c.where('reason', '=', q.reason);
       return Number((await c.executeTakeFirst())?.n ?? 0);
     }
-    if (
-      statuses.length === 0 &&
-      !q.reason &&
-      q.clicked === undefined &&
-      q.unsubscribed === undefined &&
-      q.read === true
-    ) {
+    // "read" or "clicked" alone: the unique readers and clickers the flusher counts
+    const only =
+      statuses.length === 0 && !q.reason && q.unsubscribed === undefined
+        ? q.read === true && q.clicked === undefined
+          ? 'readers'
+          : q.clicked === true && q.read === undefined
+            ? 'clickers'
+            : null
+        : null;
+    if (only) {
       const s = await this.db
         .selectFrom('mailing_stats')
-        .select('readers')
+        .select(only)
         .where('mailing_id', '=', mailingId)
         .executeTakeFirst();
-      return s?.readers ?? 0;
-    }
-    if (
-      statuses.length === 0 &&
-      !q.reason &&
-      q.read === undefined &&
-      q.unsubscribed === undefined &&
-      q.clicked === true
-    ) {
-      const s = await this.db
-        .selectFrom('mailing_stats')
-        .select('clickers')
-        .where('mailing_id', '=', mailingId)
-        .executeTakeFirst();
-      return s?.clickers ?? 0;
+      return s ? Number((s as Record<string, number>)[only]) : 0;
     }
     return Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   }

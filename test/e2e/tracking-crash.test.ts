@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,22 +13,12 @@ import { TokenSigner } from '../../src/core/index.js';
 import type { Services } from '../../src/services.js';
 import { engines, type TestDatabase } from '../helpers/databases.js';
 import { insertPersons } from '../helpers/persons.js';
+import { freePort } from '../helpers/ports.js';
 import { admin, openTestServices } from '../helpers/services.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const secret = 'tracking-crash-secret-long-enough-0123456789';
 const recipients = 200;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.each(engines)('tracking crash safety on %s', (engine) => {
   let s: Services;

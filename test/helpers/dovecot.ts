@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export interface Dovecot {
   port: number;
@@ -13,17 +14,6 @@ export interface Dovecot {
 }
 
 const binary = ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'].find((b) => existsSync(b));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Why Dovecot cannot be started here, or null when it can (the tests report a visible skip). */
 export const dovecotMissing: string | null = binary
