@@ -72,6 +72,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       imageMaxBytes: config.imageMaxBytes,
       secret: withSecret.secret,
       mailgunSigningKey: config.mailgunSigningKey,
+      allowPrivateUrls: config.allowPrivateUrls,
     });
     if (options.migrate !== false) {
       await services.access.ensureBuiltInRoles();

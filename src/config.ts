@@ -146,6 +146,25 @@ const settings = {
     schema: z.string().min(8).optional(),
     help: "Mailgun's HTTP webhook signing key, for POST /api/v1/webhooks/bounces?provider=mailgun.",
   },
+  POSTHORN_TRUST_PROXY: {
+    schema: z
+      .string()
+      .trim()
+      .regex(
+        /^(\d{1,2}|true|false|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/,
+        'a number of proxy hops (e.g. 1), or addresses/CIDRs of the proxies (e.g. 10.0.0.1,172.16.0.0/12)',
+      )
+      .optional(),
+    help: 'Set when Posthorn runs behind a reverse proxy: the number of proxy hops (1), or the proxies\' addresses/CIDRs. The client address (login rate limit) and https (Secure cookies) are then read from X-Forwarded-For / X-Forwarded-Proto. Unset: the socket peer is the client.',
+  },
+  POSTHORN_ALLOW_PRIVATE_URLS: {
+    schema: z.string().trim().optional(),
+    help: 'Hosts, addresses or CIDRs that outbound calls (HTTP SMS gateway, webhooks) may reach although they are loopback or private (e.g. 127.0.0.1,10.0.0.0/8,sms.internal). Unset: such addresses are refused.',
+  },
+  POSTHORN_TEST_SENDS_PER_HOUR: {
+    schema: z.coerce.number().int().min(1).max(100_000).default(60),
+    help: 'Test-send requests one user (or API key) may make per hour; each request mails at most 20 addresses.',
+  },
   POSTHORN_SQLITE_BUSY_TIMEOUT_MS: {
     schema: z.coerce.number().int().min(0).default(5000),
     help: 'How long SQLite waits for a lock held by another process, in milliseconds.',
@@ -188,6 +207,11 @@ export interface Config {
   bounceImapUrl: string | undefined;
   bounceImapPollMs: number;
   mailgunSigningKey: string | undefined;
+  /** Fastify's trustProxy: false, a hop count, or a list of addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
+  /** Hosts, addresses and CIDRs that outbound calls may reach although private (empty: none). */
+  allowPrivateUrls: string[];
+  testSendsPerHour: number;
 }
 
 const schema = z.object(
@@ -260,7 +284,20 @@ export function loadConfig(
     bounceImapUrl: raw.POSTHORN_BOUNCE_IMAP_URL,
     bounceImapPollMs: raw.POSTHORN_BOUNCE_IMAP_POLL_SECONDS * 1000,
     mailgunSigningKey: raw.POSTHORN_MAILGUN_SIGNING_KEY,
+    trustProxy: parseTrustProxy(raw.POSTHORN_TRUST_PROXY),
+    allowPrivateUrls: (raw.POSTHORN_ALLOW_PRIVATE_URLS ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+    testSendsPerHour: raw.POSTHORN_TEST_SENDS_PER_HOUR,
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim());
 }
 
 function parseDatabaseUrl(url: string | undefined, dataDir: string, cwd: string): Config['database'] {

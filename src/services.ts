@@ -52,6 +52,8 @@ export interface ServiceOptions {
   secret?: string | undefined;
   /** Mailgun's webhook signing key (default: the generic webhook secret). */
   mailgunSigningKey?: string | undefined;
+  /** Hosts, addresses and CIDRs that outbound calls (HTTP SMS gateway) may reach although private. */
+  allowPrivateUrls?: string[] | undefined;
   /** DNS look-ups of the sending-domain check (default: the system resolver). */
   txtResolver?: TxtResolver | undefined;
 }
