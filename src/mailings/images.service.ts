@@ -68,8 +68,9 @@ export class ImagesService {
         file: fileName,
       });
     const storageName = `${randomToken(12)}.${kind.ext}`;
-    await mkdir(this.dir, { recursive: true });
-    await writeFile(join(this.dir, storageName), data);
+    // private to our user like the rest of the data directory: the server reads the file to serve it
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFile(join(this.dir, storageName), data, { mode: 0o600 });
     const r = await this.db
       .insertInto('images')
       .values({

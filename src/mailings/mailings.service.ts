@@ -823,8 +823,9 @@ export class MailingsService {
         },
       );
     const storageName = randomToken(16);
-    await mkdir(this.files.attachmentsDir, { recursive: true });
-    await writeFile(join(this.files.attachmentsDir, storageName), data);
+    // attachments may be personal or confidential: readable by our user only
+    await mkdir(this.files.attachmentsDir, { recursive: true, mode: 0o700 });
+    await writeFile(join(this.files.attachmentsDir, storageName), data, { mode: 0o600 });
     const r = await this.db
       .insertInto('mailing_attachments')
       .values({

@@ -51,10 +51,11 @@ export class DocumentRenderer {
       heading: setup.heading,
       attention: setup.attention,
     };
-    await mkdir(this.dir, { recursive: true });
+    // merged letters hold names and addresses: readable by our user only
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(mailingId, round);
     const partial = `${file}.partial`;
-    const pdf = await LetterPdf.open(createWriteStream(partial), { title: m.name });
+    const pdf = await LetterPdf.open(createWriteStream(partial, { mode: 0o600 }), { title: m.name });
     const now = this.clock.now();
     const date = new Date(now);
     let letters = 0;

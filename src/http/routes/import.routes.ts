@@ -25,7 +25,8 @@ export const importRoutes = [
     status: 201,
     handler: async ({ services, request, actor }) => {
       const dir = join(request.server.posthorn.dataDir, 'uploads', 'imports');
-      await mkdir(dir, { recursive: true });
+      // uploads are CRM data: the directory and the file are our user's only
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const fields: Record<string, string> = {};
       let uploaded: { path: string; name: string } | null = null;
       try {
@@ -49,7 +50,7 @@ export const importRoutes = [
               `${randomToken(12)}${/\.xlsx$/i.test(part.filename) ? '.xlsx' : '.upload'}`,
             );
             uploaded = { path, name: part.filename.slice(0, 200) || 'upload' };
-            await pipeline(part.file, createWriteStream(path));
+            await pipeline(part.file, createWriteStream(path, { mode: 0o600 }));
             if (part.file.truncated) {
               throw new AppError(
                 'tooLarge',
