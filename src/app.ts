@@ -295,6 +295,7 @@ export async function startServer(app: App): Promise<FastifyInstance> {
     loginRatePerMinute: app.config.loginRatePerMinute,
     logLevel: app.config.logLevel,
     publicUrl: app.config.publicUrl,
+    trustProxy: app.config.trustProxy,
     version,
     logStream: process.stderr,
   });

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'unauthenticated'
   | 'tooLarge'
+  | 'unsupportedMediaType'
   | 'unavailable'
   | 'internal';
 
@@ -47,6 +48,7 @@ export const httpStatusByKind: Record<ErrorKind, number> = {
   forbidden: 403,
   unauthenticated: 401,
   tooLarge: 413,
+  unsupportedMediaType: 415,
   unavailable: 503,
   internal: 500,
 };
@@ -59,6 +61,7 @@ export const exitCodeByKind: Record<ErrorKind, number> = {
   forbidden: 5,
   unauthenticated: 5,
   tooLarge: 2,
+  unsupportedMediaType: 2,
   unavailable: 6,
   internal: 1,
 };

@@ -33,6 +33,12 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B> | undefined;
   /** The request is multipart/form-data (file upload); `body` is then not parsed as JSON. */
   multipart?: boolean | undefined;
+  /**
+   * Body media types the route takes besides the default. `/api` routes take `application/json`
+   * only (plus multipart when `multipart` is set): a cross-site HTML form can send neither, which
+   * is the first line against CSRF (docs/security.md). Public pages outside `/api` take any.
+   */
+  alsoAccepts?: ReadonlyArray<'text/plain' | 'multipart/form-data'> | undefined;
   /** Requests per minute per client IP (login). */
   rateLimitPerMinute?: number | undefined;
   /** Status of a successful response (default 200; 201 for creations, 204 without body). */
@@ -52,11 +58,49 @@ export class RawResponse {
   ) {}
 }
 
-/** An HTML page with its status. */
+/**
+ * Headers of our own server-rendered pages (unsubscribe, manage subscriptions, errors): no script
+ * at all, forms only to ourselves, never framed by another site.
+ */
+export const pageSecurityHeaders: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
+ * Headers of every response that shows a mailing's own HTML (view online, the outbox view, the
+ * HTML preview, the UI's content frames). The content is hostile: whoever may edit mailings
+ * writes it. `sandbox` without `allow-scripts`/`allow-same-origin` makes it a unique origin that
+ * runs nothing and reaches none of our cookies; links still open (popups escape the sandbox so the
+ * target page works normally). Images and styles may load from anywhere, as in a mail client.
+ */
+export const mailingContentSecurityHeaders: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; img-src * data:; style-src 'unsafe-inline' *; font-src * data:; frame-ancestors 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/** An HTML page of ours with its status. */
 export function htmlResponse(status: number, html: string): RawResponse {
   return new RawResponse(
     status,
-    { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+    { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...pageSecurityHeaders },
+    html,
+  );
+}
+
+/** A mailing's own HTML (hostile content), served so that nothing in it can run. */
+export function mailingContentResponse(html: string): RawResponse {
+  return new RawResponse(
+    200,
+    {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store, private',
+      ...mailingContentSecurityHeaders,
+    },
     html,
   );
 }

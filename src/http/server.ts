@@ -38,6 +38,8 @@ export interface ServerOptions {
   logLevel: string;
   publicUrl: string;
   version: string;
+  /** POSTHORN_TRUST_PROXY: whose X-Forwarded-For/-Proto to believe (default: nobody's). */
+  trustProxy?: boolean | number | string[] | undefined;
   /** Where JSON logs go (the app passes stderr, so stdout stays for command output). */
   logStream?: NodeJS.WritableStream | undefined;
 }
@@ -49,6 +51,7 @@ declare module 'fastify' {
       importMaxBytes: number;
       attachmentMaxBytes: number;
       imageMaxBytes: number;
+      publicUrl: string;
       metrics: Registry;
     };
   }
@@ -70,6 +73,15 @@ export async function buildServer(services: Services, options: ServerOptions): P
         ? false
         : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     bodyLimit: options.bodyLimitBytes,
+    // behind a reverse proxy the client address (login rate limit) and https (Secure cookies)
+    // come from X-Forwarded-*, but only from the proxies the admin named
+    trustProxy:
+      typeof options.trustProxy === 'number'
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(options.trustProxy)
+        : (options.trustProxy ?? false),
     // a URL that does not even decode: a public page is simply not found, the API says why
     frameworkErrors: (error, request, frameworkReply) => {
       const reply = frameworkReply as unknown as FastifyReply;
@@ -105,6 +117,7 @@ export async function buildServer(services: Services, options: ServerOptions): P
     importMaxBytes: options.importMaxBytes,
     attachmentMaxBytes: options.attachmentMaxBytes ?? 26_214_400,
     imageMaxBytes: options.imageMaxBytes ?? 5_242_880,
+    publicUrl: options.publicUrl,
     metrics,
   });
   app.decorateRequest('actor', null);
@@ -136,6 +149,8 @@ export async function buildServer(services: Services, options: ServerOptions): P
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
+    // most clients send `Content-Type: application/json` on a DELETE or POST without a body
+    if ((body as string).trim() === '') return done(null, undefined);
     json(request, body as string, done);
   });
   // form posts of the public pages and RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`)
@@ -188,16 +203,78 @@ export async function buildServer(services: Services, options: ServerOptions): P
     });
   });
 
-  for (const def of routeTable) registerRoute(app, services, def, options);
+  // no response of ours is to be read as another type than it says (an upload served as HTML…)
+  app.addHook('onRequest', (_request, reply, done) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    done();
+  });
+
+  const ownOrigin = new URL(options.publicUrl).origin;
+  for (const def of routeTable) registerRoute(app, services, def, options, ownOrigin);
   return app;
 }
+
+const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The body media types a route takes (null: any, for the public pages outside `/api`). */
+function acceptedMediaTypes(def: RouteDefinition): Set<string> | null {
+  if (!def.url.startsWith('/api/')) return null;
+  return new Set([
+    'application/json',
+    ...(def.multipart ? ['multipart/form-data'] : []),
+    ...(def.alsoAccepts ?? []),
+  ]);
+}
+
+/** A 415 when a request carries a body of a media type the route does not take. */
+function checkMediaType(request: FastifyRequest, accepted: Set<string>): void {
+  const length = request.headers['content-length'];
+  const hasBody =
+    request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody) return;
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!accepted.has(type))
+    throw new AppError(
+      'unsupportedMediaType',
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content type ${type === '' ? '(none)' : type} is not accepted here: send ${[...accepted].join(' or ')}`,
+      { accepted: [...accepted] },
+    );
+}
+
+/**
+ * Where a browser request comes from. `cross` when the browser says another site or origin sent it
+ * (Sec-Fetch-Site, else Origin); `same` when it proves our own origin (Sec-Fetch-Site same-origin,
+ * an Origin of ours, or the `X-Posthorn-CSRF` header, which a cross-origin page cannot set without
+ * a CORS preflight that we never answer); `unknown` otherwise (a non-browser client).
+ */
+function requestOrigin(request: FastifyRequest, ownOrigin: string): 'same' | 'cross' | 'unknown' {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'cross';
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== ownOrigin && origin !== `${request.protocol}://${request.host}`)
+    return 'cross';
+  if (site === 'same-origin' || origin !== undefined || request.headers['x-posthorn-csrf'] !== undefined)
+    return 'same';
+  return 'unknown';
+}
+
+const csrfRefused = () =>
+  new AppError(
+    'forbidden',
+    'CSRF_REFUSED',
+    'a request that changes something with the session cookie must come from Posthorn itself (same origin, or the X-Posthorn-CSRF header); API clients use an API key',
+  );
 
 function registerRoute(
   app: FastifyInstance,
   services: Services,
   def: RouteDefinition,
   options: ServerOptions,
+  ownOrigin: string,
 ): void {
+  const accepted = acceptedMediaTypes(def);
+  const changes = stateChanging.has(def.method);
   const limit = def.rateLimitPerMinute === -1 ? options.loginRatePerMinute : def.rateLimitPerMinute;
   app.route({
     method: def.method,
@@ -212,13 +289,29 @@ function registerRoute(
       ...(def.multipart ? { consumes: ['multipart/form-data'] } : {}),
     },
     ...(limit === undefined ? {} : { config: { rateLimit: { max: limit, timeWindow: '1 minute' } } }),
-    // authentication runs first, before the body is read or validated (public routes have none)
-    ...(def.access === 'public'
+    // the media type and authentication are checked first, before the body is read or validated;
+    // a refused request has changed nothing
+    // (the public pages outside /api have no hook at all: the tracking path is the hottest one)
+    ...(def.access === 'public' && accepted === null
       ? {}
       : {
           onRequest: async (request: FastifyRequest) => {
+            if (accepted) checkMediaType(request, accepted);
+            if (def.access === 'public') {
+              // logging in from another site (login CSRF) is refused too; webhooks send no Origin
+              if (
+                changes &&
+                def.url === '/api/v1/auth/login' &&
+                requestOrigin(request, ownOrigin) === 'cross'
+              )
+                throw csrfRefused();
+              return;
+            }
+            const byCookie = request.headers.authorization === undefined;
             const actor = await authenticate(services, request);
             if (actor === null) throw unauthenticated();
+            // the cookie rides along on any request a browser makes; an API key never does
+            if (byCookie && changes && requestOrigin(request, ownOrigin) !== 'same') throw csrfRefused();
             if (def.access !== 'authenticated' && !actor.rights.has(def.access)) {
               throw new AppError('forbidden', 'FORBIDDEN', `this needs the right "${def.access}"`, {
                 right: def.access,

@@ -19,8 +19,10 @@ export const accessRoutes = [
       reply.setCookie(SESSION_COOKIE, sessionId, {
         path: '/',
         httpOnly: true,
-        sameSite: 'lax',
-        secure: request.protocol === 'https',
+        // never sent on a request another site starts, not even a top-level navigation
+        sameSite: 'strict',
+        // https as the client sees it: the public URL, or X-Forwarded-Proto from a trusted proxy
+        secure: request.protocol === 'https' || request.server.posthorn.publicUrl.startsWith('https:'),
         expires: new Date(expiresAt),
       });
       return { user, expiresAt };

@@ -18,6 +18,8 @@ export const bounceRoutes = [
       token: z.string().max(200).optional(),
     }),
     rateLimitPerMinute: 600,
+    // Amazon SNS posts its notifications as text/plain
+    alsoAccepts: ['text/plain'],
     handler: async ({ services, query, request, body }) => {
       const rawBody = request.rawBody ?? (typeof body === 'string' ? body : JSON.stringify(body ?? null));
       const signature = request.headers['x-posthorn-signature'];

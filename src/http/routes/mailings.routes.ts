@@ -19,9 +19,10 @@ import {
   trackedLinkInput,
   trackedLinkPatch,
 } from '../../mailings/index.js';
+import { escapeHtml } from '../../merge/index.js';
 import { recipientListQuery, recipientSourceInput } from '../../recipients/index.js';
 import { settingsPatch } from '../../settings/index.js';
-import { idParams, pageQuery, route } from '../route.js';
+import { idParams, mailingContentResponse, pageQuery, route } from '../route.js';
 
 const mailingSub = z.object({
   id: z.coerce.number().int().positive(),
@@ -467,6 +468,20 @@ export const mailingRoutes = [
   }),
   route({
     method: 'GET',
+    url: '/api/v1/mailings/:id/preview/html',
+    access: 'editMailings',
+    tag: 'mailings',
+    summary:
+      'The preview as a page (for a frame): the HTML of an e-mail, or the text of an SMS or letter, in a sandbox that runs no script',
+    params: idParams,
+    query: z.object({ recipientId: z.coerce.number().int().positive() }),
+    handler: async ({ services, params, query }) => {
+      const p = await services.mailings.preview(params.id, query.recipientId, services.recipients);
+      return mailingContentResponse('html' in p ? p.html : `<pre>${escapeHtml(p.text)}</pre>`);
+    },
+  }),
+  route({
+    method: 'GET',
     url: '/api/v1/mailings/:id/attachments',
     access: 'editMailings',
     tag: 'mailings',
@@ -520,6 +535,7 @@ export const mailingRoutes = [
       'Add a source: JSON {"kind":"selection","selectionId":7} | {"kind":"project","projectId":3} | {"kind":"persons","personIds":[…]}, or a CSV/TXT file as multipart field "file"',
     params: idParams,
     status: 201,
+    alsoAccepts: ['multipart/form-data'],
     handler: async ({ services, params, request, body, actor }) => {
       if (request.isMultipart()) {
         const f = await oneFile(request, 20 * 1024 * 1024);

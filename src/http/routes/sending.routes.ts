@@ -7,7 +7,7 @@ import { smsGatewayInput } from '../../channels/sms/gateways.service.js';
 import { notFound } from '../../core/index.js';
 import { escapeHtml } from '../../merge/index.js';
 import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.js';
-import { idParams, pageQuery, route } from '../route.js';
+import { idParams, mailingContentResponse, pageQuery, route } from '../route.js';
 
 const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
   route({
@@ -151,7 +151,7 @@ export const sendingRoutes = [
     summary:
       'One captured message as its recipient would see it: the HTML part (or the text / SMS), in a sandbox that runs no script',
     params: idParams,
-    handler: async ({ services, params, reply }) => {
+    handler: async ({ services, params }) => {
       const r = await services.db
         .selectFrom('outbox')
         .select(['message', 'channel', 'address', 'subject'])
@@ -164,15 +164,8 @@ export const sendingRoutes = [
         body = typeof mail.html === 'string' ? mail.html : `<pre>${escapeHtml(mail.text ?? '')}</pre>`;
       } else
         body = `<p>SMS to ${escapeHtml(r.address)} (${escapeHtml(r.subject ?? '')})</p><pre>${escapeHtml(r.message)}</pre>`;
-      // the mailing's own HTML, shown on our origin: no script, no form, no plugin, no navigation of ours
-      void reply
-        .header('content-type', 'text/html; charset=utf-8')
-        .header(
-          'content-security-policy',
-          "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline' *; font-src *",
-        )
-        .header('x-content-type-options', 'nosniff');
-      return body;
+      // the mailing's own HTML, shown on our origin: it runs nothing (route.ts)
+      return mailingContentResponse(body);
     },
   }),
 ];

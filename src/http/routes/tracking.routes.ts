@@ -7,7 +7,7 @@ import {
   unsubscribeConfirmPage,
   unsubscribedPage,
 } from '../pages.js';
-import { htmlResponse, RawResponse, route } from '../route.js';
+import { htmlResponse, mailingContentResponse, RawResponse, route } from '../route.js';
 
 /** The 1×1 transparent GIF of the open pixel. */
 export const pixelGif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -62,7 +62,7 @@ export const trackingRoutes = [
     summary: 'View online: the message as the recipient got it',
     handler: async ({ services, params }) => {
       const r = await services.tracking.viewOnline(tokenOf(params));
-      return r.ok ? htmlResponse(200, r.value.html) : notFound();
+      return r.ok ? mailingContentResponse(r.value.html) : notFound();
     },
   }),
   route({
