@@ -1,3 +1,4 @@
+import { redactUrl } from '../core/index.js';
 import type { BouncesService } from './bounces.service.js';
 import { parseBounce } from './parse.js';
 
@@ -24,7 +25,13 @@ export class ImapPoller {
   ) {}
 
   async pollOnce(): Promise<ImapPollResult> {
-    const u = new URL(this.url);
+    let u: URL;
+    try {
+      u = new URL(this.url);
+    } catch {
+      // URL's own error carries the whole input (password included) in a property loggers print
+      throw new Error(`not an IMAP URL: ${redactUrl(this.url)}`);
+    }
     const { ImapFlow } = await import('imapflow');
     const client = new ImapFlow({
       host: u.hostname,
