@@ -7,6 +7,7 @@ import {
   conflict,
   invalid,
   notFound,
+  redactUrl,
   Sealer,
   TokenSigner,
 } from '../../core/index.js';
@@ -295,9 +296,26 @@ export class SmsGatewaysService {
       const {
         password: _p,
         headers,
+        url,
+        fields,
         ...rest
       } = JSON.parse(this.sealer().open(r.config_sealed)) as Record<string, unknown>;
-      settings = { ...rest, ...(headers ? { headers: Object.keys(headers as object) } : {}) };
+      settings = {
+        ...rest,
+        ...(headers ? { headers: Object.keys(headers as object) } : {}),
+        ...(typeof url === 'string' ? { url: shownGatewayUrl(url) } : {}),
+        // a fixed field value is often the API key or login; one with placeholders is a template
+        ...(fields
+          ? {
+              fields: Object.fromEntries(
+                Object.entries(fields as Record<string, string>).map(([k, v]) => [
+                  k,
+                  /\{\{\w+\}\}/.test(v) ? v : '(set, hidden)',
+                ]),
+              ),
+            }
+          : {}),
+      };
     } catch {
       settings = { unreadable: true };
     }
@@ -318,6 +336,23 @@ export class SmsGatewaysService {
       createdAt: Number(r.created_at),
     };
   }
+}
+
+/**
+ * A gateway URL as the API shows it: without the password of its user info, and with the values
+ * of its query (where gateways take API keys) hidden; the names stay so the setup can be told.
+ */
+function shownGatewayUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return redactUrl(url);
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const names = query
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => `${p.split('=')[0]}=***`)
+    .join('&');
+  return `${redactUrl(url.slice(0, q))}?${names}`;
 }
 
 /** A string or number at a dot path of a JSON value, else null. */
