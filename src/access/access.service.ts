@@ -102,6 +102,7 @@ export class AccessService implements AuditSink {
   }
 
   async createRole(input: z.infer<typeof roleInput>, actor: Actor): Promise<Role> {
+    requireHeld(actor, input.rights, 'rights');
     const exists = await this.db
       .selectFrom('roles')
       .select('id')
@@ -117,10 +118,21 @@ export class AccessService implements AuditSink {
     return toRole(row);
   }
 
-  private async roleId(name: string): Promise<number> {
-    const row = await this.db.selectFrom('roles').select('id').where('name', '=', name).executeTakeFirst();
+  private async roleByName(name: string): Promise<{ id: number; rights: Set<string> }> {
+    const row = await this.db
+      .selectFrom('roles')
+      .select(['id', 'rights'])
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (!row) throw invalid('ROLE_UNKNOWN', `no role named "${name}"`, { field: 'role', value: name });
-    return row.id;
+    return { id: row.id, rights: parseRights(row.rights) };
+  }
+
+  /** The id of a role the actor may hand out: one whose every right the actor holds. */
+  private async grantableRoleId(name: string, actor: Actor): Promise<number> {
+    const role = await this.roleByName(name);
+    requireHeld(actor, role.rights, 'role');
+    return role.id;
   }
 
   async countUsers(): Promise<number> {
@@ -148,7 +160,7 @@ export class AccessService implements AuditSink {
         phone: input.phone ?? null,
         mobile: input.mobile ?? null,
         password_hash: input.password === undefined ? null : await argon2.hash(input.password),
-        role_id: await this.roleId(input.role),
+        role_id: await this.grantableRoleId(input.role, actor),
         time_zone: input.timeZone ?? 'Europe/Oslo',
         is_active: 1,
         created_at: now,
@@ -160,8 +172,20 @@ export class AccessService implements AuditSink {
     return this.getUser(row.id);
   }
 
-  async updateUser(id: number, patch: z.infer<typeof userPatch>, actor: Actor): Promise<User> {
-    await this.getUser(id);
+  /**
+   * Changes a user. Nobody changes a user who holds a right they do not hold themselves (so only a
+   * holder of every right changes an administrator, their password included), nor gives a role
+   * with such a right. A new password ends the user's other sessions (`keepSessionId`: the
+   * session of the request, when users change their own password).
+   */
+  async updateUser(
+    id: number,
+    patch: z.infer<typeof userPatch>,
+    actor: Actor,
+    options: { keepSessionId?: string | undefined } = {},
+  ): Promise<User> {
+    const target = await this.getUser(id);
+    if (actor.userId !== id) requireHeld(actor, (await this.roleByName(target.role)).rights, 'user');
     const values: Updateable<Database['users']> = { updated_at: this.clock.now() };
     if (patch.email !== undefined) values.email = patch.email.toLowerCase();
     if (patch.name !== undefined) values.name = patch.name;
@@ -169,10 +193,19 @@ export class AccessService implements AuditSink {
     if (patch.mobile !== undefined) values.mobile = patch.mobile;
     if (patch.timeZone !== undefined) values.time_zone = patch.timeZone;
     if (patch.isActive !== undefined) values.is_active = patch.isActive ? 1 : 0;
-    if (patch.role !== undefined) values.role_id = await this.roleId(patch.role);
+    if (patch.role !== undefined) values.role_id = await this.grantableRoleId(patch.role, actor);
     if (patch.password !== undefined) values.password_hash = await argon2.hash(patch.password);
-    await this.db.updateTable('users').set(values).where('id', '=', id).execute();
-    if (patch.isActive === false) await this.db.deleteFrom('sessions').where('user_id', '=', id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set(values).where('id', '=', id).execute();
+      if (patch.isActive === false) await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      else if (patch.password !== undefined) {
+        // whoever knew the old password is logged out everywhere (but the one changing it here)
+        let q = trx.deleteFrom('sessions').where('user_id', '=', id);
+        if (options.keepSessionId !== undefined && actor.userId === id)
+          q = q.where('id_hash', '!=', sha256Hex(options.keepSessionId));
+        await q.execute();
+      }
+    });
     const { password: _omit, ...logged } = patch;
     await this.record(actor, 'user.update', 'user', id, {
       ...logged,
@@ -226,7 +259,7 @@ export class AccessService implements AuditSink {
         name,
         prefix,
         key_hash: sha256Hex(key),
-        role_id: await this.roleId(role),
+        role_id: await this.grantableRoleId(role, actor),
         created_by: actor.userId,
         created_at: this.clock.now(),
         last_used_at: null,
@@ -411,6 +444,18 @@ export class AccessService implements AuditSink {
       total: Number(total?.n ?? 0),
     };
   }
+}
+
+/** Refuses (403 RIGHT_NOT_HELD) when `wanted` holds a right the actor does not hold. */
+function requireHeld(actor: Actor, wanted: Iterable<string>, field: string): void {
+  const missing = [...wanted].filter((r) => !actor.rights.has(r));
+  if (missing.length > 0)
+    throw new AppError(
+      'forbidden',
+      'RIGHT_NOT_HELD',
+      `you cannot grant or change what holds rights you do not have yourself: ${missing.join(', ')}`,
+      { field, missing },
+    );
 }
 
 const DUMMY_HASH =

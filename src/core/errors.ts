@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'unauthenticated'
   | 'tooLarge'
   | 'unsupportedMediaType'
+  | 'tooManyRequests'
   | 'unavailable'
   | 'internal';
 
@@ -49,6 +50,7 @@ export const httpStatusByKind: Record<ErrorKind, number> = {
   unauthenticated: 401,
   tooLarge: 413,
   unsupportedMediaType: 415,
+  tooManyRequests: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -62,6 +64,7 @@ export const exitCodeByKind: Record<ErrorKind, number> = {
   unauthenticated: 5,
   tooLarge: 2,
   unsupportedMediaType: 2,
+  tooManyRequests: 6,
   unavailable: 6,
   internal: 1,
 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { validateEmail, validateMobile } from '../addresses/index.js';
 import {
   type Actor,
+  AppError,
   type AuditSink,
   type Clock,
   conflict,
@@ -81,7 +82,13 @@ export class SendingService {
     private readonly audit: AuditSink,
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
-    private readonly files: { documentsDir: string; defaultCountry: string; engine: 'sqlite' | 'postgres' },
+    private readonly files: {
+      documentsDir: string;
+      defaultCountry: string;
+      engine: 'sqlite' | 'postgres';
+      /** Test-send requests one actor may make per hour (default 60). */
+      testSendsPerHour?: number | undefined;
+    },
   ) {}
 
   /** Where document mailings' PDFs are written (the workers' document renderer uses it). */
@@ -249,6 +256,7 @@ export class SendingService {
         steps: failing.map((s) => ({ step: s.step, errors: s.errors })),
       });
     const addresses: string[] = [];
+    const keys: string[] = [];
     for (const part of v.addresses
       .split(';')
       .map((a) => a.trim())
@@ -258,15 +266,45 @@ export class SendingService {
         if (!r.valid)
           throw invalid('INVALID_MOBILE', `"${part}": ${r.message}`, { field: 'addresses', value: part });
         addresses.push(r.e164);
+        keys.push(r.e164.toLowerCase());
         continue;
       }
       const r = validateEmail(part);
       if (!r.valid)
         throw invalid('INVALID_EMAIL', `"${part}": ${r.message}`, { field: 'addresses', value: part });
       addresses.push(r.address);
+      keys.push(r.key);
     }
     if (addresses.length === 0 || addresses.length > 20)
       throw invalid('TEST_SEND_ADDRESSES', 'give 1 to 20 addresses, separated by ;', { field: 'addresses' });
+    // a test send is no way around a bounce, a complaint or an unsubscribe
+    const blocked = await this.db
+      .selectFrom('blocked_addresses')
+      .select(['address', 'reason'])
+      .where('address_key', 'in', keys)
+      .execute();
+    if (blocked.length > 0)
+      throw invalid(
+        'TEST_ADDRESS_BLOCKED',
+        `${blocked.map((b) => `${b.address} (${b.reason})`).join(', ')} ${blocked.length === 1 ? 'is' : 'are'} blocked: a test send does not go to a blocked address`,
+        { field: 'addresses', blocked: blocked.map((b) => ({ address: b.address, reason: b.reason })) },
+      );
+    // per actor and hour, counted in the database so it holds across processes
+    const perHour = this.files.testSendsPerHour ?? 60;
+    const recent = await this.db
+      .selectFrom('send_rounds')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'test')
+      .where('created_by', '=', actor.label)
+      .where('created_at', '>', this.clock.now() - 3_600_000)
+      .executeTakeFirst();
+    if (Number(recent?.n ?? 0) >= perHour)
+      throw new AppError(
+        'tooManyRequests',
+        'TEST_SEND_RATE_LIMITED',
+        `at most ${perHour} test sends an hour per user; try again later`,
+        { limitPerHour: perHour },
+      );
     const sample =
       v.recipientId ??
       (

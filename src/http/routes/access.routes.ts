@@ -87,10 +87,12 @@ export const accessRoutes = [
     url: '/api/v1/users/:id',
     access: 'manageUsers',
     tag: 'users',
-    summary: 'Change a user (isActive: false ends their sessions)',
+    summary:
+      'Change a user (isActive: false ends their sessions; a new password ends their other sessions). Only a holder of every right a user has may change that user.',
     params: idParams,
     body: userPatch,
-    handler: ({ services, params, body, actor }) => services.access.updateUser(params.id, body, actor),
+    handler: ({ services, params, body, actor, request }) =>
+      services.access.updateUser(params.id, body, actor, { keepSessionId: request.cookies[SESSION_COOKIE] }),
   }),
   route({
     method: 'GET',

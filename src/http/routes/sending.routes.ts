@@ -38,7 +38,8 @@ export const sendingRoutes = [
   route({
     method: 'POST',
     url: '/api/v1/mailings/:id/test-send',
-    access: 'editMailings',
+    // it mails arbitrary addresses: a sending right, limited per user and hour
+    access: 'sendMailings',
     tag: 'sending',
     summary:
       'Test send to ";"-separated addresses through the real channel (test lane, marked as test, not counted)',
