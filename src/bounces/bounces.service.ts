@@ -13,7 +13,7 @@ import { writeConsent } from '../crm/preferences.service.js';
 import { moveRecipients } from '../sending/recipient-status.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
-import { parseRecipientToken } from '../tracking/tracking.service.js';
+import { parseRecipientToken, parseReturnPathToken, type RecipientToken } from '../tracking/tokens.js';
 import type { BounceReport } from './parse.js';
 
 export type BounceSource = 'smtp' | 'imap' | 'webhook';
@@ -45,12 +45,20 @@ export const blockedQuery = z.object({
 });
 
 /**
+ * Why a report addressed with (or quoting) only a link token is kept unmatched. The code word
+ * comes first so that the unmatched list can be filtered by it.
+ */
+export const linkTokenNotAccepted =
+  'linkTokenNotAccepted: the report names its recipient only by a link token, which every forwarded copy carries; only the return-path token (bounces+…) or the original Message-ID identifies a recipient';
+
+/**
  * Bounces and complaints (PRODUCT.md §11), however they arrive (inbound SMTP, IMAP, webhook):
- * matched to the recipient by the VERP token, the original Message-ID or a List-Unsubscribe
- * token, recorded (matched or not, with the reason), and acted on in one transaction. Hard →
- * the address is blocked at once; soft → counted per mailing, blocked after N consecutive bounced
- * mailings (the `bounceThreshold` setting), reset by a delivery or a read; complaint → recipient
- * `complained`, e-marketing consent withdrawn (source `complaint`), address blocked.
+ * matched to the recipient by the return-path (VERP) token or the original Message-ID, never by a
+ * link token (`List-Unsubscribe`, tracking links: see `match`), recorded (matched or not, with
+ * the reason), and acted on in one transaction. Hard → the address is blocked at once; soft →
+ * counted per mailing, blocked after N consecutive bounced mailings (the `bounceThreshold`
+ * setting), reset by a delivery or a read; complaint → recipient `complained`, e-marketing
+ * consent withdrawn (source `complaint`), address blocked.
  */
 export class BouncesService {
   constructor(
@@ -61,7 +69,13 @@ export class BouncesService {
     private readonly signer: TokenSigner,
   ) {}
 
-  /** Finds the recipient a report is about: `[recipientId, mailingId]`, or why not. */
+  /**
+   * Finds the recipient a report is about: `[recipientId, mailingId]`, or why not. Only a
+   * return-path token (purpose `b`, from the VERP address or the quoted original's Return-Path)
+   * or the original Message-ID identifies a recipient. A link token (purpose `r`: the tracking
+   * links and `List-Unsubscribe`) is in every forwarded copy, so a report naming one is not
+   * believed: anyone could otherwise block the person's address with a forged "user unknown".
+   */
   private async match(
     report: BounceReport,
     hintTokens: readonly string[],
@@ -72,9 +86,13 @@ export class BouncesService {
       ...report.originalTokens,
     ];
     let sawTest = false;
+    let sawLinkToken = false;
     for (const token of tokens) {
-      const t = parseRecipientToken(this.signer, token);
-      if (!t) continue;
+      const t = parseReturnPathToken(this.signer, token);
+      if (!t) {
+        if (parseRecipientToken(this.signer, token)) sawLinkToken = true;
+        continue;
+      }
       if (t.test) {
         sawTest = true;
         continue;
@@ -97,12 +115,18 @@ export class BouncesService {
       else if (l?.recipient_id) return { recipientId: l.recipient_id, mailingId: l.mailing_id };
     }
     if (sawTest) return { unmatched: 'a test send: bounces of test messages change nothing' };
+    if (sawLinkToken) return { unmatched: linkTokenNotAccepted };
     return {
       unmatched:
         tokens.length > 0 || report.originalMessageId
           ? 'unknown recipient: no recipient has this token or Message-ID'
-          : 'unknown recipient: the report carries no VERP token, Message-ID or unsubscribe link of ours',
+          : 'unknown recipient: the report carries no VERP token or Message-ID of ours',
     };
+  }
+
+  /** The recipient a return-path token is about, or null (the inbound receiver checks RCPT TO). */
+  returnPathToken(token: string): RecipientToken | null {
+    return parseReturnPathToken(this.signer, token);
   }
 
   /** Records a report and applies its effects; never throws for a report it cannot match. */
@@ -254,7 +278,9 @@ export class BouncesService {
 
   /** A message to a bounce address that is not a bounce: recorded as unmatched with the reason. */
   async recordUnreadable(reason: string, source: BounceSource, token?: string): Promise<string> {
-    const t = token ? parseRecipientToken(this.signer, token) : null;
+    const t = token ? parseReturnPathToken(this.signer, token) : null;
+    // a link token names a recipient too, but anyone may have it: said so, not taken as fact
+    const link = token && !t ? parseRecipientToken(this.signer, token) : null;
     await this.db
       .insertInto('bounces')
       .values({
@@ -264,7 +290,11 @@ export class BouncesService {
         kind: 'unreadable',
         status: null,
         code: null,
-        diagnostic: t ? `for recipient ${t.recipientId} of mailing ${t.mailingId}` : null,
+        diagnostic: t
+          ? `for recipient ${t.recipientId} of mailing ${t.mailingId}`
+          : link
+            ? `addressed with the link token of recipient ${link.recipientId} of mailing ${link.mailingId}`
+            : null,
         source,
         matched: 0,
         unmatched_reason: reason,

@@ -30,7 +30,7 @@ function smtpError(code: number, message: string): Error {
 /**
  * Posthorn's own inbound SMTP receiver (PRODUCT.md §11, §15.8): bounce capture without a third-
  * party provider. It accepts mail only for our VERP addresses (`bounces+<signed token>@domain`)
- * and one-click mailto unsubscribes (`unsubscribe+<token>@domain`): every other recipient is
+ * and one-click mailto unsubscribes (`unsubscribe+<link token>@domain`): every other recipient is
  * refused at RCPT TO, so it can never relay. Messages over the size limit are refused, and a
  * client connecting too often is told to come back later.
  */
@@ -50,11 +50,17 @@ export class InboundSmtp {
   private ours(address: string): { kind: 'bounce' | 'unsubscribe'; token: string } | null {
     const m = /^(bounces|unsubscribe)\+([A-Za-z0-9_-]{1,100}\.[A-Za-z0-9_-]{10,40})@(.+)$/i.exec(address);
     if (!m || (m[3] as string).toLowerCase() !== this.options.bounceDomain.toLowerCase()) return null;
-    if (!this.tracking.recipientToken(m[2] as string)) return null;
-    return {
-      kind: (m[1] as string).toLowerCase() === 'bounces' ? 'bounce' : 'unsubscribe',
-      token: m[2] as string,
-    };
+    const kind = (m[1] as string).toLowerCase() === 'bounces' ? 'bounce' : 'unsubscribe';
+    const token = m[2] as string;
+    // the mailto of List-Unsubscribe carries the link token (unsubscribing is what its links do).
+    // A bounce address is accepted with the return-path token, and with a link token too: the
+    // return path of messages sent before the return-path token existed, whose bounces may still
+    // match by Message-ID, and forgeries, which are then kept as unmatched with the reason.
+    const genuine =
+      kind === 'unsubscribe'
+        ? this.tracking.recipientToken(token)
+        : (this.bounces.returnPathToken(token) ?? this.tracking.recipientToken(token));
+    return genuine ? { kind, token } : null;
   }
 
   async start(): Promise<number> {

@@ -2,7 +2,8 @@
  * Reading what came back (PRODUCT.md §11): a DSN (RFC 3464), a feedback-loop complaint (ARF,
  * RFC 5965), or a non-standard bounce text (a heuristic over the diagnostic phrases MTAs use).
  * Pure: it only reads the message. Which recipient it is about is decided by the bounce service
- * from the VERP address, the original Message-ID or the List-Unsubscribe token found here.
+ * from the return-path token (VERP address) or the original Message-ID found here; link tokens
+ * (List-Unsubscribe, tracking URLs) are collected too, but only to say why a report is unmatched.
  */
 export type BounceKind = 'hard' | 'soft' | 'complaint' | 'delivered';
 
@@ -21,7 +22,7 @@ export interface BounceReport {
   addressedTo: string[];
   /** The original message's Message-ID, when the report carries its headers. */
   originalMessageId: string | null;
-  /** A recipient token found in the original's headers (List-Unsubscribe, return path). */
+  /** Signed tokens found in the original (return path; List-Unsubscribe and links, not trusted). */
   originalTokens: string[];
 }
 

@@ -117,8 +117,13 @@ export function readWebhook(
     }
     const headers = msg.mail?.headers ?? [];
     const header = (name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value;
-    const messageId = header('message-id') ?? null;
-    const tokens = tokensIn([header('list-unsubscribe'), header('return-path')].filter(Boolean).join(' '));
+    const commonId = msg.mail?.commonHeaders?.messageId;
+    const messageId = header('message-id') ?? (commonId ? angle(commonId) : null);
+    // `mail.source` is the envelope MAIL FROM we sent with: our return path and its token. The
+    // List-Unsubscribe header carries only the link token, which identifies no bounce any more.
+    const tokens = tokensIn(
+      [msg.mail?.source ? `<${msg.mail.source}>` : '', header('return-path')].filter(Boolean).join(' '),
+    );
     const common = { originalMessageId: messageId, originalTokens: tokens };
     switch (msg.notificationType ?? msg.eventType) {
       case 'Bounce':
@@ -206,7 +211,11 @@ interface SesMessage {
   };
   complaint?: { complaintFeedbackType?: string; complainedRecipients?: Array<{ emailAddress: string }> };
   delivery?: { recipients?: string[] };
-  mail?: { headers?: Array<{ name: string; value: string }> };
+  mail?: {
+    source?: string;
+    headers?: Array<{ name: string; value: string }>;
+    commonHeaders?: { messageId?: string };
+  };
 }
 
 interface MailgunBody {

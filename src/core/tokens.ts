@@ -17,6 +17,8 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
+const base64url = /^[A-Za-z0-9_-]+$/;
+
 /**
  * Signs and verifies compact URL-safe tokens with HMAC-SHA256. The payload is carried in the clear
  * (base64url) and must hold no personal data; verification is constant-time.
@@ -34,15 +36,25 @@ export class TokenSigner {
     return `${body}.${this.mac(purpose, body)}`;
   }
 
-  /** The payload when the token is genuine for `purpose`, otherwise null. */
+  /**
+   * The payload when the token is genuine for `purpose`, otherwise null. Only the exact spelling
+   * that `sign` issues verifies: base64url decoding accepts several spellings of the same bytes
+   * (the unread low bits of the last character, a trailing `=`), and whatever is keyed by the token
+   * string (caches, logs, rate limits, de-duplication) must see one token as one string.
+   */
   verify(purpose: string, token: string): string | null {
     const dot = token.lastIndexOf('.');
     if (dot <= 0) return null;
     const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.mac(purpose, body), 'base64url');
+    // the body must be what `sign` writes: unpadded base64url that re-encodes to itself
+    if (!base64url.test(body)) return null;
+    const bytes = Buffer.from(body, 'base64url');
+    if (bytes.toString('base64url') !== body) return null;
+    // the MAC is compared as the string we issue, not as decoded bytes (constant-time)
+    const given = Buffer.from(token.slice(dot + 1), 'utf8');
+    const expected = Buffer.from(this.mac(purpose, body), 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    return Buffer.from(body, 'base64url').toString('utf8');
+    return bytes.toString('utf8');
   }
 
   private mac(purpose: string, body: string): string {

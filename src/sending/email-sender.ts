@@ -16,6 +16,7 @@ import {
 } from '../merge/index.js';
 import type { RecipientsService } from '../recipients/index.js';
 import type { LedgerTable } from '../storage/index.js';
+import { signReturnPathToken } from '../tracking/tokens.js';
 import { mergeDataOfBatch } from './batch.js';
 import type { Throttle } from './throttle.js';
 
@@ -226,7 +227,8 @@ export class EmailSender implements ChannelSender {
       return await this.transport.send({
         ledgerId: row.id,
         mailingId: row.mailing_id,
-        from: `bounces+${token}@${this.options.bounceDomain}`,
+        // the return path has its own token: a link token from a forwarded copy matches no bounce
+        from: `bounces+${signReturnPathToken(this.signer, row.mailing_id, recipientId, row.test === 1)}@${this.options.bounceDomain}`,
         to: row.address,
         subject,
         raw,

@@ -10,16 +10,18 @@ import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
 import { BurstDetector, clientFamily, machineByRequest, type RequestFacts } from './classify.js';
 import type { EventIngest } from './ingest.js';
+import { parseRecipientToken, type RecipientToken } from './tokens.js';
+
+// the token functions live in tokens.ts (no service dependencies); kept importable from here
+export {
+  parseRecipientToken,
+  parseReturnPathToken,
+  type RecipientToken,
+  signReturnPathToken,
+} from './tokens.js';
 
 /** The hidden link every tracked e-mail carries: only a machine follows it. */
 export const trapLink = trapLinkNo;
-
-/** What a signed recipient token says: which recipient of which mailing, and whether a test send. */
-export interface RecipientToken {
-  mailingId: number;
-  recipientId: number;
-  test: boolean;
-}
 
 /** The result of looking a token up. */
 export type Lookup<T> = { ok: true; value: T } | { ok: false; status: 404 | 410 };
@@ -34,16 +36,6 @@ export interface ManagePage {
 }
 
 const linkActor: Actor = systemActor('link action', []);
-
-/** Parses `mailing.recipient[.test]`, the payload of a recipient token. */
-export function parseRecipientToken(signer: TokenSigner, token: string): RecipientToken | null {
-  if (token.length > 200) return null;
-  const payload = signer.verify('r', token);
-  if (payload === null) return null;
-  const m = /^(\d{1,10})\.(\d{1,12})(\.test)?$/.exec(payload);
-  if (!m) return null;
-  return { mailingId: Number(m[1]), recipientId: Number(m[2]), test: m[3] !== undefined };
-}
 
 /**
  * The public side of a sent message (PRODUCT.md §7, §10, §16): the open pixel, click redirects

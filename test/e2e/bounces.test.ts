@@ -199,6 +199,79 @@ describe.each(engines)('bounces and complaints on %s', (engine) => {
     expect(out.note).toContain('unknown recipient');
   });
 
+  it('bounce forgery: a "550 user unknown" to bounces+<link token> (from a forwarded copy) blocks nobody and is kept unmatched as linkTokenNotAccepted; the genuine return path still blocks', async () => {
+    const { id, messages } = await send('Forged');
+    const genuine = await bounceFor('postfix-user-unknown.eml', to(messages, 2));
+    const link = genuine.links.token;
+    // the return path has its own token, not the one of the links and List-Unsubscribe
+    expect(genuine.token).not.toBe(link);
+    expect(genuine.links.unsubscribe).toContain(`/t/u/${link}`);
+    expect(t.services.bounces.returnPathToken(link)).toBeNull();
+    expect(t.services.bounces.returnPathToken(genuine.token)).toMatchObject({ mailingId: id });
+    // what the holder of a forwarded copy can write: the link token everywhere, a made-up Message-ID
+    const forgedTo = `bounces+${link}@${bounceDomain}`;
+    const forged = corpusMessage('postfix-user-unknown.eml', {
+      rcpt: 'p2@example.test',
+      token: link,
+      messageId: '<made.up@forger.test>',
+      bounceDomain,
+    });
+    const before = await count('blocked_addresses');
+    expect((await deliver(forgedTo, forged)).accepted).toEqual([forgedTo]);
+    expect(inbound.results.at(-1)?.outcome).toContain('linkTokenNotAccepted');
+    expect(await recipientOf(id, persons[2] as number)).toMatchObject({ status: 'sent', bounced_at: null });
+    expect(await count('blocked_addresses')).toBe(before);
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/bounces/unmatched',
+      headers: { authorization: `Bearer ${t.adminKey}` },
+    });
+    expect(res.json().items[0]).toMatchObject({ kind: 'hard', source: 'smtp', address: 'p2@example.test' });
+    expect(res.json().items[0].reason).toMatch(/^linkTokenNotAccepted/);
+    // the same through the bounce mailbox (no envelope: only the To header and the quoted original)
+    const parsed = await (await import('../../src/bounces/parse.js')).parseBounce(forged);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(await t.services.bounces.ingest(parsed.report, 'imap')).toMatchObject({
+      matched: false,
+      note: expect.stringMatching(/^linkTokenNotAccepted/),
+    });
+    expect((await recipientOf(id, persons[2] as number)).status).toBe('sent');
+    // the genuine return path blocks at once
+    await deliver(genuine.verp, genuine.raw);
+    expect(await recipientOf(id, persons[2] as number)).toMatchObject({
+      status: 'bounced',
+      reason: 'hardBounce',
+    });
+    expect((await t.services.bounces.blocked({ q: 'p2@' })).items.map((x) => x.address)).toEqual([
+      'p2@example.test',
+    ]);
+  });
+
+  it('a bounce of a message sent before return-path tokens (a link token in the return path) still matches by its original Message-ID', async () => {
+    await t.services.settings.update({ bounceThreshold: 5 }, admin);
+    const { id, messages } = await send('Before');
+    const l = await trackingLinks(to(messages, 4));
+    const oldReturnPath = `bounces+${l.token}@${bounceDomain}`;
+    const raw = corpusMessage('gmail-over-quota.eml', {
+      rcpt: l.to,
+      token: l.token,
+      messageId: l.messageId,
+      bounceDomain,
+    });
+    await deliver(oldReturnPath, raw);
+    expect(await recipientOf(id, persons[4] as number)).toMatchObject({
+      status: 'bounced',
+      reason: 'softBounce',
+    });
+    // p4 reads it afterwards: the soft-bounce count starts over for the next test
+    clock.advance(60_000);
+    await t.app.inject({
+      method: 'GET',
+      url: l.pixel.replace('http://localhost:3000', ''),
+      headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0) Chrome/120' },
+    });
+  });
+
   it('soft bounces: blocked after N consecutive bounced mailings; the same mailing counts once; a read resets the count', async () => {
     await t.services.settings.update({ bounceThreshold: 2 }, admin);
     const m1 = await send('Soft 1');
@@ -352,9 +425,23 @@ describe.each(engines)('bounces and complaints on %s', (engine) => {
             },
           ],
         },
-        mail: { headers: [{ name: 'List-Unsubscribe', value: `<${l9.unsubscribe}>` }] },
+        mail: {
+          source: l9.returnPath,
+          headers: [{ name: 'List-Unsubscribe', value: `<${l9.unsubscribe}>` }],
+        },
       }),
     };
+    // the List-Unsubscribe header alone carries only the link token: it identifies no recipient
+    const linkOnly = { ...ses, Message: ses.Message.replace(/"source":"[^"]*",/, '') };
+    expect(linkOnly.Message).not.toContain(l9.returnPath);
+    const sesLinkOnly = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhooks/bounces?provider=ses&token=${key.generic.secret}`,
+      payload: JSON.stringify(linkOnly),
+      headers: { 'content-type': 'text/plain; charset=UTF-8' },
+    });
+    expect(sesLinkOnly.json()).toMatchObject({ received: 1, matched: 0 });
+    expect((await recipientOf(id, persons[9] as number)).status).toBe('sent');
     expect(
       (await post('/api/v1/webhooks/bounces?provider=ses&token=wrong', JSON.stringify(ses))).statusCode,
     ).toBe(401);

@@ -316,6 +316,31 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
     );
   });
 
+  it('a token spelled another way for the same bytes (the last MAC character, a trailing "=") is a plain 404 on every public page', async () => {
+    const { id, messages } = await sendMailing('News 8b', offers);
+    const l = await linksOf(messages.find((m) => m.to[0] === 'p2@example.test') as Received);
+    const token = l.token;
+    // 22 MAC characters carry 132 bits, decoding keeps 128: the low 4 bits of the last are unread
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const i = alphabet.indexOf(token.at(-1) as string);
+    const twin = token.slice(0, -1) + (alphabet[(i & 0b110000) | ((i + 1) & 0b001111)] as string);
+    const mac = (x: string) => Buffer.from(x.slice(x.lastIndexOf('.') + 1), 'base64url');
+    expect(mac(twin)).toEqual(mac(token));
+    expect((await t.app.inject({ method: 'GET', url: `/t/v/${token}` })).statusCode).toBe(200);
+    for (const other of [twin, `${token}=`])
+      for (const url of [`/t/v/${other}`, `/t/u/${other}`, `/t/m/${other}`, `/t/c/${other}/1`]) {
+        const r = await t.app.inject({ method: 'GET', url, headers: human });
+        expect(r.statusCode, url).toBe(404);
+      }
+    // and nothing was counted for the misspelt click
+    const clicks = await t.services.db
+      .selectFrom('tracking_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('mailing_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(Number(clicks.n)).toBe(0);
+  });
+
   it('link actions run on a human click: text page, person field, interests, selection, project, follow-up task; never for a machine', async () => {
     const s = t.services;
     const target = await s.selections.create({ name: 'Interested', kind: 'static' }, admin);
