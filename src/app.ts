@@ -73,6 +73,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       secret: withSecret.secret,
       mailgunSigningKey: config.mailgunSigningKey,
       allowPrivateUrls: config.allowPrivateUrls,
+      testSendsPerHour: config.testSendsPerHour,
     });
     if (options.migrate !== false) {
       await services.access.ensureBuiltInRoles();

@@ -52,6 +52,8 @@ export interface ServiceOptions {
   secret?: string | undefined;
   /** Mailgun's webhook signing key (default: the generic webhook secret). */
   mailgunSigningKey?: string | undefined;
+  /** Test-send requests one user or API key may make per hour (default 60). */
+  testSendsPerHour?: number | undefined;
   /** Hosts, addresses and CIDRs that outbound calls (HTTP SMS gateway) may reach although private. */
   allowPrivateUrls?: string[] | undefined;
   /** DNS look-ups of the sending-domain check (default: the system resolver). */
@@ -131,6 +133,7 @@ export function buildServices(
     documentsDir: join(options.dataDir ?? 'data', 'documents'),
     defaultCountry: options.defaultCountry,
     engine: capabilities.engine,
+    testSendsPerHour: options.testSendsPerHour,
   });
   const followup = new FollowupService(db, access, selections, projects, sending, capabilities.engine);
   // "send me a fresh link" mails: the dev outbox until the app wires its relay

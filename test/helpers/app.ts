@@ -13,7 +13,12 @@ export interface TestApp {
 /** The real HTTP server (in-process, `inject()`) over real services and a fresh database. */
 export async function openTestApp(
   engine: 'sqlite' | 'postgres',
-  overrides: { bodyLimitBytes?: number; loginRatePerMinute?: number } = {},
+  overrides: {
+    bodyLimitBytes?: number;
+    loginRatePerMinute?: number;
+    publicUrl?: string;
+    trustProxy?: boolean | number | string[];
+  } = {},
 ): Promise<TestApp> {
   const t = await openTestServices(engine);
   const app = await buildServer(t.services, {
@@ -25,7 +30,8 @@ export async function openTestApp(
     importMaxBytes: 10 * 1024 * 1024,
     loginRatePerMinute: overrides.loginRatePerMinute ?? 10,
     logLevel: 'silent',
-    publicUrl: 'http://localhost:3000',
+    publicUrl: overrides.publicUrl ?? 'http://localhost:3000',
+    trustProxy: overrides.trustProxy,
     version: 'test',
   });
   await app.ready();
