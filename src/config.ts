@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { AppError } from './core/index.js';
+import { AppError, redactUrl } from './core/index.js';
 
 /**
  * Every setting Posthorn reads, from `POSTHORN_*` environment variables. This module is the only
@@ -155,7 +155,7 @@ const settings = {
         'a number of proxy hops (e.g. 1), or addresses/CIDRs of the proxies (e.g. 10.0.0.1,172.16.0.0/12)',
       )
       .optional(),
-    help: 'Set when Posthorn runs behind a reverse proxy: the number of proxy hops (1), or the proxies\' addresses/CIDRs. The client address (login rate limit) and https (Secure cookies) are then read from X-Forwarded-For / X-Forwarded-Proto. Unset: the socket peer is the client.',
+    help: "Set when Posthorn runs behind a reverse proxy: the number of proxy hops (1), or the proxies' addresses/CIDRs. The client address (login rate limit) and https (Secure cookies) are then read from X-Forwarded-For / X-Forwarded-Proto. Unset: the socket peer is the client.",
   },
   POSTHORN_ALLOW_PRIVATE_URLS: {
     schema: z.string().trim().optional(),
@@ -234,9 +234,12 @@ export function loadConfig(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'POSTHORN_*');
+    const given = input[variable];
     throw new AppError('invalid', 'CONFIG_INVALID', `${variable}: ${issue?.message ?? 'invalid value'}`, {
       variable,
-      value: input[variable],
+      // `posthorn config --json` and startup errors print the details: a short secret or a
+      // malformed relay URL must not appear there either
+      value: given === undefined ? undefined : shownValue(variable, given),
     });
   }
   const raw = parsed.data as RawConfig;
@@ -319,7 +322,8 @@ export function resolveSecret(config: Config): Config & { secret: string } {
   try {
     secret = readFileSync(file, 'utf8').trim();
   } catch {
-    mkdirSync(config.dataDir, { recursive: true });
+    // the data directory holds the database, uploads and this secret: only our user may enter it
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     secret = randomBytes(48).toString('base64url');
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   }
@@ -337,7 +341,22 @@ export function describeConfig(env: Record<string, string | undefined> = process
     const parsedDefault = s.schema.safeParse(undefined);
     const def = parsedDefault.success && parsedDefault.data !== undefined ? String(parsedDefault.data) : null;
     const raw = env[name];
-    const value = raw === undefined || raw === '' ? null : name === 'POSTHORN_SECRET' ? '(set, hidden)' : raw;
+    const value = raw === undefined || raw === '' ? null : shownValue(name, raw);
     return { name, help: s.help, default: def, value };
   });
+}
+
+/**
+ * Settings that are secrets as a whole. Besides these, any name ending in _SECRET, _KEY, _TOKEN
+ * or _PASSWORD counts, so a setting added later is hidden without remembering this list.
+ */
+const secretSettings = new Set(['POSTHORN_SECRET', 'POSTHORN_MAILGUN_SIGNING_KEY']);
+
+/**
+ * A setting's value as it may be printed or logged: secrets as "(set, hidden)", and every other
+ * value with the password of a URL in it masked (the relay, IMAP and PostgreSQL URLs carry them).
+ */
+function shownValue(name: string, value: string): string {
+  if (secretSettings.has(name) || /_(SECRET|KEY|TOKEN|PASSWORD)$/.test(name)) return '(set, hidden)';
+  return redactUrl(value);
 }

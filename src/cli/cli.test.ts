@@ -103,6 +103,34 @@ describe('posthorn CLI', () => {
     expect(bad.stderr).toContain('POSTHORN_DEFAULT_COUNTRY');
   });
 
+  it('posthorn config hides passwords in URLs and secret settings', async () => {
+    const secrets = {
+      POSTHORN_SMTP_URL: 'smtp://u:secretpw@h:587',
+      POSTHORN_BOUNCE_IMAP_URL: 'imaps://u:secretpw@h/INBOX',
+      POSTHORN_DATABASE_URL: 'postgres://u:secretpw@h/db',
+      POSTHORN_MAILGUN_SIGNING_KEY: 'key-secretpw-0123456789',
+    };
+    Object.assign(process.env, secrets);
+    try {
+      const text = await cli('config');
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('set: smtp://u:***@h:587');
+      const json = await cli('config', '--json');
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toContainEqual(
+        expect.objectContaining({ name: 'POSTHORN_MAILGUN_SIGNING_KEY', value: '(set, hidden)' }),
+      );
+      // an invalid value is named by its variable, not printed
+      process.env.POSTHORN_SECRET = 'secretpw-short';
+      const bad = await cli('config', '--json');
+      expect(bad.code).toBe(2);
+      expect(JSON.parse(bad.stdout).error.details.variable).toBe('POSTHORN_SECRET');
+      for (const r of [text, json, bad]) expect(r.stdout + r.stderr).not.toContain('secretpw');
+    } finally {
+      for (const name of [...Object.keys(secrets), 'POSTHORN_SECRET']) delete process.env[name];
+    }
+  });
+
   it('--help on each command explains it with an example', async () => {
     for (const args of [
       ['serve'],

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -211,12 +211,38 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
   };
 }
 
+/** Makes the SQLite file and its companions readable and writable by our user only. */
+function restrictToOwner(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // a companion that does not exist is fine; a file another user owns (shared through its
+      // group on purpose) is left as its owner set it rather than refusing to start
+      if (code !== 'ENOENT' && code !== 'EPERM') throw e;
+    }
+  }
+}
+
 /** The dialect is named here and nowhere else. */
 export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   if (target.engine === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(dirname(target.file), { recursive: true });
+    const onDisk = target.file !== ':memory:' && target.file !== '';
+    if (onDisk) {
+      mkdirSync(dirname(target.file), { recursive: true, mode: 0o700 });
+      // SQLite would create the file 0644 (world-readable personal data); created here first with
+      // 0600, its -wal and -shm inherit that mode (SQLite gives them the database file's mode)
+      try {
+        closeSync(openSync(target.file, 'wx', 0o600));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
     const sqlite = new SqliteDatabase(target.file);
     sqlite.pragma('journal_mode = WAL');
+    // a database (and its -wal/-shm) created by an older version is still 0644: tighten it
+    if (onDisk) restrictToOwner(target.file);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
     // A 64 MiB page cache: bulk writes (imports, freezing recipients) touch index pages all over;

@@ -1,6 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
-import { type Actor, type AuditSink, type Clock, conflict, invalid, notFound } from '../../core/index.js';
+import {
+  type Actor,
+  type AuditSink,
+  type Clock,
+  conflict,
+  invalid,
+  notFound,
+  Sealer,
+} from '../../core/index.js';
 import type { Database } from '../../storage/index.js';
 import {
   checkDomain,
@@ -38,7 +46,13 @@ export interface SendingDomain {
 /**
  * Sending domains (PRODUCT.md §5, §9): each gets a 2048-bit RSA DKIM key when added; messages
  * from an address of the domain are signed with it. The check reads SPF, DKIM and DMARC from DNS
- * through an injectable resolver. The private key stays in the database and is never returned.
+ * through an injectable resolver. The private key stays in the database, sealed with the instance
+ * secret like relay passwords (a copy of the database alone cannot sign as the domain), and is
+ * never returned.
+ *
+ * Keys stored in the clear by earlier versions (anything not starting with "v1.": a PEM starts
+ * with "-----") still sign; each is sealed in place the first time it is read for signing, so no
+ * migration is needed and a database copied back from before the upgrade keeps working.
  */
 export class SendingDomainsService {
   constructor(
@@ -46,6 +60,12 @@ export class SendingDomainsService {
     private readonly clock: Clock,
     private readonly audit: AuditSink,
     private readonly resolver: TxtResolver,
+    /**
+     * The instance secret that seals the keys. Without it (tools and tests that build the service
+     * bare) keys are written in the clear, the legacy form a service with the secret reads and
+     * seals; the app always passes it.
+     */
+    private readonly secret?: string | undefined,
   ) {}
 
   async add(input: z.input<typeof sendingDomainInput>, actor: Actor): Promise<SendingDomain> {
@@ -65,7 +85,7 @@ export class SendingDomainsService {
       .values({
         domain: v.domain,
         selector,
-        private_key: key.privateKey,
+        private_key: this.secret ? new Sealer(this.secret).seal(key.privateKey) : key.privateKey,
         public_key: key.publicKey,
         check_result: null,
         checked_at: null,
@@ -117,7 +137,6 @@ export class SendingDomainsService {
     await this.audit.record(actor, 'sendingDomain.delete', 'sendingDomain', id);
   }
 
-  /** The signing key for an address's domain, or null when the domain has none. Throws on an unparseable key. */
   /**
    * Whether an address is on a validated sending domain (its last check found the DKIM record
    * with the domain's key): only then may "our contact" be the sender. Also its DKIM key.
@@ -133,10 +152,11 @@ export class SendingDomainsService {
     const check = r.check_result ? (JSON.parse(r.check_result) as DomainCheck) : null;
     return {
       validated: check?.dkim.found === true && check.dkim.matches === true,
-      key: { domain: r.domain, selector: r.selector, privateKey: r.private_key },
+      key: { domain: r.domain, selector: r.selector, privateKey: await this.openKey(r) },
     };
   }
 
+  /** The signing key for an address's domain, or null when the domain has none. */
   async keyFor(address: string): Promise<DkimKey | null> {
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
     if (domain === '') throw invalid('INVALID_EMAIL', `"${address}" has no domain`);
@@ -145,7 +165,37 @@ export class SendingDomainsService {
       .selectAll()
       .where('domain', '=', domain)
       .executeTakeFirst();
-    return r ? { domain: r.domain, selector: r.selector, privateKey: r.private_key } : null;
+    return r ? { domain: r.domain, selector: r.selector, privateKey: await this.openKey(r) } : null;
+  }
+
+  /**
+   * The PEM private key of a domain row. A sealed key is opened; a legacy clear key is returned
+   * as it is and sealed in place (only if the row still holds that clear key, so two processes
+   * sealing at once cannot overwrite each other's result with a different ciphertext). A sealed
+   * key that does not open (the instance secret changed) is an error naming the domain.
+   */
+  private async openKey(r: Pick<Selectable<Database['sending_domains']>, 'id' | 'domain' | 'private_key'>) {
+    if (r.private_key.startsWith('v1.')) {
+      if (!this.secret)
+        throw new Error(
+          `the DKIM key of ${r.domain} is sealed and needs the instance secret (POSTHORN_SECRET)`,
+        );
+      try {
+        return new Sealer(this.secret).open(r.private_key);
+      } catch {
+        throw new Error(
+          `the DKIM key of ${r.domain} does not open with this instance secret (was POSTHORN_SECRET or <data dir>/secret changed?)`,
+        );
+      }
+    }
+    if (this.secret)
+      await this.db
+        .updateTable('sending_domains')
+        .set({ private_key: new Sealer(this.secret).seal(r.private_key) })
+        .where('id', '=', r.id)
+        .where('private_key', '=', r.private_key)
+        .execute();
+    return r.private_key;
   }
 }
 

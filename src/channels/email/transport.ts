@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
-import type { Clock } from '../../core/index.js';
+import { type Clock, redactUrl } from '../../core/index.js';
 import type { Database } from '../../storage/index.js';
 
 /** What a relay said about one message: accepted, or refused (temporarily or for good) with its code. */
@@ -98,7 +98,13 @@ export class SmtpTransport implements EmailTransport {
   private readonly create: () => nodemailer.Transporter;
 
   constructor(url: string, options: { poolSize: number; name?: string }) {
-    const u = new URL(url);
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      // URL's own error carries the whole input (password included) in a property loggers print
+      throw new Error(`not an SMTP URL: ${redactUrl(url)}`);
+    }
     this.name = options.name ?? u.host;
     this.create = () => this.pool(u, options.poolSize);
     this.transport = this.create();

@@ -51,7 +51,10 @@ export interface ImportFileOptions {
   mapping?: Record<string, string | null> | undefined;
   delimiter?: ',' | ';' | '\t' | undefined;
   encoding?: 'utf-8' | 'windows-1252' | undefined;
-  /** The name to record (the upload's name when the file is a temporary copy). */
+  /**
+   * The name to record and to name the file in errors (the upload's name when the file is a
+   * temporary copy, whose server path must not be shown).
+   */
   fileName?: string | undefined;
   onProgress?: ((p: ImportProgress) => void) | undefined;
 }
@@ -88,11 +91,14 @@ export class ImportService {
   async importPersons(file: string, options: ImportFileOptions, actor: Actor): Promise<ImportReport> {
     const started = Date.now();
     const dryRun = options.dryRun ?? false;
-    const source = await openRowSource(file, {
+    // errors name an upload by its original name, never by the temporary copy's server path
+    const read = {
       maxBytes: this.config.maxBytes,
       delimiter: options.delimiter,
       encoding: options.encoding,
-    });
+      name: options.fileName,
+    };
+    const source = await openRowSource(file, read);
     const mapping = mapColumns(source.headers, options.mapping);
     const context = await this.resolveTargets(mapping);
 
@@ -169,7 +175,7 @@ export class ImportService {
     try {
       for await (const message of parseInWorker({
         file,
-        read: { maxBytes: this.config.maxBytes, delimiter: options.delimiter, encoding: options.encoding },
+        read,
         mapping,
         context,
         defaultCountry: this.config.defaultCountry,

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestApp } from '../../../test/helpers/app.js';
 import { engines } from '../../../test/helpers/databases.js';
+import { multipart } from '../../../test/helpers/multipart.js';
 import { admin, openTestServices } from '../../../test/helpers/services.js';
 import type { Services } from '../../services.js';
 
@@ -191,5 +193,44 @@ describe.each(engines)('import persons on %s', (engine) => {
       code: 'IMPORT_NOT_XLSX',
     });
     expect((await s.persons.list({ limit: 1, offset: 0 })).total).toBe(before + 1);
+  });
+
+  it('a malformed XLSX error does not show the server path', async () => {
+    const t = await openTestApp(engine);
+    try {
+      // a ZIP that is cut short (exceljs then names the file by its path), and a file that is no ZIP
+      const truncated = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 7)]);
+      for (const [content, code] of [
+        [truncated, 'IMPORT_MALFORMED_XLSX'],
+        [Buffer.from('email\nx@y.no\n'), 'IMPORT_NOT_XLSX'],
+      ] as const) {
+        const body = multipart({}, { name: 'persons.xlsx', content });
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/imports',
+          headers: { ...body.headers, authorization: `Bearer ${t.adminKey}` },
+          payload: body.payload,
+        });
+        expect(res.statusCode).toBe(400);
+        const error = res.json().error as { code: string; message: string; details: { file: string } };
+        expect(error.code).toBe(code);
+        expect(error.message.startsWith('persons.xlsx: ')).toBe(true);
+        expect(error.details.file).toBe('persons.xlsx');
+        for (const text of [error.message, res.body]) {
+          expect(text).not.toContain(tmpdir());
+          expect(text).not.toContain('/tmp');
+          expect(text).not.toContain('uploads');
+        }
+      }
+      // the import's stored report names the file the same way
+      const failed = await t.services.db
+        .selectFrom('imports')
+        .select(['file_name', 'report'])
+        .where('status', '=', 'failed')
+        .execute();
+      for (const r of failed) expect(`${r.file_name} ${r.report}`).not.toContain('/tmp');
+    } finally {
+      await t.dispose();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
@@ -21,6 +21,11 @@ export interface RowSource {
 
 export interface ReadOptions {
   maxBytes: number;
+  /**
+   * How errors name the file: the upload's original name, since an uploaded file is a temporary
+   * copy whose server path must not reach the client. Default: the path as given (the CLI's own).
+   */
+  name?: string | undefined;
   delimiter?: ',' | ';' | '\t' | undefined;
   encoding?: 'utf-8' | 'windows-1252' | undefined;
 }
@@ -34,20 +39,21 @@ const SNIFF_BYTES = 64 * 1024;
  * Refuses, naming the problem: empty, too large, binary, or without a header line.
  */
 export async function openRowSource(file: string, options: ReadOptions): Promise<RowSource> {
+  const name = options.name ?? file;
   let size: number;
   try {
     size = (await stat(file)).size;
   } catch {
-    throw invalid('IMPORT_FILE_NOT_FOUND', `${file}: no such file`, { file });
+    throw invalid('IMPORT_FILE_NOT_FOUND', `${name}: no such file`, { file: name });
   }
-  if (size === 0) throw invalid('IMPORT_EMPTY_FILE', `${file}: the file is empty`, { file });
+  if (size === 0) throw invalid('IMPORT_EMPTY_FILE', `${name}: the file is empty`, { file: name });
   if (size > options.maxBytes) {
     throw new AppError(
       'tooLarge',
       'IMPORT_FILE_TOO_LARGE',
-      `${file}: ${size} bytes is more than the ${options.maxBytes} allowed`,
+      `${name}: ${size} bytes is more than the ${options.maxBytes} allowed`,
       {
-        file,
+        file: name,
         sizeBytes: size,
         maxBytes: options.maxBytes,
       },
@@ -57,14 +63,14 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
   const isZip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
   if (isZip || extname(file).toLowerCase() === '.xlsx') {
     if (!isZip)
-      throw invalid('IMPORT_NOT_XLSX', `${file}: the file is named .xlsx but is not an XLSX workbook`, {
-        file,
+      throw invalid('IMPORT_NOT_XLSX', `${name}: the file is named .xlsx but is not an XLSX workbook`, {
+        file: name,
       });
-    return openXlsx(file, size);
+    return openXlsx(file, name, size);
   }
   if (head.includes(0)) {
-    throw invalid('IMPORT_NOT_TEXT', `${file}: the file is binary, not CSV text or an XLSX workbook`, {
-      file,
+    throw invalid('IMPORT_NOT_TEXT', `${name}: the file is binary, not CSV text or an XLSX workbook`, {
+      file: name,
     });
   }
   const hasBom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
@@ -73,7 +79,9 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
   const headText = encoding === 'utf-8' ? head.toString('utf8') : iconv.decode(head, 'win1252');
   const firstLine = firstRecordLine(headText.replace(/^\uFEFF/, ''));
   if (firstLine.trim() === '')
-    throw invalid('IMPORT_NO_HEADER', `${file}: the first line is empty; it must name the columns`, { file });
+    throw invalid('IMPORT_NO_HEADER', `${name}: the first line is empty; it must name the columns`, {
+      file: name,
+    });
   const delimiter = options.delimiter ?? detectDelimiter(firstLine);
 
   let read = 0;
@@ -107,14 +115,14 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
         return record.map((h) => h.trim());
       }
     } catch (e) {
-      throw csvError(file, e);
+      throw csvError(file, name, e);
     } finally {
       parser.destroy();
     }
     return [];
   })();
   if (headers.length === 0 || headers.every((h) => h === '')) {
-    throw invalid('IMPORT_NO_HEADER', `${file}: the first line must name the columns`, { file });
+    throw invalid('IMPORT_NO_HEADER', `${name}: the first line must name the columns`, { file: name });
   }
   return {
     format: 'csv',
@@ -141,7 +149,7 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
           yield { line, values: record };
         }
       } catch (e) {
-        throw csvError(file, e);
+        throw csvError(file, name, e);
       }
     },
   };
@@ -161,7 +169,7 @@ function countLineBreaks(record: string[]): number {
   return n;
 }
 
-function csvError(file: string, e: unknown): AppError {
+function csvError(file: string, name: string, e: unknown): AppError {
   if (e instanceof AppError) return e;
   const err = e as { code?: string; message?: string; lines?: number };
   const line = err.lines;
@@ -174,13 +182,26 @@ function csvError(file: string, e: unknown): AppError {
           ? 'the row has a different number of fields'
           : err.code === 'CSV_MAX_RECORD_SIZE'
             ? 'a row is longer than 1,000,000 characters'
-            : (err.message ?? 'unreadable CSV');
-  return invalid('IMPORT_MALFORMED_CSV', `${file}${line ? `:${line}` : ''}: ${reason}`, {
-    file,
+            : withoutPath(err.message ?? 'unreadable CSV', file, name);
+  return invalid('IMPORT_MALFORMED_CSV', `${name}${line ? `:${line}` : ''}: ${reason}`, {
+    file: name,
     line: line ?? null,
     reason,
     csvCode: err.code ?? null,
   });
+}
+
+/**
+ * A library's error text with the file's server path (as given, or made absolute) replaced by the
+ * name errors use, and its directory by "…": an upload's temporary path is not the client's
+ * business. A text without the path comes back unchanged.
+ */
+function withoutPath(message: string, file: string, name: string): string {
+  if (name === file) return message;
+  const absolute = resolve(file);
+  const named = [absolute, file].reduce((text, path) => text.split(path).join(name), message);
+  const dir = dirname(absolute);
+  return dir.length > 1 ? named.split(dir).join('…') : named;
 }
 
 async function readHead(file: string, bytes: number): Promise<Buffer> {
@@ -256,7 +277,7 @@ function cellText(value: ExcelJS.CellValue): string {
   return String(value);
 }
 
-async function openXlsx(file: string, size: number): Promise<RowSource> {
+async function openXlsx(file: string, name: string, size: number): Promise<RowSource> {
   const readRows = async function* (): AsyncGenerator<{ line: number; values: string[] }> {
     // loaded on first use: exceljs is large, and most imports are CSV
     const { default: Excel } = await import('exceljs');
@@ -276,10 +297,11 @@ async function openXlsx(file: string, size: number): Promise<RowSource> {
       }
     } catch (e) {
       if (e instanceof AppError) throw e;
+      // the zip and XML readers name the file by its path in some of their messages
       throw invalid(
         'IMPORT_MALFORMED_XLSX',
-        `${file}: not a readable XLSX workbook (${(e as Error).message})`,
-        { file },
+        `${name}: not a readable XLSX workbook (${withoutPath((e as Error).message, file, name)})`,
+        { file: name },
       );
     }
   };
@@ -291,8 +313,8 @@ async function openXlsx(file: string, size: number): Promise<RowSource> {
     break;
   }
   if (headers === null || headers.every((h) => h === '')) {
-    throw invalid('IMPORT_NO_HEADER', `${file}: the first row of the first worksheet must name the columns`, {
-      file,
+    throw invalid('IMPORT_NO_HEADER', `${name}: the first row of the first worksheet must name the columns`, {
+      file: name,
     });
   }
   let rowsRead = 0;
