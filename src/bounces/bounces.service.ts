@@ -5,6 +5,7 @@ import {
   type Actor,
   type AuditSink,
   type Clock,
+  forbidden,
   notFound,
   type Page,
   type TokenSigner,
@@ -393,14 +394,34 @@ export class BouncesService {
     return key;
   }
 
-  /** Clear the bounce flag: the address is sendable again and its soft-bounce count starts over. */
+  /**
+   * Clear the flag: the address is sendable again and its soft-bounce count starts over. An
+   * unsubscribe or a complaint is the person's own wish (for an unregistered address the only
+   * record of it): clearing one needs the right to override consent, and the audit log keeps what
+   * was cleared.
+   */
   async clear(address: string, actor: Actor): Promise<void> {
     const key = await this.requireBlocked(address);
+    const row = await this.db
+      .selectFrom('blocked_addresses')
+      .select(['reason', 'code', 'blocked_at'])
+      .where('address_key', '=', key)
+      .executeTakeFirstOrThrow();
+    if ((row.reason === 'unsubscribed' || row.reason === 'complaint') && !actor.rights.has('overrideConsent'))
+      throw forbidden(
+        'OVERRIDE_CONSENT_NOT_ALLOWED',
+        `${address} is blocked because of ${row.reason === 'complaint' ? 'a spam complaint' : 'an unsubscribe'}: only a user with the right to override consent may clear it`,
+        { reason: row.reason, right: 'overrideConsent' },
+      );
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('blocked_addresses').where('address_key', '=', key).execute();
       await trx.deleteFrom('address_bounces').where('address_key', '=', key).execute();
     });
-    await this.audit.record(actor, 'blockedAddress.clear', 'blockedAddress', key);
+    await this.audit.record(actor, 'blockedAddress.clear', 'blockedAddress', key, {
+      reason: row.reason,
+      code: row.code,
+      blockedAt: row.blocked_at,
+    });
   }
 
   /** The persons with this address are former employees (they get no mailings); it stays blocked. */

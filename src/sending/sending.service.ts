@@ -538,7 +538,12 @@ export class SendingService {
       await this.recipients.build(mailingId, actor);
     const now = this.clock.now();
     const domain = 'posthorn';
-    const salt = randomToken(6);
+    // a secret part per message: bounces may be matched by the original Message-ID, so one
+    // recipient's own Message-ID must not let them work out another's (docs/security.md)
+    const secretPart =
+      this.files.engine === 'sqlite'
+        ? sql`lower(hex(randomblob(9)))`
+        : sql`replace(gen_random_uuid()::text, '-', '')`;
     await this.db.transaction().execute(async (trx) => {
       const moved = await trx
         .updateTable('mailings')
@@ -557,7 +562,7 @@ export class SendingService {
       });
       await sql`insert into ledger (round_id, mailing_id, recipient_id, address, priority, state, message_id, attempts, next_attempt_at, channel)
         select ${round.id}, ${mailingId}, r.id, r.address, ${priorities.bulk}, 'ready',
-          '<' || ${`${mailingId}.${round.id}.`} || r.id || '.' || ${salt} || '@' || ${domain} || '>', 0, ${now}, ${row.channel}
+          '<' || ${`${mailingId}.${round.id}.`} || r.id || '.' || ${secretPart} || '@' || ${domain} || '>', 0, ${now}, ${row.channel}
         from recipients r where r.mailing_id = ${mailingId} and r.status = 'ready'`.execute(trx);
       const total = await trx
         .selectFrom('ledger')

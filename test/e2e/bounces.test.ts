@@ -495,6 +495,56 @@ describe.each(engines)('bounces and complaints on %s', (engine) => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('clearing an unsubscribe or a complaint needs overrideConsent, changes nothing when refused, and is audited', async () => {
+    const now = t.services.clock.now();
+    for (const [address, reason] of [
+      ['wish@example.test', 'unsubscribed'],
+      ['angry@example.test', 'complaint'],
+    ] as const)
+      await t.services.db
+        .insertInto('blocked_addresses')
+        .values({
+          address_key: address,
+          address,
+          channel: 'email',
+          reason,
+          code: null,
+          diagnostic: null,
+          blocked_at: now,
+        })
+        .execute();
+    // a marketer edits the CRM but may not override consent
+    const { key } = await t.services.access.createApiKey('marketer', 'marketer', admin);
+    for (const address of ['wish@example.test', 'angry@example.test']) {
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/blocked-addresses/clear',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { address },
+      });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('OVERRIDE_CONSENT_NOT_ALLOWED');
+      expect((await t.services.bounces.blocked({ q: address })).total).toBe(1);
+    }
+    const cleared = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/blocked-addresses/clear',
+      headers: { authorization: `Bearer ${t.adminKey}` },
+      payload: { address: 'angry@example.test' },
+    });
+    expect(cleared.statusCode).toBe(204);
+    expect((await t.services.bounces.blocked({ q: 'angry@' })).total).toBe(0);
+    const audit = await t.services.access.listAudit(
+      { entity: 'blockedAddress', entityId: 'angry@example.test' },
+      10,
+      0,
+    );
+    expect(audit.items[0]).toMatchObject({
+      action: 'blockedAddress.clear',
+      details: { reason: 'complaint' },
+    });
+  });
+
   it('the IMAP poller reads a Dovecot bounce mailbox, records each message, and moves it to Processed', async () => {
     if (dovecotMissing !== null) {
       // a visible skip: .ci/run installs Dovecot, a bare machine may not have it

@@ -83,7 +83,8 @@ export const bounceRoutes = [
     url: '/api/v1/blocked-addresses/clear',
     access: 'editCrm',
     tag: 'bounces',
-    summary: 'Clear the bounce flag: the address can be sent to again',
+    summary:
+      'Clear the flag: the address can be sent to again (an unsubscribe or a complaint needs the right overrideConsent; audited)',
     body: addressBody,
     status: 204,
     handler: async ({ services, body, actor }) => {
