@@ -118,14 +118,88 @@ export type Criterion =
       is: boolean;
     };
 
-export const criterionSchema: z.ZodType<Criterion> = z.lazy(() =>
+/**
+ * The size a criteria tree may have. Depth is what endangers the server: zod's parser, the
+ * compiler and the SQL parsers all recurse once per level (1,000 levels made SQLite refuse the
+ * statement, 2,000 overflowed the Node stack), so the limit is far below any of them and far above
+ * what a person builds by hand. Nodes and list values bound the work and the bound parameters of
+ * one statement (PostgreSQL takes at most 65,535, SQLite 32,766).
+ */
+export const criteriaLimits = { maxDepth: 32, maxNodes: 1000, maxListValues: 10_000 } as const;
+
+/**
+ * Refuses criteria deeper or larger than `criteriaLimits` with CRITERIA_TOO_DEEP or
+ * CRITERIA_TOO_LARGE naming the path. It walks the raw JSON with an explicit stack (no recursion,
+ * so no depth can overflow it) and stops at the first node over a limit, so it must run before
+ * anything recursive touches the tree. Only `child` and `children` are followed: they are the
+ * only places the schema recurses; anything else malformed is left to the schema to report.
+ */
+export function checkCriteriaLimits(raw: unknown, field = 'criteria'): void {
+  const { maxDepth, maxNodes, maxListValues } = criteriaLimits;
+  const stack: Array<{ node: unknown; depth: number; path: string }> = [{ node: raw, depth: 1, path: field }];
+  let nodes = 1;
+  let listValues = 0;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node, depth, path } = item;
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) continue;
+    if (depth > maxDepth) {
+      throw invalid('CRITERIA_TOO_DEEP', `criteria may be nested at most ${maxDepth} levels deep`, {
+        field: path,
+        maxDepth,
+      });
+    }
+    const { child, children, value } = node as { child?: unknown; children?: unknown; value?: unknown };
+    if (Array.isArray(value)) {
+      listValues += value.length;
+      if (listValues > maxListValues) throw tooLarge(`${path}.value`);
+    }
+    if (child !== undefined) {
+      nodes += 1;
+      stack.push({ node: child, depth: depth + 1, path: `${path}.child` });
+    }
+    if (Array.isArray(children)) {
+      // counted before they are pushed: a million children is refused without a million pushes
+      nodes += children.length;
+      if (nodes > maxNodes) throw tooLarge(`${path}.children`);
+      for (let i = children.length - 1; i >= 0; i--) {
+        stack.push({ node: children[i], depth: depth + 1, path: `${path}.children[${i}]` });
+      }
+    }
+    if (nodes > maxNodes) throw tooLarge(path);
+  }
+}
+
+function tooLarge(path: string): never {
+  const { maxNodes, maxListValues } = criteriaLimits;
+  throw invalid(
+    'CRITERIA_TOO_LARGE',
+    `criteria may have at most ${maxNodes} criteria and ${maxListValues} list values in all`,
+    { field: path, maxNodes, maxListValues },
+  );
+}
+
+/**
+ * A criteria tree. The limits are checked first, on the raw JSON (a preprocess step, so the
+ * OpenAPI description still shows the tree): a refused tree throws the AppError out of the parse,
+ * which the HTTP layer answers as 400 with its own code rather than as a validation issue.
+ */
+export const criterionSchema: z.ZodType<Criterion> = z.preprocess(
+  (raw: unknown) => {
+    checkCriteriaLimits(raw);
+    return raw;
+  },
+  z.lazy(() => criterionNodeSchema),
+);
+
+/** One node of the tree; it recurses into itself, so only `criterionSchema` may be used from outside. */
+const criterionNodeSchema: z.ZodType<Criterion> = z.lazy(() =>
   z.discriminatedUnion('type', [
     z.strictObject({
       type: z.literal('group'),
       op: z.enum(['and', 'or']),
-      children: z.array(criterionSchema).max(100),
+      children: z.array(criterionNodeSchema).max(100),
     }),
-    z.strictObject({ type: z.literal('not'), child: criterionSchema }),
+    z.strictObject({ type: z.literal('not'), child: criterionNodeSchema }),
     z.strictObject({
       type: z.literal('field'),
       entity: z.enum(['person', 'company']),

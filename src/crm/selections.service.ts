@@ -4,7 +4,9 @@ import {
   type Actor,
   type AuditSink,
   type Clock,
+  conflict,
   invalid,
+  isAppError,
   notFound,
   type Page,
   type PageQuery,
@@ -34,8 +36,14 @@ export interface Selection {
   kind: 'static' | 'dynamic';
   memberType: 'persons' | 'companies';
   criteria: Criterion | null;
-  /** Null in lists for dynamic selections (counting runs the criteria); always set by `get`. */
+  /** Null in lists for dynamic selections (counting runs the criteria); set by `get` unless the criteria are unreadable. */
   memberCount: number | null;
+  /**
+   * Set when the stored criteria cannot be read (a row written before the size limits, or by
+   * hand): `criteria` and `memberCount` are then null, and the selection can be fixed with new
+   * criteria (PATCH) or deleted, but not counted, listed or used in a mailing.
+   */
+  criteriaError?: { code: string; message: string } | undefined;
   createdAt: number;
   updatedAt: number;
 }
@@ -87,7 +95,8 @@ export class SelectionsService {
   }
 
   async update(id: number, input: z.input<typeof selectionPatch>, actor: Actor): Promise<Selection> {
-    const current = await this.get(id);
+    // the row, not `get`: unreadable stored criteria must not stop them being replaced
+    const current = await this.requireRow(id);
     const v = selectionPatch.parse(input);
     const set: { name?: string; description?: string | null; criteria?: string; updated_at: number } = {
       updated_at: this.clock.now(),
@@ -100,7 +109,7 @@ export class SelectionsService {
           field: 'criteria',
         });
       }
-      await compileCriteria(this.db, v.criteria, rootOf(current.memberType));
+      await compileCriteria(this.db, v.criteria, rootOf(current.member_type));
       set.criteria = JSON.stringify(v.criteria);
     }
     await this.db.updateTable('selections').set(set).where('id', '=', id).execute();
@@ -109,14 +118,15 @@ export class SelectionsService {
   }
 
   async delete(id: number, actor: Actor): Promise<void> {
-    await this.get(id);
+    // the row only: deleting never reads the criteria, so any stored selection can be deleted
+    await this.requireRow(id);
     await this.db.deleteFrom('selections').where('id', '=', id).execute();
     await this.audit.record(actor, 'selection.delete', 'selection', id);
   }
 
   async get(id: number): Promise<Selection> {
-    const row = await this.db.selectFrom('selections').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound('SELECTION_NOT_FOUND', `selection ${id} does not exist`);
+    const row = await this.requireRow(id);
+    if (row.kind === 'dynamic' && !storedCriteria(row).ok) return toSelection(row, null);
     return toSelection(row, await this.countMembers(row));
   }
 
@@ -226,10 +236,7 @@ export class SelectionsService {
   async memberIdsSql(row: Selectable<Database['selections']>) {
     if (row.kind === 'static')
       return sql`select member_id from selection_members where selection_id = ${row.id}`;
-    const criteria = criterionSchema.parse(
-      JSON.parse(row.criteria ?? '{"type":"group","op":"and","children":[]}'),
-    );
-    const from = await this.dynamicFrom(criteria, row.member_type);
+    const from = await this.dynamicFrom(readableCriteria(row), row.member_type);
     return sql`select ${sql.ref(row.member_type === 'persons' ? 'p.id' : 'c.id')} ${from}`;
   }
 
@@ -249,10 +256,7 @@ export class SelectionsService {
         .executeTakeFirst();
       return Number(r?.n ?? 0);
     }
-    const criteria = criterionSchema.parse(
-      JSON.parse(row.criteria ?? '{"type":"group","op":"and","children":[]}'),
-    );
-    return this.countCriteria(criteria, row.member_type);
+    return this.countCriteria(readableCriteria(row), row.member_type);
   }
 
   private async requireRow(id: number): Promise<Selectable<Database['selections']>> {
@@ -274,15 +278,57 @@ function rootOf(memberType: 'persons' | 'companies'): 'person' | 'company' {
   return memberType === 'persons' ? 'person' : 'company';
 }
 
+type StoredCriteria = { ok: true; criteria: Criterion } | { ok: false; code: string; message: string };
+
+/**
+ * The stored criteria of a dynamic selection, read defensively: the text is checked against the
+ * size limits before anything recursive parses it, and whatever fails (bad JSON, too deep, an old
+ * shape) is reported as a value rather than thrown, so one bad row cannot break a list.
+ */
+function storedCriteria(row: Selectable<Database['selections']>): StoredCriteria {
+  try {
+    // V8 parses JSON without recursion (any depth is safe); what fails is caught below anyway
+    const raw: unknown = JSON.parse(row.criteria ?? '{"type":"group","op":"and","children":[]}');
+    const parsed = criterionSchema.safeParse(raw);
+    if (parsed.success) return { ok: true, criteria: parsed.data };
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      code: 'CRITERIA_INVALID',
+      message: `${['criteria', ...(issue?.path ?? []).map(String)].join('.')}: ${issue?.message ?? 'invalid'}`,
+    };
+  } catch (error) {
+    if (isAppError(error)) return { ok: false, code: error.code, message: error.message };
+    return {
+      ok: false,
+      code: 'CRITERIA_INVALID',
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+/** The stored criteria, or SELECTION_CRITERIA_UNREADABLE (409: the row, not the request, is wrong). */
+function readableCriteria(row: Selectable<Database['selections']>): Criterion {
+  const stored = storedCriteria(row);
+  if (stored.ok) return stored.criteria;
+  throw conflict(
+    'SELECTION_CRITERIA_UNREADABLE',
+    `the stored criteria of selection ${row.id} cannot be read (${stored.code}: ${stored.message}); replace them with PATCH or delete the selection`,
+    { field: 'criteria', cause: stored.code },
+  );
+}
+
 function toSelection(r: Selectable<Database['selections']>, memberCount: number | null): Selection {
+  const stored = r.criteria !== null ? storedCriteria(r) : null;
   return {
     id: r.id,
     name: r.name,
     description: r.description,
     kind: r.kind,
     memberType: r.member_type,
-    criteria: r.criteria ? criterionSchema.parse(JSON.parse(r.criteria)) : null,
+    criteria: stored?.ok ? stored.criteria : null,
     memberCount,
+    ...(stored && !stored.ok ? { criteriaError: { code: stored.code, message: stored.message } } : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
