@@ -177,7 +177,7 @@ export function buildServices(
       options.txtResolver ?? new dns.Resolver(),
       options.secret,
     ),
-    smsGateways: new SmsGatewaysService(db, clock, access, options.secret),
+    smsGateways: new SmsGatewaysService(db, clock, access, options.secret, options.allowPrivateUrls),
     emailAccounts: new EmailAccountsService(db, clock, access, options.secret),
     tracking,
     bounces: new BouncesService(db, clock, access, settings, signer),

@@ -7,6 +7,7 @@ import {
   conflict,
   invalid,
   notFound,
+  OutboundGuard,
   redactUrl,
   Sealer,
   TokenSigner,
@@ -107,15 +108,22 @@ export interface ActiveSmsGateway {
 /**
  * SMS gateway accounts (PRODUCT.md §9, §14): SMPP 3.4, a generic HTTP gateway, or the dev outbox,
  * each with a default sender and country. Settings are stored sealed with the instance secret
- * (they hold passwords and auth headers) and never returned.
+ * (they hold passwords and auth headers) and never returned. An HTTP gateway's URL may not point
+ * at loopback or private addresses unless `allowPrivateUrls` (POSTHORN_ALLOW_PRIVATE_URLS) lists
+ * them: refused in the settings when plainly so, and checked again on every request.
  */
 export class SmsGatewaysService {
+  private readonly guard: OutboundGuard;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly audit: AuditSink,
     private readonly secret: string | undefined,
-  ) {}
+    allowPrivateUrls: readonly string[] = [],
+  ) {
+    this.guard = new OutboundGuard(allowPrivateUrls);
+  }
 
   private sealer(): Sealer {
     if (!this.secret) throw new Error('SMS gateway settings need the instance secret (POSTHORN_SECRET)');
@@ -129,6 +137,7 @@ export class SmsGatewaysService {
 
   async create(input: z.input<typeof smsGatewayInput>, actor: Actor): Promise<SmsGatewayView> {
     const v = smsGatewayInput.parse(input);
+    if (v.kind === 'http') this.guard.checkUrl(v.url, 'url');
     const exists = await this.db
       .selectFrom('sms_gateways')
       .select('id')
@@ -235,6 +244,7 @@ export class SmsGatewaysService {
                 headers: v.headers,
                 idPath: v.idPath,
                 timeoutMs: v.timeoutSeconds * 1000,
+                guard: this.guard,
               })
             : new DevOutboxSmsGateway(this.db, this.clock);
       return {
