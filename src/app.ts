@@ -78,6 +78,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
     if (options.migrate !== false) {
       await services.access.ensureBuiltInRoles();
       await services.templates.ensureStarters();
+      await services.sendingDomains.sealLegacyKeys();
     }
     return {
       config: withSecret,

@@ -279,7 +279,9 @@ export class EmailSender implements ChannelSender {
     const attachments = await this.mailings.attachmentFiles(mailingId);
     for (const a of attachments)
       if (!existsSync(a.path))
-        throw new Error(`the attachment "${a.filename}" is missing on disk (${a.path})`);
+        throw new Error(
+          `the attachment "${a.filename}" is missing on disk (the attachments folder of the data directory)`,
+        );
     const dkim = await this.domains.keyFor(setup.from.address);
     if (dkim)
       try {

@@ -169,6 +169,21 @@ export class SendingDomainsService {
   }
 
   /**
+   * Seals every DKIM key still stored in the clear (databases from before keys were sealed), so
+   * a copy of the database alone reveals none; `openApp` runs it at start. Answers how many.
+   */
+  async sealLegacyKeys(): Promise<number> {
+    if (!this.secret) return 0;
+    const rows = await this.db
+      .selectFrom('sending_domains')
+      .select(['id', 'domain', 'private_key'])
+      .where('private_key', 'not like', 'v1.%')
+      .execute();
+    for (const r of rows) await this.openKey(r);
+    return rows.length;
+  }
+
+  /**
    * The PEM private key of a domain row. A sealed key is opened; a legacy clear key is returned
    * as it is and sealed in place (only if the row still holds that clear key, so two processes
    * sealing at once cannot overwrite each other's result with a different ciphertext). A sealed

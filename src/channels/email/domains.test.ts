@@ -95,6 +95,20 @@ describe.each(engines)('secrets of sending settings on %s', (engine) => {
     expect(sender.key?.privateKey).toBe(legacy.privateKey);
   });
 
+  it('keys stored in the clear are sealed at start (sealLegacyKeys), and still sign', async () => {
+    await t.services.sendingDomains.add({ domain: 'sweep.test' }, admin);
+    const legacy = generateDkimKey();
+    await t.services.db
+      .updateTable('sending_domains')
+      .set({ private_key: legacy.privateKey, public_key: legacy.publicKey })
+      .where('domain', '=', 'sweep.test')
+      .execute();
+    expect(await t.services.sendingDomains.sealLegacyKeys()).toBeGreaterThanOrEqual(1);
+    expect((await storedKey('sweep.test')).startsWith('v1.')).toBe(true);
+    expect(await t.services.sendingDomains.sealLegacyKeys()).toBe(0);
+    expect(await signsAs('sweep.test')).toBe('pass');
+  });
+
   it('a sealed DKIM key under another instance secret is refused naming the domain, not the key', async () => {
     const other = new SendingDomainsService(
       t.services.db,
