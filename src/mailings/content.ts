@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type MergeError, parseMerge } from '../merge/index.js';
 import type { Channel } from './channels.js';
-import { lineColumn, scanHtml } from './html.js';
+import { lineColumn, sanitizeHtml, scanHtml, type UnsafeHtml, type UnsafeHtmlCode } from './html.js';
 import type { DocumentSetup, EmailSetup } from './setup.js';
 
 /** Content per channel (PRODUCT.md §6). */
@@ -51,7 +51,21 @@ export interface RenderedEmail {
   text: string;
   links: RenderedLink[];
   mjmlErrors: Array<{ line: number; message: string }>;
+  /** The {@link htmlSanitizer} revision this was rendered with: a render from before it is rendered again. */
+  sanitizer?: number;
+  /** What the sanitiser removed from the HTML (the audit reports what it cannot place in the source). */
+  removed?: RemovedHtml[];
 }
+
+/** Something the sanitiser removed, without its offset (which is in MJML's output, not in the source). */
+export type RemovedHtml = Omit<UnsafeHtml, 'offset'>;
+
+/**
+ * The revision of the HTML sanitiser (`sanitizeHtml`). A cached render with another revision (or
+ * none: rendered before the sanitiser existed, perhaps with a `<script>`) must be rendered again
+ * before it is shown or sent. Raise it whenever the sanitiser removes more.
+ */
+export const htmlSanitizer = 1;
 
 export interface RegisteredLink {
   id: number;
@@ -87,6 +101,12 @@ export async function renderEmail(input: {
       html = '';
     }
   }
+
+  // once per content version, before links are numbered: no recipient ever gets script, whatever
+  // was stored (the audit refuses it for sending; this is the last line of defence)
+  const safe = sanitizeHtml(html);
+  html = safe.html;
+  const removed = safe.unsafe.map(({ offset: _offset, ...u }): RemovedHtml => u);
 
   const registered = new Map(input.registeredLinks.map((l) => [l.url, l]));
   const numbers = new Map(input.knownLinks);
@@ -144,6 +164,8 @@ export async function renderEmail(input: {
     text,
     links: [...links.values()].sort((a, b) => a.n - b.n),
     mjmlErrors,
+    sanitizer: htmlSanitizer,
+    removed,
   };
 }
 
@@ -305,6 +327,7 @@ export function auditContent(input: {
       });
     }
   }
+  findings.push(...unsafeContentFindings(content, input.rendered));
   const bytes = Buffer.byteLength(input.rendered?.html ?? content.source, 'utf8');
   if (bytes > gmailClipBytes)
     findings.push({
@@ -314,6 +337,71 @@ export function auditContent(input: {
       where: { part: 'content' },
     });
   return findings;
+}
+
+/**
+ * Script and other active content (security item 1): errors, like merge errors, so the Content step
+ * is incomplete and sending is refused. Found in the source (with line and column) by the same
+ * sanitiser that removes them when rendering; what only MJML's output holds (an
+ * `mj-html-attribute`, a CDATA section) is reported from the render, without a line, once the
+ * source itself is clean.
+ */
+function unsafeContentFindings(content: EmailContent, rendered: RenderedEmail | null): AuditFinding[] {
+  const findings: AuditFinding[] = [];
+  for (const u of sanitizeHtml(content.source, { xmlMode: content.format === 'mjml' }).unsafe)
+    findings.push({
+      severity: 'error',
+      code: u.code,
+      message: unsafeMessage(u),
+      where: {
+        part: 'content',
+        ...lineColumn(content.source, u.offset),
+        ...(u.element && u.element !== '!--' ? { element: u.element } : {}),
+      },
+    });
+  if (findings.length > 0) return findings;
+  const seen = new Set<string>();
+  for (const r of rendered?.removed ?? []) {
+    const key = `${r.code} ${r.element} ${r.attribute ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    findings.push({
+      severity: 'error',
+      code: r.code,
+      message: `${unsafeMessage(r)} (in the HTML made from the content)`,
+      where: { part: 'content', ...(r.element && r.element !== '!--' ? { element: r.element } : {}) },
+    });
+  }
+  return findings;
+}
+
+const elementAdvice: Readonly<Record<string, string>> = {
+  form: 'link to a web form instead',
+  iframe: 'link to the page or the video instead',
+  object: 'link to the page or the video instead',
+  embed: 'link to the page or the video instead',
+  base: 'it would change where every link of the message goes',
+  meta: 'a refresh would send readers of the web version elsewhere',
+};
+
+/** What a marketing user reads: what is wrong, and what to do instead. */
+function unsafeMessage(u: Omit<UnsafeHtml, 'offset'>): string {
+  const tag = `<${u.element}>`;
+  const messages: Record<UnsafeHtmlCode, string> = {
+    SCRIPT_NOT_ALLOWED: 'e-mail clients remove scripts, and so does Posthorn: remove the <script> element',
+    EVENT_HANDLER_NOT_ALLOWED: `e-mail clients remove script in attributes, and so does Posthorn: remove ${u.attribute ?? 'the on… attribute'} from the ${tag} element`,
+    JAVASCRIPT_URL_NOT_ALLOWED: `the address ${clip(u.url ?? '')} in ${u.attribute ?? 'href'} of the ${tag} element runs a script or opens a page of its own, which e-mail clients block: use an https:, mailto: or tel: address`,
+    MERGE_TAG_BEFORE_URL_SCHEME: `the address in ${u.attribute ?? 'href'} of the ${tag} element starts with a merge tag such as [[IF…]] or [[DECODE…]], so its kind could change per recipient: write its beginning (https://, mailto:) first, then the merge tags`,
+    ELEMENT_NOT_ALLOWED: `${tag} does not work in e-mail, and Posthorn removes it${elementAdvice[u.element] ? `: ${elementAdvice[u.element]}` : ''}`,
+    MERGE_TAG_IN_MARKUP: /[[\]]/.test(u.element)
+      ? 'a merge tag inside an element name is not allowed: Posthorn removes that tag (write merge tags in the text or inside an attribute value)'
+      : u.attribute && /[[\]]/.test(u.attribute)
+        ? `a merge tag inside the ${tag} element but outside an attribute's quotes is not allowed: Posthorn removes it (write it inside the quotes)`
+        : 'a merge tag starts in one text or attribute value and ends in another: write each [[…]] whole inside one text or attribute value',
+    COMMENT_NOT_ALLOWED:
+      'this HTML comment could end early in a browser (it contains --!> or a merge tag right before >), so Posthorn removes it',
+  };
+  return messages[u.code];
 }
 
 function emptyContent(): AuditFinding {

@@ -34,6 +34,7 @@ import {
   contentSchemaOf,
   type DocumentContent,
   type EmailContent,
+  htmlSanitizer,
   type MailingContent,
   type RenderedEmail,
   renderEmail,
@@ -468,7 +469,8 @@ export class MailingsService {
       throw invalid('CHANNEL_NOT_EMAIL', `a ${channel} mailing has no HTML content`);
     if (m.rendered) {
       const cached = JSON.parse(m.rendered) as RenderedEmail;
-      if (cached.version === m.content_version) return cached;
+      // a render from before the current HTML sanitiser may hold script: rendered again
+      if (cached.version === m.content_version && cached.sanitizer === htmlSanitizer) return cached;
     }
     const setup = setupOf(m) as EmailSetup;
     const known = await this.db
