@@ -297,6 +297,7 @@ export async function startServer(app: App): Promise<FastifyInstance> {
     loginRatePerMinute: app.config.loginRatePerMinute,
     logLevel: app.config.logLevel,
     publicUrl: app.config.publicUrl,
+    adminUrl: app.config.adminUrl,
     trustProxy: app.config.trustProxy,
     version,
     logStream: process.stderr,

@@ -30,6 +30,10 @@ const settings = {
     schema: z.url().optional(),
     help: 'Public base URL of tracking links and hosted pages. Default: http://localhost:<port>.',
   },
+  POSTHORN_ADMIN_URL: {
+    schema: z.url().optional(),
+    help: 'Base URL where staff use Posthorn (web UI, API), when it differs from POSTHORN_PUBLIC_URL (public pages on their own host name: docs/security.md). Cookie-authenticated writes are accepted only from this origin. Default: the public URL.',
+  },
   POSTHORN_SECRET: {
     schema: z.string().min(32).optional(),
     help: 'HMAC secret for signed tokens (≥ 32 characters). Default: generated on first start and kept in <data dir>/secret.',
@@ -159,7 +163,7 @@ const settings = {
   },
   POSTHORN_ALLOW_PRIVATE_URLS: {
     schema: z.string().trim().optional(),
-    help: 'Hosts, addresses or CIDRs that outbound calls (HTTP SMS gateway, webhooks) may reach although they are loopback or private (e.g. 127.0.0.1,10.0.0.0/8,sms.internal). Unset: such addresses are refused.',
+    help: 'Hosts, addresses or CIDRs that the HTTP SMS gateway may call although they are loopback or private (e.g. 127.0.0.1,10.0.0.0/8,sms.internal). Unset: such addresses are refused.',
   },
   POSTHORN_TEST_SENDS_PER_HOUR: {
     schema: z.coerce.number().int().min(1).max(100_000).default(60),
@@ -180,6 +184,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string;
+  /** Where staff use the UI and API (default: the public URL); its origin passes the CSRF check. */
+  adminUrl: string;
   /** Undefined until `resolveSecret` has read or created it. */
   secret: string | undefined;
   logLevel: RawConfig['POSTHORN_LOG_LEVEL'];
@@ -252,6 +258,11 @@ export function loadConfig(
     host: raw.POSTHORN_HOST,
     port: raw.POSTHORN_PORT,
     publicUrl: (raw.POSTHORN_PUBLIC_URL ?? `http://localhost:${raw.POSTHORN_PORT}`).replace(/\/+$/, ''),
+    adminUrl: (
+      raw.POSTHORN_ADMIN_URL ??
+      raw.POSTHORN_PUBLIC_URL ??
+      `http://localhost:${raw.POSTHORN_PORT}`
+    ).replace(/\/+$/, ''),
     secret: raw.POSTHORN_SECRET,
     logLevel: raw.POSTHORN_LOG_LEVEL,
     defaultCountry: raw.POSTHORN_DEFAULT_COUNTRY,

@@ -123,6 +123,41 @@ describe.each(engines)('security on %s', (engine) => {
       expect(byKey.statusCode).toBe(201);
     });
 
+    it('with public pages on their own host name, only the admin origin may write with the cookie', async () => {
+      const split = await openTestApp(engine, {
+        publicUrl: 'https://links.example.test',
+        adminUrl: 'https://posthorn.example.test',
+      });
+      try {
+        await split.services.access.createUser(
+          { email: 'a@example.test', name: 'A', password, role: 'admin' },
+          admin,
+        );
+        const cookie = await login('a@example.test', split.app);
+        const attempt = (origin: string, email: string) =>
+          split.app.inject({
+            method: 'POST',
+            url: '/api/v1/users',
+            headers: { cookie, origin },
+            payload: { email, name: 'New', role: 'analyst' },
+          });
+        const fromLinks = await attempt('https://links.example.test', 'l@example.test');
+        expect(fromLinks.statusCode).toBe(403);
+        expect(fromLinks.json().error.code).toBe('CSRF_REFUSED');
+        expect((await attempt('https://posthorn.example.test', 'p@example.test')).statusCode).toBe(201);
+        // the relays are told the public host name
+        const hooks = await split.app.inject({
+          url: '/api/v1/webhooks/bounces',
+          headers: { authorization: `Bearer ${split.adminKey}` },
+        });
+        expect(hooks.json().generic.url).toBe(
+          'https://links.example.test/api/v1/webhooks/bounces?provider=generic',
+        );
+      } finally {
+        await split.dispose();
+      }
+    });
+
     it('logging in from another site is refused', async () => {
       const res = await t.app.inject({
         method: 'POST',

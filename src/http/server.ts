@@ -37,6 +37,8 @@ export interface ServerOptions {
   loginRatePerMinute: number;
   logLevel: string;
   publicUrl: string;
+  /** Where staff use the UI and API (default: the public URL): the origin the CSRF check accepts. */
+  adminUrl?: string | undefined;
   version: string;
   /** POSTHORN_TRUST_PROXY: whose X-Forwarded-For/-Proto to believe (default: nobody's). */
   trustProxy?: boolean | number | string[] | undefined;
@@ -177,7 +179,7 @@ export async function buildServer(services: Services, options: ServerOptions): P
         description:
           'Self-hosted mailing system. Authenticate with "Authorization: Bearer <API key>" or the session cookie.',
       },
-      servers: [{ url: options.publicUrl }],
+      servers: [{ url: options.adminUrl ?? options.publicUrl }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer' },
@@ -209,7 +211,8 @@ export async function buildServer(services: Services, options: ServerOptions): P
     done();
   });
 
-  const ownOrigin = new URL(options.publicUrl).origin;
+  // the staff's origin; when public pages have their own host name, that one is not ours to write
+  const ownOrigin = new URL(options.adminUrl ?? options.publicUrl).origin;
   for (const def of routeTable) registerRoute(app, services, def, options, ownOrigin);
   return app;
 }

@@ -17,6 +17,7 @@ export async function openTestApp(
     bodyLimitBytes?: number;
     loginRatePerMinute?: number;
     publicUrl?: string;
+    adminUrl?: string;
     trustProxy?: boolean | number | string[];
   } = {},
 ): Promise<TestApp> {
@@ -32,6 +33,7 @@ export async function openTestApp(
     logLevel: 'silent',
     publicUrl: overrides.publicUrl ?? 'http://localhost:3000',
     trustProxy: overrides.trustProxy,
+    adminUrl: overrides.adminUrl,
     version: 'test',
   });
   await app.ready();

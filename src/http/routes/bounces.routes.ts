@@ -49,7 +49,8 @@ export const bounceRoutes = [
     tag: 'bounces',
     summary: 'Where relays post bounces, and the secret that signs them',
     handler: async ({ services, request }) => {
-      const base = `${request.protocol}://${request.host}/api/v1/webhooks/bounces`;
+      // relays post to the public host name (docs/security.md), not to where the admin reads this
+      const base = `${request.server.posthorn.publicUrl}/api/v1/webhooks/bounces`;
       return {
         generic: { url: `${base}?provider=generic`, secret: services.webhookKeys.secret },
         ses: { url: `${base}?provider=ses&token=${services.webhookKeys.secret}` },

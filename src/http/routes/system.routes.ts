@@ -9,15 +9,13 @@ export const systemRoutes = [
     access: 'public',
     tag: 'system',
     summary: 'Health: 200 when the database answers',
-    handler: async ({ services }) => {
+    handler: async ({ services, request }) => {
       try {
         await sql`select 1`.execute(services.db);
       } catch (e) {
-        throw new AppError(
-          'unavailable',
-          'DATABASE_UNAVAILABLE',
-          `the database does not answer: ${(e as Error).message}`,
-        );
+        // public: the driver's message (host names, users) goes to the log, not to the caller
+        request.log.error({ err: e }, 'health check: the database does not answer');
+        throw new AppError('unavailable', 'DATABASE_UNAVAILABLE', 'the database does not answer');
       }
       return { status: 'ok', database: services.capabilities.engine };
     },
