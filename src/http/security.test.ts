@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApp, type TestApp } from '../../test/helpers/app.js';
-import { expectContentPolicy } from '../../test/helpers/content-policy.js';
 import { engines } from '../../test/helpers/databases.js';
+import { capturedHtmlMessage, expectContentPolicy } from '../../test/helpers/hostile-content.js';
 import { admin } from '../../test/helpers/services.js';
 
 /**
@@ -450,23 +450,9 @@ describe.each(engines)('security on %s', (engine) => {
   describe('1. pages that show mailing content', () => {
     it('the outbox view forbids scripts (CSP sandbox, script-src none, nosniff)', async () => {
       // a message captured before content was sanitised: the page must still run nothing
-      const row = await t.services.db
-        .insertInto('outbox')
-        .values({
-          ledger_id: null,
-          mailing_id: null,
-          channel: 'email',
-          address: 'x@example.test',
-          subject: 'x',
-          test: 0,
-          message:
-            'From: a@example.test\r\nTo: x@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<p>hi</p><script>parent.pwned=1</script>\r\n',
-          created_at: t.services.clock.now(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const id = await capturedHtmlMessage(t.services, '<p>hi</p><script>parent.pwned=1</script>');
       const res = await t.app.inject({
-        url: `/api/v1/outbox/${row.id}/html`,
+        url: `/api/v1/outbox/${id}/html`,
         headers: { authorization: `Bearer ${t.adminKey}` },
       });
       expect(res.statusCode).toBe(200);

@@ -10,6 +10,7 @@ import {
   sendTrackedMailing,
   trackingLinks,
 } from '../helpers/audience.js';
+import { capturedHtmlMessage } from '../helpers/hostile-content.js';
 import { admin } from '../helpers/services.js';
 
 /**
@@ -71,27 +72,14 @@ describe.skipIf(missing !== null)('security in Chromium', () => {
       .set({ rendered: JSON.stringify(cached) })
       .where('id', '=', sent.id)
       .execute();
-    const outbox = await s.db
-      .insertInto('outbox')
-      .values({
-        ledger_id: null,
-        mailing_id: null,
-        channel: 'email',
-        address: 'x@example.test',
-        subject: 'x',
-        test: 0,
-        message: `From: a@example.test\r\nTo: x@example.test\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hello</p>${payload}\r\n`,
-        created_at: s.clock.now(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const outboxId = await capturedHtmlMessage(s, `<p>Hello</p>${payload}`);
     const recipient = await s.db
       .selectFrom('recipients')
       .select('id')
       .where('mailing_id', '=', sent.id)
       .executeTakeFirstOrThrow();
     viewOnline = `${base}/t/v/${token}`;
-    outboxView = `${base}/api/v1/outbox/${outbox.id}/html`;
+    outboxView = `${base}/api/v1/outbox/${outboxId}/html`;
     previewView = `${base}/api/v1/mailings/${sent.id}/preview/html?recipientId=${recipient.id}`;
 
     await s.access.createUser({ email: 'admin@example.test', name: 'Admin', password, role: 'admin' }, admin);
