@@ -18,7 +18,7 @@ import { parseInWorker } from './parse-in-worker.js';
 import { openRowSource } from './reader.js';
 import type { InvalidRow, ParsedRow, PersonColumn, TargetContext } from './rows.js';
 
-export type { InvalidRow } from './rows.js';
+export type { InvalidAction, InvalidRow } from './rows.js';
 
 export interface ImportReport {
   importId: number;
@@ -32,8 +32,16 @@ export interface ImportReport {
   created: number;
   updated: number;
   unchanged: number;
+  /** Entries of `invalid`, all of them: `rowsSkipped` + `valuesSkipped`. */
   invalidCount: number;
-  /** The invalid rows, in file order; at most `maxReportedInvalid` (see `invalidTruncated`). */
+  /** Rows from which no person could be made (their e-mail address is the problem). */
+  rowsSkipped: number;
+  /** Values left out of persons that were imported without them. */
+  valuesSkipped: number;
+  /**
+   * What was skipped, in file order, each with its `action`; at most 10,000 entries (see
+   * `invalidTruncated`; the counts are always complete).
+   */
   invalid: InvalidRow[];
   invalidTruncated: boolean;
   companiesCreated: number;
@@ -41,7 +49,15 @@ export interface ImportReport {
 }
 
 export interface ImportProgress {
+  /** Rows done (written, or checked in a dry run). */
   rows: number;
+  /**
+   * The file's rows: an estimate from the bytes read so far while the import runs (so it is
+   * known from the first batch on, without counting the file first), never below `rows`, and
+   * exact — equal to `rows` — in the last call.
+   */
+  totalRows: number;
+  /** How far into the file the rows done reach. */
   bytesRead: number;
   totalBytes: number;
 }
@@ -135,6 +151,8 @@ export class ImportService {
       updated: 0,
       unchanged: 0,
       invalidCount: 0,
+      rowsSkipped: 0,
+      valuesSkipped: 0,
       invalid: [],
       invalidTruncated: false,
       companiesCreated: 0,
@@ -185,18 +203,22 @@ export class ImportService {
         report.rows = message.rowsRead;
         for (const bad of message.invalid) {
           report.invalidCount++;
+          if (bad.action === 'rowSkipped') report.rowsSkipped++;
+          else report.valuesSkipped++;
           if (report.invalid.length < MAX_REPORTED_INVALID) report.invalid.push(bad);
           else report.invalidTruncated = true;
         }
         if (message.rows.length > 0) await this.writeBatch(message.rows, dryRun, state, report);
         options.onProgress?.({
           rows: report.rows,
+          totalRows: Math.max(report.rows, message.totalRows),
           bytesRead: message.bytesRead,
           totalBytes: source.totalBytes,
         });
       }
       options.onProgress?.({
         rows: report.rows,
+        totalRows: report.rows,
         bytesRead: source.totalBytes,
         totalBytes: source.totalBytes,
       });
@@ -213,6 +235,7 @@ export class ImportService {
       updated: report.updated,
       unchanged: report.unchanged,
       invalid: report.invalidCount,
+      rowsSkipped: report.rowsSkipped,
     });
     return report;
   }

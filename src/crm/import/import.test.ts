@@ -39,15 +39,23 @@ describe.each(engines)('import persons on %s', (engine) => {
     const r = await s.imports.importPersons(csv, { dryRun: true }, admin);
     expect(r).toMatchObject({
       dryRun: true,
-      created: 1,
+      created: 2,
       updated: 0,
       unchanged: 0,
       invalidCount: 2,
+      rowsSkipped: 1,
+      valuesSkipped: 1,
       companiesCreated: 1,
     });
     expect(r.invalid).toEqual([
-      { line: 3, field: 'email', value: 'not-an-address', reason: 'the address has no @' },
-      expect.objectContaining({ line: 4, field: 'mobile', value: '12' }),
+      {
+        line: 3,
+        field: 'email',
+        value: 'not-an-address',
+        reason: 'the address has no @',
+        action: 'rowSkipped',
+      },
+      expect.objectContaining({ line: 4, field: 'mobile', value: '12', action: 'valueSkipped' }),
     ]);
     expect((await s.persons.list({ limit: 10, offset: 0 })).total).toBe(0);
     expect((await s.companies.list({ limit: 10, offset: 0 })).total).toBe(0);
@@ -68,6 +76,7 @@ describe.each(engines)('import persons on %s', (engine) => {
       line: 5,
       field: 'email',
       reason: 'the same e-mail address is on line 2',
+      action: 'rowSkipped',
     });
     const ola = await s.persons.get((await s.persons.findByEmail('ola@fjord.no'))[0] ?? 0);
     expect(ola.lastName).toBe('Nord; mann');
@@ -84,6 +93,141 @@ describe.each(engines)('import persons on %s', (engine) => {
     // an empty cell never clears a stored value
     expect((await s.persons.get(ola.id)).lastName).toBe('Nord; mann');
     expect((await s.persons.get(kari.id)).city).toBe('Oslo');
+  });
+
+  it('a row with a valid e-mail and an invalid mobile imports the person without the mobile and reports valueSkipped', async () => {
+    await s.customFields.create(
+      { entity: 'person', key: 'memberSince', label: 'Member since', type: 'date' },
+      admin,
+    );
+    // 83 and 85 begin no Danish number (an unassigned range); the stored person's mobile must stay as it is
+    await s.imports.importPersons(
+      file('keep-before.csv', 'email,firstname,mobile\nstay@fjord.dk,Stay,+45 20 12 34 56\n'),
+      {},
+      admin,
+    );
+    const csv = file(
+      'keep.csv',
+      'email,firstname,lastname,mobile,noMailings,custom.memberSince,consent.emarketing,company\n' +
+        'mads@fjord.dk,Mads,Jensen,+45 83 12 34 56,maybe,not a date,perhaps,Fjord ApS\n' +
+        'stay@fjord.dk,Stay,Put,+45 85 99 99 98,,2024-05-01,,\n' +
+        'good@fjord.dk,God,Dag,+45 20 12 34 57,no,2023-01-02,yes,\n',
+    );
+    const dry = await s.imports.importPersons(csv, { dryRun: true }, admin);
+    const r = await s.imports.importPersons(csv, {}, admin);
+    for (const report of [dry, r]) {
+      expect(report).toMatchObject({
+        created: 2,
+        updated: 1,
+        rowsSkipped: 0,
+        valuesSkipped: 5,
+        invalidCount: 5,
+      });
+      expect(report.invalid).toEqual([
+        expect.objectContaining({
+          line: 2,
+          field: 'mobile',
+          value: '+45 83 12 34 56',
+          action: 'valueSkipped',
+        }),
+        { line: 2, field: 'noMailings', value: 'maybe', reason: 'not yes/no', action: 'valueSkipped' },
+        expect.objectContaining({
+          line: 2,
+          field: 'custom.memberSince',
+          value: 'not a date',
+          action: 'valueSkipped',
+        }),
+        expect.objectContaining({
+          line: 2,
+          field: 'consent.emarketing',
+          value: 'perhaps',
+          action: 'valueSkipped',
+        }),
+        expect.objectContaining({
+          line: 3,
+          field: 'mobile',
+          value: '+45 85 99 99 98',
+          action: 'valueSkipped',
+        }),
+      ]);
+    }
+    const mads = await s.persons.get((await s.persons.findByEmail('mads@fjord.dk'))[0] ?? 0);
+    expect(mads).toMatchObject({
+      firstName: 'Mads',
+      lastName: 'Jensen',
+      mobile: null,
+      companyName: 'Fjord ApS',
+    });
+    expect((await s.preferences.consentsOf(mads.id)).history).toEqual([]);
+    const stay = await s.persons.get((await s.persons.findByEmail('stay@fjord.dk'))[0] ?? 0);
+    expect(stay).toMatchObject({ lastName: 'Put', mobile: '+4520123456' });
+    // the report stored with the import (GET /api/v1/imports/:id) carries the action too
+    const stored = await s.imports.get(r.importId);
+    expect(stored?.invalid).toBe(5);
+    expect(JSON.parse(stored?.report ?? '{}').invalid[0]).toMatchObject({ action: 'valueSkipped' });
+  });
+
+  it('a row from which no person can be made is skipped and reported rowSkipped with line and field', async () => {
+    const csv = file(
+      'skip.csv',
+      'email,firstname,lastname,mobile\n' +
+        ',Nameless,Address,41234567\n' +
+        'ingen@,Ingen,Adresse,12\n' +
+        'one@fjord.no,One,Row,41234568\n' +
+        'ONE@fjord.no,One,Again,1\n' +
+        'short@fjord.no,Short\n',
+    );
+    const r = await s.imports.importPersons(csv, {}, admin);
+    expect(r).toMatchObject({ rows: 5, created: 1, rowsSkipped: 4, valuesSkipped: 0, invalidCount: 4 });
+    // one entry per skipped row: its bad values are not reported on their own
+    expect(r.invalid).toEqual([
+      { line: 2, field: 'email', value: '', reason: expect.any(String), action: 'rowSkipped' },
+      { line: 3, field: 'email', value: 'ingen@', reason: 'nothing after the @', action: 'rowSkipped' },
+      {
+        line: 5,
+        field: 'email',
+        value: 'ONE@fjord.no',
+        reason: 'the same e-mail address is on line 4',
+        action: 'rowSkipped',
+      },
+      expect.objectContaining({ line: 6, field: '*', action: 'rowSkipped' }),
+    ]);
+    expect(await s.persons.findByEmail('ingen@')).toEqual([]);
+    const one = await s.persons.get((await s.persons.findByEmail('one@fjord.no'))[0] ?? 0);
+    expect(one).toMatchObject({ lastName: 'Row', mobile: '+4741234568' });
+  });
+
+  it('progress counts rows done of a total known from the first batch, never above it, reaching it at the end', async () => {
+    const lines = ['email,firstname,lastname,city'];
+    // non-ASCII names: the estimate works in bytes, the rows in characters
+    for (let i = 0; i < 30_000; i++) lines.push(`p${i}@progress.no,Åse${i % 7},Øvre${i % 13},Tromsø`);
+    const csv = file('progress.csv', `${lines.join('\n')}\n`);
+    for (const dryRun of [true, false]) {
+      const calls: Array<{ rows: number; totalRows: number; bytesRead: number; totalBytes: number }> = [];
+      const r = await s.imports.importPersons(
+        csv,
+        { dryRun, onProgress: (p) => calls.push({ ...p }) },
+        admin,
+      );
+      expect(r.created).toBe(30_000);
+      expect(calls.length).toBeGreaterThan(10);
+      for (const c of calls) {
+        expect(c.rows).toBeLessThanOrEqual(c.totalRows);
+        expect(c.bytesRead).toBeLessThanOrEqual(c.totalBytes);
+      }
+      // done only grows
+      for (let i = 1; i < calls.length; i++)
+        expect(calls[i]?.rows ?? 0).toBeGreaterThanOrEqual(calls[i - 1]?.rows ?? 0);
+      // the first call (after one batch of 100 rows) already knows the total within 10 %, not
+      // the rows parsed ahead in the reader's buffers
+      expect(calls[0]?.rows).toBe(100);
+      expect(calls[0]?.totalRows).toBeGreaterThan(27_000);
+      expect(calls[0]?.totalRows).toBeLessThan(33_000);
+      // and not at 100 % before the end: half-way through the rows, the bytes are half-way too
+      const half = calls.find((c) => c.rows >= 15_000);
+      expect((half?.bytesRead ?? 0) / (half?.totalBytes ?? 1)).toBeLessThan(0.6);
+      expect(calls.at(-1)).toMatchObject({ rows: 30_000, totalRows: 30_000 });
+    }
   });
 
   it('import never silently changes consent or subscriptions: only mapped columns, recorded with source import', async () => {

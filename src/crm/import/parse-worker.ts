@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isAppError } from '../../core/index.js';
 import type { ColumnMapping } from './columns.js';
 import { openRowSource, type ReadOptions } from './reader.js';
-import { type InvalidRow, isInvalid, type ParsedRow, RowParser, type TargetContext } from './rows.js';
+import { type InvalidRow, type ParsedRow, RowParser, type TargetContext } from './rows.js';
 
 /**
  * The parse worker: reads the file, validates every row and sends batches to the import, which
@@ -20,7 +20,16 @@ export interface ParseJob {
 }
 
 export type ParseMessage =
-  | { type: 'batch'; rows: ParsedRow[]; invalid: InvalidRow[]; rowsRead: number; bytesRead: number }
+  | {
+      type: 'batch';
+      rows: ParsedRow[];
+      /** Skipped rows and values of this batch's rows, in file order. */
+      invalid: InvalidRow[];
+      rowsRead: number;
+      bytesRead: number;
+      /** The file's data rows, estimated (see RowSource.estimateRows). */
+      totalRows: number;
+    }
   | { type: 'done'; rowsRead: number; totalBytes: number }
   | {
       type: 'error';
@@ -39,20 +48,26 @@ export async function runParseJob(
     let rows: ParsedRow[] = [];
     let invalid: InvalidRow[] = [];
     let rowsRead = 0;
+    let inBatch = 0;
     const flush = async () => {
+      // the position and estimate as of this batch's last row, before waiting: the reader
+      // goes on parsing ahead meanwhile
+      const bytesRead = source.bytesRead();
+      const totalRows = source.estimateRows();
       await waitForRoom();
-      post({ type: 'batch', rows, invalid, rowsRead, bytesRead: source.bytesRead() });
+      post({ type: 'batch', rows, invalid, rowsRead, bytesRead, totalRows });
       rows = [];
       invalid = [];
+      inBatch = 0;
     };
     for await (const r of source.rows()) {
       rowsRead++;
-      const parsed = parser.parse(r.line, r.values);
-      if (isInvalid(parsed)) invalid.push(parsed);
-      else rows.push(parsed);
-      if (rows.length + invalid.length >= job.batchSize) await flush();
+      inBatch++;
+      const parsed = parser.parse(r.line, r.values, invalid);
+      if (parsed !== null) rows.push(parsed);
+      if (inBatch >= job.batchSize) await flush();
     }
-    if (rows.length + invalid.length > 0) await flush();
+    if (inBatch > 0) await flush();
     post({ type: 'done', rowsRead, totalBytes: source.totalBytes });
   } catch (e) {
     post({

@@ -13,8 +13,13 @@ export interface RowSource {
   delimiter: ',' | ';' | '\t' | null;
   headers: string[];
   totalBytes: number;
-  /** Bytes read so far, for progress. */
+  /** How far into the file the rows read so far reach, in bytes (for progress). */
   bytesRead(): number;
+  /**
+   * How many data rows the file holds: estimated from the rows and bytes read so far (the whole
+   * file need not be counted first), never fewer than the rows read, exact once all are read.
+   */
+  estimateRows(): number;
   /** Data rows with their 1-based line (CSV) or row (XLSX) number. */
   rows(): AsyncGenerator<{ line: number; values: string[] }>;
 }
@@ -84,12 +89,11 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
     });
   const delimiter = options.delimiter ?? detectDelimiter(firstLine);
 
-  let read = 0;
-  const open = (): { parser: ReturnType<typeof parse> } => {
+  // csv-parse counts the bytes it has parsed in UTF-8; a Windows-1252 file grows by its
+  // non-ASCII characters when decoded, so its size is scaled by what the head sample shows
+  const parsedSize = encoding === 'utf-8' ? size : size * (Buffer.byteLength(headText) / head.length);
+  const open = (): { parser: ReturnType<typeof parse>; raw: Readable } => {
     const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
-    raw.on('data', (chunk) => {
-      read += chunk.length;
-    });
     const decoded: Readable =
       encoding === 'utf-8' ? raw : raw.pipe(iconv.decodeStream('win1252')).pipe(new PassThrough());
     const parser = parse({
@@ -103,12 +107,12 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
     });
     raw.on('error', (e) => parser.destroy(e));
     decoded.pipe(parser);
-    return { parser };
+    return { parser, raw };
   };
 
   // read the header record through the same parser so quoting rules apply to it as well
   const headers = await (async () => {
-    const { parser } = open();
+    const { parser, raw } = open();
     try {
       for await (const record of parser as AsyncIterable<string[]>) {
         if (isEmptyRecord(record)) continue;
@@ -117,6 +121,8 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
     } catch (e) {
       throw csvError(file, name, e);
     } finally {
+      // the file stream too: left open it would go on reading the whole file for nothing
+      raw.destroy();
       parser.destroy();
     }
     return [];
@@ -124,21 +130,45 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
   if (headers.length === 0 || headers.every((h) => h === '')) {
     throw invalid('IMPORT_NO_HEADER', `${name}: the first line must name the columns`, { file: name });
   }
+  // Progress: the parser's own position (records made, bytes parsed) — not the file stream's,
+  // which reads ahead of the parser, nor the rows taken, which lag behind the records it has made.
+  let current: ReturnType<typeof parse> | null = null;
+  let records = 0; // records taken from the parser (data rows, the header, empty lines)
+  let dataRows = 0;
+  let finished = false;
   return {
     format: 'csv',
     encoding,
     delimiter,
     headers,
     totalBytes: size,
-    bytesRead: () => read,
+    bytesRead: () => {
+      const info = current?.info;
+      if (finished) return size;
+      if (info === undefined || info.records === 0) return 0;
+      // the parser is up to a chunk ahead of the records taken: interpolate back to them
+      return Math.min(size, Math.round((((info.bytes * records) / info.records) * size) / parsedSize));
+    },
+    estimateRows: () => {
+      const info = current?.info;
+      if (finished || info === undefined || info.bytes === 0) return dataRows;
+      // records per byte so far, times the file; less the header and empty lines, assumed to be
+      // only those already seen
+      const estimate = Math.round((info.records * parsedSize) / info.bytes) - (records - dataRows);
+      return Math.max(dataRows, estimate);
+    },
     async *rows() {
-      read = 0;
-      const { parser } = open();
+      const { parser, raw } = open();
+      current = parser;
+      records = 0;
+      dataRows = 0;
+      finished = false;
       let headerSeen = false;
       let nextLine = 1;
       try {
         for await (const record of parser as AsyncIterable<string[]>) {
           const line = nextLine;
+          records++;
           // a quoted field can hold line breaks: the next record starts after them
           nextLine += 1 + countLineBreaks(record);
           if (isEmptyRecord(record)) continue;
@@ -146,10 +176,14 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
             headerSeen = true;
             continue;
           }
+          dataRows++;
           yield { line, values: record };
         }
+        finished = true;
       } catch (e) {
         throw csvError(file, name, e);
+      } finally {
+        raw.destroy();
       }
     },
   };
@@ -278,10 +312,17 @@ function cellText(value: ExcelJS.CellValue): string {
 }
 
 async function openXlsx(file: string, name: string, size: number): Promise<RowSource> {
+  // bytes of the workbook read (for progress): the reader exposes no position of its own
+  let read = 0;
   const readRows = async function* (): AsyncGenerator<{ line: number; values: string[] }> {
     // loaded on first use: exceljs is large, and most imports are CSV
     const { default: Excel } = await import('exceljs');
-    const reader = new Excel.stream.xlsx.WorkbookReader(file, {
+    read = 0;
+    const input = createReadStream(file);
+    input.on('data', (chunk) => {
+      read += chunk.length;
+    });
+    const reader = new Excel.stream.xlsx.WorkbookReader(input, {
       sharedStrings: 'cache',
       hyperlinks: 'ignore',
       styles: 'ignore',
@@ -303,6 +344,8 @@ async function openXlsx(file: string, name: string, size: number): Promise<RowSo
         `${name}: not a readable XLSX workbook (${withoutPath((e as Error).message, file, name)})`,
         { file: name },
       );
+    } finally {
+      input.destroy();
     }
   };
   let headers: string[] | null = null;
@@ -318,15 +361,21 @@ async function openXlsx(file: string, name: string, size: number): Promise<RowSo
     });
   }
   let rowsRead = 0;
+  let finished = false;
   return {
     format: 'xlsx',
     encoding: null,
     delimiter: null,
     headers,
     totalBytes: size,
-    // the XLSX reader does not expose its byte position: estimate from rows read
-    bytesRead: () => Math.min(size, rowsRead * 100),
+    bytesRead: () => (finished ? size : Math.min(size, read)),
+    // rows per compressed byte read: rough (the worksheet is compressed and the shared strings
+    // are read too), but the workbook gives no row count up front, and the end is exact
+    estimateRows: () =>
+      finished || read === 0 ? rowsRead : Math.max(rowsRead, Math.round((rowsRead * size) / read)),
     async *rows() {
+      rowsRead = 0;
+      finished = false;
       for await (const r of readRows()) {
         if (r.line <= headerLine) continue;
         rowsRead++;
@@ -335,6 +384,7 @@ async function openXlsx(file: string, name: string, size: number): Promise<RowSo
         while (r.values.length < width) r.values.push('');
         yield r;
       }
+      finished = true;
     },
   };
 }

@@ -14,7 +14,15 @@ export interface InvalidRow {
   field: string;
   value: string;
   reason: string;
+  /**
+   * What the import did about it: `valueSkipped` — the person was imported without this value
+   * (a stored value stays, as for an empty cell); `rowSkipped` — no person could be made from
+   * the row (its e-mail address is missing, invalid or repeated, or its columns do not line up).
+   */
+  action: InvalidAction;
 }
+
+export type InvalidAction = 'valueSkipped' | 'rowSkipped';
 
 /** Custom-field definitions and subscription types the mapped columns name (serialisable). */
 export interface TargetContext {
@@ -85,18 +93,30 @@ export class RowParser {
     this.subscriptions = new Map(ctx.subscriptions);
   }
 
-  /** The validated row, or why it is invalid. A duplicate e-mail (earlier in the file) is invalid. */
-  parse(line: number, values: string[]): ParsedRow | InvalidRow {
-    const bad = (field: string, value: string, reason: string): InvalidRow => ({
-      line,
-      field,
-      value,
-      reason,
-    });
+  /**
+   * The validated row, or null when no person can be made from it. Every problem goes to
+   * `issues` in column order: a bad optional value is left out of the row (`valueSkipped`) and the
+   * rest imports; a row is skipped (`rowSkipped`, and only that one entry) when its e-mail
+   * address — the import's identity of a person, how rows are matched — is missing, invalid or
+   * already on an earlier line, or when its fields do not line up with the header.
+   */
+  parse(line: number, values: string[], issues: InvalidRow[]): ParsedRow | null {
+    const start = issues.length;
+    const skipValue = (field: string, value: string, reason: string): void => {
+      issues.push({ line, field, value, reason, action: 'valueSkipped' });
+    };
+    const skipRow = (field: string, value: string, reason: string): null => {
+      // the row's skipped values mean nothing once the row itself is skipped
+      issues.length = start;
+      issues.push({ line, field, value, reason, action: 'rowSkipped' });
+      return null;
+    };
     const { mapping } = this;
     const expected = mapping.columns.length;
     if (values.length !== expected) {
-      return bad(
+      // a missing or extra delimiter shifts every later value into the wrong column, so none
+      // of them can be trusted
+      return skipRow(
         '*',
         values.join(' ').slice(0, 200),
         `the row has ${values.length} fields where the header has ${expected}`,
@@ -118,7 +138,7 @@ export class RowParser {
       const value = (values[i] ?? '').trim();
       if (field === 'email') {
         const r = validateEmail(value);
-        if (!r.valid) return bad('email', value, r.message);
+        if (!r.valid) return skipRow('email', value, r.message);
         row.email = r.address;
         row.emailKey = r.key;
         continue;
@@ -127,19 +147,22 @@ export class RowParser {
       const column = personColumnOf[field];
       if (column === 'mobile') {
         const m = validateMobile(value, this.defaultCountry);
-        if (!m.valid) return bad('mobile', value, m.message);
-        row.person.mobile = m.e164;
+        if (m.valid) row.person.mobile = m.e164;
+        else skipValue('mobile', value, m.message);
       } else if (column === 'no_mailings' || column === 'former_employee') {
         const b = parseBoolean(value);
-        if (b === null) return bad(field, value, 'not yes/no');
-        row.person[column] = toFlag(b);
+        if (b === null) skipValue(field, value, 'not yes/no');
+        else row.person[column] = toFlag(b);
       } else if (column !== undefined) {
-        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
-        row.person[column] = value;
+        if (value.length > 200) skipValue(field, value.slice(0, 50), 'longer than 200 characters');
+        else row.person[column] = value;
       } else if (field === 'company') {
-        if (value.length > 200) return bad(field, value.slice(0, 50), 'longer than 200 characters');
-        row.company = value;
-        row.companyKey = searchKey(value);
+        if (value.length > 200) {
+          skipValue(field, value.slice(0, 50), 'longer than 200 characters');
+        } else {
+          row.company = value;
+          row.companyKey = searchKey(value);
+        }
       } else if (field === 'interests') {
         row.interests = value
           .split(/[,|]/)
@@ -153,12 +176,15 @@ export class RowParser {
           if (row.custom) row.custom.push(encoded);
           else row.custom = [encoded];
         } catch (e) {
-          return bad(field, value, (e as Error).message.replace(`${field}: `, ''));
+          skipValue(field, value, (e as Error).message.replace(`${field}: `, ''));
         }
       } else if (field.startsWith('consent.')) {
+        // left out, the person's consent stays as it is: an import never guesses one
         const basis = parseLegalBasis(value);
-        if (basis === null)
-          return bad(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
+        if (basis === null) {
+          skipValue(field, value, `not a legal basis (${legalBases.join(', ')}, yes or no)`);
+          continue;
+        }
         const consent = { purpose: field.slice('consent.'.length), legalBasis: basis };
         if (row.consents) row.consents.push(consent);
         else row.consents = [consent];
@@ -167,7 +193,10 @@ export class RowParser {
         const b = /^(active|cancelled)$/i.test(value)
           ? value.toLowerCase() === 'active'
           : parseBoolean(value);
-        if (b === null || typeId === undefined) return bad(field, value, 'not yes/no (or active/cancelled)');
+        if (b === null || typeId === undefined) {
+          skipValue(field, value, 'not yes/no (or active/cancelled)');
+          continue;
+        }
         const subscription = { typeId, status: b ? ('active' as const) : ('cancelled' as const) };
         if (row.subscriptions) row.subscriptions.push(subscription);
         else row.subscriptions = [subscription];
@@ -181,7 +210,7 @@ export class RowParser {
     );
     const firstLine = this.seen.add(row.emailKey, line);
     if (firstLine !== undefined)
-      return bad('email', row.email, `the same e-mail address is on line ${firstLine}`);
+      return skipRow('email', row.email, `the same e-mail address is on line ${firstLine}`);
     return row;
   }
 }
@@ -193,8 +222,4 @@ export function parseLegalBasis(value: string): string | null {
   const b = parseBoolean(v);
   if (b === null) return null;
   return b ? 'consent' : 'withdrawn';
-}
-
-export function isInvalid(r: ParsedRow | InvalidRow): r is InvalidRow {
-  return 'reason' in r;
 }
