@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { version } from './app.js';
 import { registerCommands } from './cli/commands.js';
 import { makeOutput, reportError } from './cli/output.js';
+// not from app.ts: this file must stay light (see cli/commands.ts), `--help` loads nothing more
+import { version } from './cli/version.js';
 
 /**
  * The `posthorn` command line. Returns the process exit code: 0 success, 2 invalid input,

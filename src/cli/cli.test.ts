@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../main.js';
+import { plainProgress, progressLine } from './progress.js';
 
 /** Runs the CLI in-process against a fresh data directory and captures what it prints. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -86,7 +87,7 @@ describe('posthorn CLI', () => {
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ dryRun: true, created: 1, updated: 0, unchanged: 0 });
     expect(report.invalid).toEqual([
-      { line: 3, field: 'email', value: 'feil@', reason: 'nothing after the @' },
+      { line: 3, field: 'email', value: 'feil@', reason: 'nothing after the @', action: 'rowSkipped' },
     ]);
     const missing = await cli('import', 'persons', join(dir, 'nope.csv'));
     expect(missing.code).toBe(2);
@@ -140,10 +141,150 @@ describe('posthorn CLI', () => {
       ['demo'],
       ['config'],
       ['migrate'],
+      ['mailing', 'create'],
     ]) {
       const r = await cli(...args, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Example');
     }
+  });
+
+  it('mailing create --from FILE creates the mailing, prints its id and steps, and a bad file names the file and the field', async () => {
+    const write = (name: string, body: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, typeof body === 'string' ? body : JSON.stringify(body));
+      return path;
+    };
+    const spring = {
+      name: 'Spring news',
+      channel: 'email',
+      setup: { subject: 'Spring is here', from: { name: 'Fjord AS', address: 'news@fjord.no' } },
+      recipientOptions: { onePerAddress: false },
+      content: { format: 'html', source: '<p>Hello [[customer.firstname]]</p>' },
+    };
+    const r = await cli('mailing', 'create', '--from', write('spring.json', spring), '--json');
+    expect(r.code).toBe(0);
+    const { mailing, steps } = JSON.parse(r.stdout);
+    expect(mailing).toMatchObject({
+      name: 'Spring news',
+      channel: 'email',
+      state: 'draft',
+      setup: { subject: 'Spring is here', from: { address: 'news@fjord.no' } },
+      recipientOptions: { onePerAddress: false },
+      content: { format: 'html' },
+    });
+    // the file's content stands for the Template step; recipients are still to come
+    expect(steps.map((x: { step: string; complete: boolean }) => [x.step, x.complete])).toEqual([
+      ['setup', true],
+      ['template', true],
+      ['content', true],
+      ['recipients', false],
+      ['confirm', false],
+    ]);
+    const human = await cli(
+      'mailing',
+      'create',
+      '--from',
+      write('sms.json', { name: 'SMS', channel: 'sms' }),
+    );
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^created mailing \d+ "SMS" \(sms, draft\)\n/);
+    expect(human.stdout).toMatch(/to do +recipients/);
+
+    const { openApp } = await import('../app.js');
+    const { loadConfig } = await import('../config.js');
+    const app = await openApp(loadConfig());
+    const count = async () => (await app.services.mailings.list({ limit: 500 })).total;
+    try {
+      const before = await count();
+      for (const [name, body, code, field] of [
+        ['channel.json', { name: 'X', channel: 'fax' }, 'MAILING_FILE_INVALID', 'channel'],
+        ['unknown.json', { ...spring, subjekt: 'typo' }, 'MAILING_FILE_INVALID', 'subjekt'],
+        [
+          'nested.json',
+          { ...spring, setup: { from: { address: 12 } } },
+          'MAILING_FILE_INVALID',
+          'setup.from.address',
+        ],
+        [
+          'content.json',
+          { ...spring, content: { format: 'docx' } },
+          'MAILING_FILE_INVALID',
+          'content.format',
+        ],
+        ['notjson.json', '{ "name": ', 'MAILING_FILE_INVALID', undefined],
+        ['selection.json', { ...spring, selectionId: 999_999 }, 'SELECTION_NOT_FOUND', 'selectionId'],
+      ] as const) {
+        const path = write(name, body);
+        const bad = await cli('mailing', 'create', '--from', path, '--json');
+        expect(bad.code, name).toBe(code === 'SELECTION_NOT_FOUND' ? 3 : 2);
+        const error = JSON.parse(bad.stdout).error;
+        expect(error.code, name).toBe(code);
+        expect(error.message.startsWith(`${path}: `), error.message).toBe(true);
+        expect(error.details.file).toBe(path);
+        if (field) {
+          expect(error.details.field, name).toBe(field);
+          expect(error.message).toContain(field);
+        }
+        const text = await cli('mailing', 'create', '--from', path);
+        expect(text.stderr).toContain(path);
+      }
+      const missing = await cli('mailing', 'create', '--from', join(dir, 'nope.json'));
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('nope.json: no such file');
+      // a refused file creates nothing, not even a draft it then leaves behind
+      expect(await count()).toBe(before);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('without a terminal, import progress is a plain line every few seconds', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const view = plainProgress((l) => lines.push(l), { verb: 'imported', intervalMs: 5000, now: () => now });
+    const at = (t: number, rows: number) => {
+      now = t;
+      view.update({ rows, totalRows: 1_000_000, bytesRead: rows * 100, totalBytes: 100_000_000 });
+    };
+    at(1000, 20_000);
+    at(4000, 60_000);
+    at(5000, 120_000);
+    at(6000, 140_000);
+    at(10_500, 200_000);
+    now = 11_000;
+    view.update({ rows: 1_000_000, totalRows: 1_000_000, bytesRead: 100_000_000, totalBytes: 100_000_000 });
+    expect(lines).toEqual([
+      'imported 120,000 of ~1,000,000 rows (12%), 37 s left',
+      'imported 200,000 of ~1,000,000 rows (20%), 42 s left',
+    ]);
+    expect(
+      progressLine('checked', { rows: 10, totalRows: 10, bytesRead: 5, totalBytes: 5 }, 90_000_000),
+    ).toBe('checked 10 of 10 rows (100%), 0 s left');
+  });
+
+  it('the command line loads no heavy module before a command runs (--help answers at once)', () => {
+    // the static (non-type) imports reachable from the entry; actions import the rest with import()
+    const reached = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const m of source.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
+        const spec = m[1] ?? '';
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+        else packages.add(spec);
+      }
+    };
+    visit(resolve(import.meta.dirname, '..', 'main.ts'));
+    expect([...packages].filter((p) => !p.startsWith('node:'))).toEqual(['commander']);
+    expect([...reached].map((f) => f.slice(resolve(import.meta.dirname, '..').length + 1)).sort()).toEqual([
+      'cli/commands.ts',
+      'cli/output.ts',
+      'cli/version.ts',
+      'core/errors.ts',
+      'main.ts',
+    ]);
   });
 });

@@ -1,17 +1,21 @@
-import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import {
-  type App,
-  bootstrapAdmin,
-  cliActor,
-  loadDemoMailing,
-  openApp,
-  startBounceIntake,
-  startServer,
-  startWorkers,
-} from '../app.js';
+import type { App } from '../app.js';
 import type { SendingDomain } from '../channels/email/domains.service.js';
+import type { Actor } from '../core/index.js';
 import type { Progress } from '../sending/index.js';
+import { makeOutput, type Output, reportError, table } from './output.js';
+
+/**
+ * The commands and their help. Only commander and the small output module load with this file:
+ * `posthorn --help` (and every command's `--help`) must answer at once, so the application and
+ * its libraries (fastify, the services, exceljs, mjml, pdfkit, zod …) are imported with `import()`
+ * inside the action that needs them.
+ */
+const load = {
+  app: () => import('../app.js'),
+  config: () => import('../config.js'),
+  core: () => import('../core/index.js'),
+};
 
 function workerSettings(app: App) {
   return {
@@ -27,12 +31,6 @@ function workerSettings(app: App) {
     },
   };
 }
-
-import { describeConfig, loadConfig } from '../config.js';
-import { invalid } from '../core/index.js';
-import { loadDemo } from '../crm/index.js';
-import { migrate } from '../storage/index.js';
-import { makeOutput, type Output, reportError, table } from './output.js';
 
 type SetCode = (code: number) => void;
 
@@ -53,10 +51,12 @@ function action<A extends unknown[]>(
   };
 }
 
-async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+/** Opens the application for one command; `cliActor` is who the audit records. */
+async function withApp<T>(fn: (app: App, cliActor: Actor) => Promise<T>): Promise<T> {
+  const [{ openApp, cliActor }, { loadConfig }] = await Promise.all([load.app(), load.config()]);
   const app = await openApp(loadConfig());
   try {
-    return await fn(app);
+    return await fn(app, cliActor);
   } finally {
     await app.close();
   }
@@ -75,6 +75,8 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     )
     .action(
       action(setCode, async (output) => {
+        const [{ openApp, bootstrapAdmin, startServer, startWorkers, startBounceIntake }, { loadConfig }] =
+          await Promise.all([load.app(), load.config()]);
         const app = await openApp(loadConfig());
         const first = await bootstrapAdmin(app.services);
         const server = await startServer(app);
@@ -129,6 +131,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     )
     .action(
       action(setCode, async (output) => {
+        const [{ openApp, startWorkers }, { loadConfig }] = await Promise.all([load.app(), load.config()]);
         const app = await openApp(loadConfig());
         const workers = startWorkers(app.services, workerSettings(app));
         output.out(`Posthorn worker ${workers.worker.id}: sending through ${workers.transport.name}`);
@@ -154,6 +157,11 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     )
     .action(
       action(setCode, async (output) => {
+        const [{ openApp }, { loadConfig }, { migrate }] = await Promise.all([
+          load.app(),
+          load.config(),
+          import('../storage/index.js'),
+        ]);
         const app = await openApp(loadConfig(), { migrate: false });
         try {
           const applied = await migrate(app.handle);
@@ -172,6 +180,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     .addHelpText('after', '\nExample:\n  posthorn config --json')
     .action(
       action(setCode, async (output) => {
+        const { describeConfig, loadConfig } = await load.config();
         const rows = describeConfig();
         loadConfig(); // validates: an invalid value is reported with its variable
         output.result(
@@ -211,6 +220,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
           file: string,
           opts: { dryRun?: boolean; map?: string[]; delimiter?: string; encoding?: string },
         ) => {
+          const { invalid } = await load.core();
           const mapping: Record<string, string | null> = {};
           for (const m of opts.map ?? []) {
             const eq = m.lastIndexOf('=');
@@ -218,43 +228,46 @@ export function registerCommands(program: Command, setCode: SetCode): void {
             const field = m.slice(eq + 1).trim();
             mapping[m.slice(0, eq).trim()] = field === '-' || field === '' ? null : field;
           }
-          await withApp(async (app) => {
-            const bar =
-              !output.json && process.stderr.isTTY
-                ? new cliProgress.SingleBar(
-                    { format: 'importing [{bar}] {percentage}% | {rows} rows', stream: process.stderr },
-                    cliProgress.Presets.shades_classic,
-                  )
-                : null;
-            bar?.start(100, 0, { rows: 0 });
+          await withApp(async (app, cliActor) => {
+            const dryRun = opts.dryRun ?? false;
+            const verb = dryRun ? 'checked' : 'imported';
+            // progress goes to stderr (stdout holds the report): a bar where stderr is a
+            // terminal, else a plain line every few seconds (a log, a pipe, a service's journal)
+            const { barProgress, plainProgress } = await import('./progress.js');
+            const view = output.json
+              ? null
+              : process.stderr.isTTY
+                ? await barProgress(process.stderr, verb)
+                : plainProgress((line) => output.err(line), { verb });
             const report = await app.services.imports
               .importPersons(
                 file,
                 {
-                  dryRun: opts.dryRun ?? false,
+                  dryRun,
                   mapping,
                   delimiter: opts.delimiter === 'tab' ? '\t' : (opts.delimiter as ',' | ';' | undefined),
                   encoding: opts.encoding as 'utf-8' | 'windows-1252' | undefined,
-                  onProgress: (p) =>
-                    bar?.update(Math.round((100 * p.bytesRead) / Math.max(1, p.totalBytes)), {
-                      rows: p.rows,
-                    }),
+                  onProgress: (p) => view?.update(p),
                 },
                 cliActor,
               )
-              .finally(() => bar?.stop());
+              .finally(() => view?.stop());
             const lines = [
               `${report.dryRun ? 'Dry run (nothing written): ' : ''}${report.rows} rows in ${(report.durationMs / 1000).toFixed(1)} s`,
               `  created:   ${report.created}`,
               `  updated:   ${report.updated}`,
               `  unchanged: ${report.unchanged}`,
-              `  invalid:   ${report.invalidCount}`,
+              `  rows skipped:   ${report.rowsSkipped}${report.rowsSkipped ? ' (no person: the e-mail address is missing, invalid or repeated)' : ''}`,
+              `  values skipped: ${report.valuesSkipped}${report.valuesSkipped ? ' (the persons were imported without them)' : ''}`,
               ...(report.ignoredColumns.length
                 ? [`  ignored columns: ${report.ignoredColumns.join(', ')}`]
                 : []),
-              ...report.invalid.map((i) => `  line ${i.line}: ${i.field} "${i.value}": ${i.reason}`),
+              ...report.invalid.map(
+                (i) =>
+                  `  line ${i.line}: ${i.field} "${i.value}": ${i.reason} (${i.action === 'rowSkipped' ? 'row skipped' : 'value skipped'})`,
+              ),
               ...(report.invalidTruncated
-                ? [`  … ${report.invalidCount - report.invalid.length} more invalid rows`]
+                ? [`  … ${report.invalidCount - report.invalid.length} more skipped rows and values`]
                 : []),
             ];
             output.result(report, lines.join('\n'));
@@ -278,7 +291,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
       action(
         setCode,
         async (output, opts: { email: string; name: string; password?: string; role: string }) => {
-          await withApp(async (app) => {
+          await withApp(async (app, cliActor) => {
             const u = await app.services.access.createUser(
               {
                 email: opts.email,
@@ -313,7 +326,42 @@ export function registerCommands(program: Command, setCode: SetCode): void {
 
   const mailing = program
     .command('mailing')
-    .description('Mailings: send, schedule, stop, start, cancel, status, stats, resend');
+    .description('Mailings: create from a file, send, schedule, stop, start, cancel, status, stats, resend');
+  withJson(mailing.command('create'))
+    .description(
+      'Create a mailing from a JSON file: the POST /api/v1/mailings body (name, channel, folderId, templateId) plus what PATCH /api/v1/mailings/{id} takes (selectionId, projectId, subscriptionTypeId, setup, recipientOptions, content)',
+    )
+    .requiredOption('--from <file>', 'the JSON file')
+    .addHelpText(
+      'after',
+      '\nExample:\n  posthorn mailing create --from spring-news.json\n\n' +
+        'spring-news.json:\n' +
+        '  { "name": "Spring news", "channel": "email", "selectionId": 3,\n' +
+        '    "setup": { "subject": "Spring is here", "from": { "name": "Fjord AS", "address": "news@fjord.no" } },\n' +
+        '    "content": { "format": "html", "source": "<p>Hello [[customer.firstname]]</p>" } }\n\n' +
+        'Content without a templateId counts as starting blank (the Template step). Prints the new\n' +
+        "mailing's id and its wizard steps. A file that is refused creates nothing.",
+    )
+    .action(
+      action(setCode, async (output, opts: { from: string }) => {
+        const { createMailingFromFile } = await import('./mailing-file.js');
+        await withApp(async (app, cliActor) => {
+          const { mailing: m, steps } = await createMailingFromFile(app.services, opts.from, cliActor);
+          output.result(
+            { mailing: m, steps },
+            [
+              `created mailing ${m.id} "${m.name}" (${m.channel}, ${m.state})`,
+              ...steps.map((step) =>
+                [
+                  `  ${step.complete ? 'done   ' : 'to do  '} ${step.step}`,
+                  ...step.errors.map((e) => `            ${e.field}: ${e.message}`),
+                ].join('\n'),
+              ),
+            ].join('\n'),
+          );
+        });
+      }),
+    );
   const showProgress = (p: Progress): string =>
     [
       `mailing ${p.mailingId}: ${p.state}${p.round ? `, round ${p.round}` : ''}${p.pausedReason ? ` (paused: ${p.pausedReason})` : ''}`,
@@ -342,7 +390,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
       .addHelpText('after', `\nExample:\n  posthorn mailing ${name} 12`)
       .action(
         action(setCode, async (output, id: string) => {
-          await withApp(async (app) => {
+          await withApp(async (app, cliActor) => {
             const p = await app.services.sending[name](Number(id), cliActor);
             output.result(p, showProgress(p));
           });
@@ -354,7 +402,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     .addHelpText('after', '\nExample:\n  posthorn mailing schedule 12 2026-12-01T09:00:00+01:00')
     .action(
       action(setCode, async (output, id: string, time: string) => {
-        await withApp(async (app) => {
+        await withApp(async (app, cliActor) => {
           const p = await app.services.sending.schedule(Number(id), { at: time }, cliActor);
           output.result(p, showProgress(p));
         });
@@ -401,7 +449,8 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     .addHelpText('after', '\nExample:\n  posthorn mailing resend 12 nonReaders')
     .action(
       action(setCode, async (output, id: string, mode: string) => {
-        await withApp(async (app) => {
+        const { invalid } = await load.core();
+        await withApp(async (app, cliActor) => {
           if (mode !== 'nonReaders' && mode !== 'reload')
             throw invalid('INVALID_MODE', `mode must be nonReaders or reload, not "${mode}"`, {
               field: 'mode',
@@ -432,7 +481,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     .addHelpText('after', '\nExample:\n  posthorn domain add news.example.com')
     .action(
       action(setCode, async (output, name: string) => {
-        await withApp(async (app) => {
+        await withApp(async (app, cliActor) => {
           const d = await app.services.sendingDomains.add({ domain: name }, cliActor);
           output.result(d, showDomain(d));
         });
@@ -443,7 +492,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     .addHelpText('after', '\nExample:\n  posthorn domain check news.example.com')
     .action(
       action(setCode, async (output, name: string) => {
-        await withApp(async (app) => {
+        await withApp(async (app, cliActor) => {
           const d = await app.services.sendingDomains.byName(name);
           const checked = await app.services.sendingDomains.check(d.id, cliActor);
           output.result(checked, showDomain(checked));
@@ -475,7 +524,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     )
     .action(
       action(setCode, async (output, opts: { name: string; role: string }) => {
-        await withApp(async (app) => {
+        await withApp(async (app, cliActor) => {
           const { apiKey, key } = await app.services.access.createApiKey(opts.name, opts.role, cliActor);
           output.result(
             { ...apiKey, key },
@@ -504,7 +553,7 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     .description('Revoke an API key')
     .action(
       action(setCode, async (output, id: string) => {
-        await withApp(async (app) => {
+        await withApp(async (app, cliActor) => {
           await app.services.access.revokeApiKey(Number(id), cliActor);
           output.result({ revoked: Number(id) }, `revoked API key ${id}`);
         });
@@ -519,7 +568,11 @@ export function registerCommands(program: Command, setCode: SetCode): void {
     .addHelpText('after', '\nExample:\n  npx posthorn demo && npx posthorn serve')
     .action(
       action(setCode, async (output, opts: { persons: string }) => {
-        await withApp(async (app) => {
+        const [{ loadDemo }, { loadDemoMailing }] = await Promise.all([
+          import('../crm/index.js'),
+          load.app(),
+        ]);
+        await withApp(async (app, cliActor) => {
           const s = app.services;
           const crm = await loadDemo(s, cliActor, {
             persons: Math.max(10, Math.min(200_000, Number(opts.persons) || 2000)),

@@ -1,4 +1,5 @@
-import { type AppError, exitCodeByKind, isAppError } from '../core/index.js';
+// the errors module alone, not the core barrel: this file loads with `posthorn --help`
+import { type AppError, exitCodeByKind, isAppError } from '../core/errors.js';
 
 /** Where a command writes: humans get text, `--json` gets one JSON document on stdout. */
 export interface Output {
