@@ -191,7 +191,11 @@ export const criterionSchema: z.ZodType<Criterion> = z.preprocess(
   z.lazy(() => criterionNodeSchema),
 );
 
-/** One node of the tree; it recurses into itself, so only `criterionSchema` may be used from outside. */
+/**
+ * One node of the tree; it recurses into itself, so only `criterionSchema` may be used from outside.
+ * Named (`id: 'Criterion'`): the OpenAPI document describes the recursion once, as the component
+ * `CriterionInput` that refers to itself (an unnamed recursive schema left a dangling `$ref`).
+ */
 const criterionNodeSchema: z.ZodType<Criterion> = z.lazy(() =>
   z.discriminatedUnion('type', [
     z.strictObject({
@@ -233,7 +237,7 @@ const criterionNodeSchema: z.ZodType<Criterion> = z.lazy(() =>
       is: z.boolean(),
     }),
   ]),
-);
+).meta({ id: 'Criterion' });
 
 export type Root = 'person' | 'company';
 

@@ -11,6 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import {
+  createJsonSchemaTransformObject,
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
   serializerCompiler,
@@ -187,7 +188,12 @@ export async function buildServer(services: Services, options: ServerOptions): P
         },
       },
     },
+    // each route's zod schemas become its JSON schemas; schemas named with `.meta({ id })` (the
+    // recursive selection criterion, shared shapes) are referenced there and described once under
+    // components.schemas (`<id>Input` for request schemas) by the object transform, in the same
+    // OpenAPI 3.0 dialect as the routes' schemas (an unnamed recursive schema left a dangling $ref)
     transform: jsonSchemaTransform,
+    transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } }),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
 
