@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Channel } from '../mailings/channels.js';
+import { type Channel, capabilityMatrix } from '../mailings/channels.js';
 import type { RecipientOptions } from '../mailings/setup.js';
 
 /**
@@ -38,6 +38,26 @@ export interface BuildPlan {
   now: number;
   /** Reload: only candidates not in the list yet are added (the list keeps its history). */
   newOnly?: boolean;
+  /**
+   * Companies whose stored e-mail is not a valid address today (checked in code before the
+   * statement): for *include companies* and *prefer company* they have no address, like a
+   * company without one.
+   */
+  invalidCompanyIds?: readonly number[];
+}
+
+/**
+ * What the company options mean for a plan's channel (PRODUCT.md §3, §8): neither applies where
+ * the channel cannot have them (SMS: companies have no mobile; form responses). *Prefer company*
+ * needs *include companies*; set alone it implies it rather than silently doing nothing.
+ */
+export function companyRules(plan: Pick<BuildPlan, 'channel' | 'options'>): {
+  include: boolean;
+  prefer: boolean;
+} {
+  if (!capabilityMatrix[plan.channel].includeCompanies) return { include: false, prefer: false };
+  const prefer = plan.options.preferCompany;
+  return { include: plan.options.includeCompanies || prefer, prefer };
 }
 
 const personAddress: Record<Channel, { address: RawBuilder<unknown>; key: RawBuilder<unknown> }> = {
@@ -53,6 +73,7 @@ const personAddress: Record<Channel, { address: RawBuilder<unknown>; key: RawBui
   },
 };
 
+/** A company's own address for the channel (alias `c`); SMS has none. */
 const companyAddress: Record<Channel, { address: RawBuilder<unknown>; key: RawBuilder<unknown> }> = {
   email: { address: sql`c.email`, key: sql`lower(c.email)` },
   formResponse: { address: sql`c.email`, key: sql`lower(c.email)` },
@@ -63,6 +84,17 @@ const companyAddress: Record<Channel, { address: RawBuilder<unknown>; key: RawBu
   },
 };
 
+/** "The company (alias) has an address for the channel": a valid e-mail, or a postal address. */
+function companyHasAddress(plan: BuildPlan, alias: 'c' | 'pc'): RawBuilder<unknown> {
+  const a = sql.raw(alias);
+  if (plan.channel === 'document') return sql`(${a}.city is not null or ${a}.postcode is not null)`;
+  if (plan.channel === 'sms') return sql`(1 = 0)`;
+  const invalid = plan.invalidCompanyIds ?? [];
+  return invalid.length === 0
+    ? sql`(${a}.email is not null)`
+    : sql`(${a}.email is not null and ${a}.id not in (${sql.join(invalid.map((id) => sql.lit(id)))}))`;
+}
+
 function personCandidates(
   plan: BuildPlan,
   s: CandidateSource,
@@ -71,62 +103,63 @@ function personCandidates(
   const a = personAddress[plan.channel];
   const pos = sql.lit(s.position);
   const sid = s.sourceId === null ? sql`cast(null as integer)` : sql.lit(s.sourceId);
-  const needsCompany = plan.channel === 'document' || plan.options.preferCompany;
-  const join = needsCompany ? sql`left join companies pc on pc.id = p.company_id` : sql``;
-  if (plan.options.preferCompany && plan.channel !== 'sms') {
-    // one message per company: persons of a company with an address become that company
-    const ca =
-      plan.channel === 'document'
-        ? personAddress.document
-        : { address: sql`pc.email`, key: sql`lower(pc.email)` };
-    const companyHas =
-      plan.channel === 'document'
-        ? sql`(pc.city is not null or pc.postcode is not null)`
-        : sql`pc.email is not null`;
-    const companyAddr =
-      plan.channel === 'document'
-        ? sql`trim(coalesce(pc.street || ', ', '') || coalesce(pc.postcode || ' ', '') || coalesce(pc.city, ''))`
-        : ca.address;
-    return sql`select ${pos} as src_pos, ${sid} as source_id,
-        case when ${companyHas} then 'company' else 'person' end as kind,
-        case when ${companyHas} then cast(null as integer) else p.id end as person_id,
-        p.company_id as company_id, cast(null as integer) as import_row_id,
-        case when ${companyHas} then ${companyAddr} else ${a.address} end as address,
-        case when ${companyHas} then ${plan.channel === 'document' ? sql`'postal'` : ca.key} else ${a.key} end as addr_key,
-        case when ${companyHas} then -p.company_id else p.id end as ord,
-        case when ${companyHas} then 0 else p.no_mailings end as no_mailings
-      from persons p ${join} where ${where}`;
-  }
+  const { prefer } = companyRules(plan);
+  const join =
+    plan.channel === 'document' || prefer ? sql`left join companies pc on pc.id = p.company_id` : sql``;
+  // prefer company: a person whose company has an address is reached through the company's row
+  const filter = prefer ? sql`${where} and not ${companyHasAddress(plan, 'pc')}` : where;
   return sql`select ${pos} as src_pos, ${sid} as source_id, 'person' as kind, p.id as person_id,
       p.company_id as company_id, cast(null as integer) as import_row_id, ${a.address} as address, ${a.key} as addr_key, p.id as ord,
       p.no_mailings as no_mailings
-    from persons p ${join} where ${where}`;
+    from persons p ${join} where ${filter}`;
 }
 
+/** One row per company of `companyIds` (a subquery) that has an address for the channel. */
+function companyCandidates(
+  plan: BuildPlan,
+  s: CandidateSource,
+  companyIds: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const pos = sql.lit(s.position);
+  const sid = s.sourceId === null ? sql`cast(null as integer)` : sql.lit(s.sourceId);
+  const ca = companyAddress[plan.channel];
+  return sql`select ${pos} as src_pos, ${sid} as source_id, 'company' as kind, cast(null as integer) as person_id, c.id as company_id,
+      cast(null as integer) as import_row_id, ${ca.address} as address, ${ca.key} as addr_key, -c.id as ord,
+      0 as no_mailings
+    from companies c where c.id in (${companyIds}) and ${companyHasAddress(plan, 'c')}`;
+}
+
+/**
+ * The candidate rows of one source (PRODUCT.md §8 "Companies"):
+ * - persons (a selection of persons, a project, picked persons): the persons; with *include
+ *   companies* also each of their companies that has an address, once however many of its
+ *   persons are listed; with *prefer company* those companies instead of their persons (persons
+ *   without a company, or whose company has no address, still receive theirs);
+ * - companies (a selection of companies): their persons; with *include companies* also each
+ *   company with an address; with *prefer company* only those companies, and the persons of the
+ *   companies without one;
+ * - an imported file: its rows.
+ */
 function candidatesOf(plan: BuildPlan, s: CandidateSource): RawBuilder<unknown>[] {
   const pos = sql.lit(s.position);
   const sid = s.sourceId === null ? sql`cast(null as integer)` : sql.lit(s.sourceId);
-  if (s.kind === 'persons') return [personCandidates(plan, s, sql`p.id in (${s.ids})`)];
-  if (s.kind === 'companies') {
-    if (!plan.options.includeCompanies || plan.channel === 'sms')
-      return [personCandidates(plan, s, sql`p.company_id in (${s.ids})`)];
-    const ca = companyAddress[plan.channel];
-    const has =
-      plan.channel === 'document'
-        ? sql`(c.city is not null or c.postcode is not null)`
-        : sql`c.email is not null`;
+  const { include } = companyRules(plan);
+  if (s.kind === 'persons') {
+    const persons = personCandidates(plan, s, sql`p.id in (${s.ids})`);
+    if (!include) return [persons];
     return [
-      sql`select ${pos} as src_pos, ${sid} as source_id, 'company' as kind, cast(null as integer) as person_id, c.id as company_id,
-          cast(null as integer) as import_row_id, ${ca.address} as address, ${ca.key} as addr_key, -c.id as ord,
-          0 as no_mailings
-        from companies c where c.id in (${s.ids}) and ${has}`,
-      // a company without an address is replaced by its persons
-      personCandidates(
+      persons,
+      companyCandidates(
         plan,
         s,
-        sql`p.company_id in (select c.id from companies c where c.id in (${s.ids}) and not ${has})`,
+        sql`select p.company_id from persons p where p.id in (${s.ids}) and p.company_id is not null`,
       ),
     ];
+  }
+  if (s.kind === 'companies') {
+    const persons = personCandidates(plan, s, sql`p.company_id in (${s.ids})`);
+    if (!include) return [persons];
+    return [persons, companyCandidates(plan, s, sql`${s.ids}`)];
   }
   // an imported file: rows matched to a person are that person (at the row's address); the rest unregistered
   const address = plan.channel === 'sms' ? sql`r.mobile` : sql`r.email`;
@@ -145,8 +178,10 @@ export function buildRecipientsSql(plan: BuildPlan): RawBuilder<unknown> {
   const parts = plan.sources.flatMap((s) => candidatesOf(plan, s));
   if (parts.length === 0) return sql`select 1 where 1 = 0`;
   const union = sql.join(parts, sql` union all `);
-  // the same person / company / imported row from a later source is dropped (only when it can repeat)
-  const canRepeat = parts.length > 1;
+  // the same person / company / imported row from a later source is dropped; within one source
+  // each entity appears once (persons and companies are distinct kinds), so only with several
+  // sources is the window computed
+  const canRepeat = plan.sources.length > 1;
   const candidates = canRepeat
     ? sql`select * from (select u.*, row_number() over (
           partition by u.kind, coalesce(u.person_id, u.company_id, u.import_row_id) order by u.src_pos, u.ord) as entity_rank

@@ -1,24 +1,28 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { validateEmail, validateMobile } from '../addresses/index.js';
 import {
   type Actor,
   type AuditSink,
   type Clock,
+  conflict,
   forbidden,
   invalid,
+  isAppError,
   notFound,
   type Page,
 } from '../core/index.js';
 import type { SelectionsService } from '../crm/index.js';
 import { type Channel, capabilityMatrix, requireCapability } from '../mailings/channels.js';
-import { editableMailingRow, findMailingRow, type MailingRow } from '../mailings/mailing-row.js';
+import { type MailingState, nextState } from '../mailings/lifecycle.js';
+import { findMailingRow, type MailingRow } from '../mailings/mailing-row.js';
 import { type RecipientOptions, recipientOptionsSchema } from '../mailings/setup.js';
 import type { ContactData, MergeData } from '../merge/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
-import { buildRecipientsSql, type CandidateSource, markDuplicatesSql } from './build.js';
+import { buildRecipientsSql, type CandidateSource, companyRules, markDuplicatesSql } from './build.js';
+import { type BuildFailure, type BuildProgress, recipientBuilds } from './progress.js';
 
 export const blockReasons = [
   'invalidAddress',
@@ -85,6 +89,10 @@ export interface RecipientSummary {
   /** The list no longer reflects the sources or options: "Update list" rebuilds it. */
   stale: boolean;
   builtAt: number | null;
+  /** A new list is being built (rows checked of rows to check); the counts are the old list's meanwhile. */
+  building?: { done: number; total: number };
+  /** The last background build failed (the list is the one before it, stale): why. */
+  buildError?: Omit<BuildFailure, 'at'> & { at: number };
 }
 
 export interface FileRowProblem {
@@ -111,6 +119,9 @@ export const recipientFileMaxBytes = 20 * 1024 * 1024;
  * status and reason are stored with it, so the summary reads a handful of rows.
  */
 export class RecipientsService {
+  /** Background builds per mailing; `rerun` is set when another change arrives meanwhile. */
+  private readonly background = new Map<number, { rerun: Actor | null; done: Promise<void> }>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -135,19 +146,28 @@ export class RecipientsService {
     return out;
   }
 
+  /**
+   * Adds a source and rebuilds the list, in one transaction. Every refusal (rights, state,
+   * capability, an id that does not exist, a selection whose criteria cannot be read) is decided
+   * before anything is written or inside that transaction, so a refused request changes nothing —
+   * not even a scheduled mailing's state.
+   */
   async addSource(
     mailingId: number,
     input: z.input<typeof recipientSourceInput>,
     actor: Actor,
   ): Promise<RecipientSource> {
     const v = recipientSourceInput.parse(input);
-    const m = await this.editable(mailingId, actor);
+    const m = await this.editableRow(mailingId);
     requireCapability(m.channel as Channel, 'recipientSources', 'kind');
-    // look-ups before the transaction: SQLite has one connection, held by the transaction
-    const sel = v.kind === 'selection' ? await this.selections.get(v.selectionId) : null;
-    const source = await this.db.transaction().execute(async (trx) => {
-      if (sel) return this.insertSource(trx, m, 'selection', sel.id, `Selection: ${sel.name}`);
-      if (v.kind === 'project') {
+    // look-ups and compiling before the transaction: SQLite has one connection, held by it
+    const prepared = await this.prepare(m, actor, v.kind === 'selection' ? [v.selectionId] : []);
+    const sel = v.kind === 'selection' ? prepared.selections.get(v.selectionId) : undefined;
+    const { result: source, unscheduled } = await this.db.transaction().execute(async (trx) => {
+      const unscheduled = await this.unschedule(trx, m);
+      let row: Selectable<Database['mailing_sources']>;
+      if (sel) row = await this.insertSource(trx, m, 'selection', sel.id, `Selection: ${sel.name}`);
+      else if (v.kind === 'project') {
         const p = await trx
           .selectFrom('projects')
           .select(['id', 'name'])
@@ -157,62 +177,73 @@ export class RecipientsService {
           throw notFound('PROJECT_NOT_FOUND', `project ${v.projectId} does not exist`, {
             field: 'projectId',
           });
-        return this.insertSource(trx, m, 'project', p.id, `Project: ${p.name}`);
-      }
-      if (v.kind !== 'persons') throw new Error('unreachable');
-      const ids = [...new Set(v.personIds)];
-      const found = new Set<number>();
-      for (let i = 0; i < ids.length; i += 500) {
-        const rows = await trx
-          .selectFrom('persons')
-          .select('id')
-          .where('id', 'in', ids.slice(i, i + 500))
-          .execute();
-        for (const r of rows) found.add(r.id);
-      }
-      const missing = ids.filter((id) => !found.has(id));
-      if (missing.length > 0)
-        throw notFound('PERSON_NOT_FOUND', `no person with id ${missing.slice(0, 10).join(', ')}`, {
-          field: 'personIds',
-          missing,
-        });
-      // picked persons collapse into one source row with a count
-      const existing = await trx
-        .selectFrom('mailing_sources')
-        .selectAll()
-        .where('mailing_id', '=', mailingId)
-        .where('kind', '=', 'persons')
-        .executeTakeFirst();
-      const row = existing ?? (await this.insertSource(trx, m, 'persons', null, 'Picked persons'));
-      for (let i = 0; i < ids.length; i += 500) {
-        await trx
-          .insertInto('mailing_source_persons')
-          .values(ids.slice(i, i + 500).map((person_id) => ({ source_id: row.id, person_id })))
-          .onConflict((oc) => oc.columns(['source_id', 'person_id']).doNothing())
-          .execute();
-      }
-      const n = await trx
-        .selectFrom('mailing_source_persons')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('source_id', '=', row.id)
-        .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('mailing_sources')
-        .set({ item_count: Number(n.n) })
-        .where('id', '=', row.id)
-        .execute();
-      return { ...row, item_count: Number(n.n) };
+        row = await this.insertSource(trx, m, 'project', p.id, `Project: ${p.name}`);
+      } else if (v.kind === 'persons') row = await this.addPersons(trx, m, v.personIds);
+      else throw new Error('unreachable');
+      await this.fillIn(trx, prepared, 'edit');
+      return { result: row, unscheduled };
     });
+    await this.recordUnschedule(actor, mailingId, unscheduled);
     await this.audit.record(actor, 'mailing.addSource', 'mailing', mailingId, v);
-    await this.build(mailingId, actor);
+    await this.recordBuild(actor, mailingId, prepared, false);
     return toSource(source);
+  }
+
+  /** Picked persons collapse into one source row with a count; unknown ids refuse the whole request. */
+  private async addPersons(
+    trx: Transaction<Database>,
+    m: MailingRow,
+    personIds: readonly number[],
+  ): Promise<Selectable<Database['mailing_sources']>> {
+    const ids = [...new Set(personIds)];
+    const found = new Set<number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await trx
+        .selectFrom('persons')
+        .select('id')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const r of rows) found.add(r.id);
+    }
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0)
+      throw notFound('PERSON_NOT_FOUND', `no person with id ${missing.slice(0, 10).join(', ')}`, {
+        field: 'personIds',
+        missing,
+      });
+    const existing = await trx
+      .selectFrom('mailing_sources')
+      .selectAll()
+      .where('mailing_id', '=', m.id)
+      .where('kind', '=', 'persons')
+      .executeTakeFirst();
+    const row = existing ?? (await this.insertSource(trx, m, 'persons', null, 'Picked persons'));
+    for (let i = 0; i < ids.length; i += 500) {
+      await trx
+        .insertInto('mailing_source_persons')
+        .values(ids.slice(i, i + 500).map((person_id) => ({ source_id: row.id, person_id })))
+        .onConflict((oc) => oc.columns(['source_id', 'person_id']).doNothing())
+        .execute();
+    }
+    const n = await trx
+      .selectFrom('mailing_source_persons')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('source_id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('mailing_sources')
+      .set({ item_count: Number(n.n) })
+      .where('id', '=', row.id)
+      .execute();
+    return { ...row, item_count: Number(n.n) };
   }
 
   /**
    * A file of recipients (CSV/TXT): `email`, `name, email`, or `name, email, mobile` (`, , mobile`
    * for SMS); comma or semicolon separated; a header row is recognised and skipped. Each row is
    * matched by e-mail to a person; rows without a valid channel address are reported with their
-   * line and not stored. Repeated imports collapse into one source row.
+   * line and not stored. Repeated imports collapse into one source row. The file is read and
+   * checked, and the rights and state too, before the one transaction that stores it and rebuilds.
    */
   async addFileSource(
     mailingId: number,
@@ -220,87 +251,22 @@ export class RecipientsService {
     data: Buffer,
     actor: Actor,
   ): Promise<FileSourceResult> {
-    const m = await this.editable(mailingId, actor);
+    const m = await this.editableRow(mailingId);
     const channel = m.channel as Channel;
     requireCapability(channel, 'fileImport', 'file');
     if (data.length > recipientFileMaxBytes)
       throw invalid('FILE_TOO_LARGE', `the file is larger than ${recipientFileMaxBytes / 1024 / 1024} MB`, {
         file: fileName,
       });
-    const text = decodeText(data, fileName);
-    const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
-    const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
-    let records: string[][];
-    try {
-      records = parseCsv(text, {
-        delimiter,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: false,
-        bom: true,
-      });
-    } catch (e) {
-      throw invalid('FILE_UNREADABLE', `${fileName}: ${e instanceof Error ? e.message : String(e)}`, {
-        file: fileName,
-      });
-    }
-    const rows: Array<{
-      line: number;
-      name: string | null;
-      email: string | null;
-      email_key: string | null;
-      mobile: string | null;
-    }> = [];
-    const problems: FileRowProblem[] = [];
-    records.forEach((rec, index) => {
-      const line = index + 1;
-      const cells = rec.map((c) => c.trim());
-      if (cells.every((c) => c === '')) return;
-      if (line === 1 && cells.some((c) => /^(e-?mail|name|navn|mobile|mobil|phone)$/i.test(c))) return;
-      if (cells.length > 3) {
-        problems.push({
-          line,
-          field: 'row',
-          value: `${cells.length} columns`,
-          reason: 'a row has at most 3 columns: name, email, mobile',
-        });
-        return;
-      }
-      const [a = '', b = '', c = ''] = cells;
-      const name = cells.length === 1 ? null : a || null;
-      const emailRaw = cells.length === 1 ? a : b;
-      let email: string | null = null;
-      let key: string | null = null;
-      if (emailRaw !== '') {
-        const r = validateEmail(emailRaw);
-        if (r.valid) {
-          email = r.address;
-          key = r.key;
-        } else if (channel !== 'sms') {
-          problems.push({ line, field: 'email', value: emailRaw, reason: r.message });
-          return;
-        }
-      }
-      let mobile: string | null = null;
-      if (c !== '') {
-        const r = validateMobile(c, this.defaultCountry);
-        if (r.valid) mobile = r.e164;
-        else if (channel === 'sms') {
-          problems.push({ line, field: 'mobile', value: c, reason: r.message });
-          return;
-        }
-      }
-      if (channel === 'sms' && !mobile && !email) {
-        problems.push({ line, field: 'mobile', value: '', reason: 'the row has no mobile number' });
-        return;
-      }
-      if (channel !== 'sms' && !email) {
-        problems.push({ line, field: 'email', value: '', reason: 'the row has no e-mail address' });
-        return;
-      }
-      rows.push({ line, name, email, email_key: key, mobile });
-    });
-    const source = await this.db.transaction().execute(async (trx) => {
+    const { rows, problems } = parseRecipientFile(
+      decodeText(data, fileName),
+      fileName,
+      channel,
+      this.defaultCountry,
+    );
+    const prepared = await this.prepare(m, actor);
+    const { result: source, unscheduled } = await this.db.transaction().execute(async (trx) => {
+      const unscheduled = await this.unschedule(trx, m);
       const existing = await trx
         .selectFrom('mailing_sources')
         .selectAll()
@@ -324,37 +290,56 @@ export class RecipientsService {
         .set({ item_count: itemCount, invalid_count: invalidCount, label })
         .where('id', '=', row.id)
         .execute();
-      return { ...row, item_count: itemCount, invalid_count: invalidCount, label };
+      await this.fillIn(trx, prepared, 'edit');
+      return { result: { ...row, item_count: itemCount, invalid_count: invalidCount, label }, unscheduled };
     });
+    await this.recordUnschedule(actor, mailingId, unscheduled);
     await this.audit.record(actor, 'mailing.addFileSource', 'mailing', mailingId, {
       file: fileName,
       accepted: rows.length,
       invalid: problems.length,
     });
-    await this.build(mailingId, actor);
+    await this.recordBuild(actor, mailingId, prepared, false);
     return { source: toSource(source), accepted: rows.length, invalid: problems };
   }
 
+  /** Removes a source and rebuilds the list, in one transaction (nothing changes when refused). */
   async removeSource(mailingId: number, sourceId: number, actor: Actor): Promise<void> {
-    await this.editable(mailingId, actor);
-    const r = await this.db
-      .deleteFrom('mailing_sources')
+    const m = await this.editableRow(mailingId);
+    const exists = await this.db
+      .selectFrom('mailing_sources')
+      .select('id')
       .where('id', '=', sourceId)
       .where('mailing_id', '=', mailingId)
       .executeTakeFirst();
-    if (Number(r.numDeletedRows) === 0)
+    if (!exists)
       throw notFound('SOURCE_NOT_FOUND', `mailing ${mailingId} has no recipient source ${sourceId}`);
+    const prepared = await this.prepare(m, actor);
+    const unscheduled = await this.db.transaction().execute(async (trx) => {
+      const unscheduled = await this.unschedule(trx, m);
+      const r = await trx
+        .deleteFrom('mailing_sources')
+        .where('id', '=', sourceId)
+        .where('mailing_id', '=', mailingId)
+        .executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0)
+        throw notFound('SOURCE_NOT_FOUND', `mailing ${mailingId} has no recipient source ${sourceId}`);
+      await this.fillIn(trx, prepared, 'edit');
+      return unscheduled;
+    });
+    await this.recordUnschedule(actor, mailingId, unscheduled);
     await this.audit.record(actor, 'mailing.removeSource', 'mailing', mailingId, { sourceId });
-    await this.build(mailingId, actor);
+    await this.recordBuild(actor, mailingId, prepared, false);
   }
 
   /**
    * Rebuilds the recipient list from the sources, options and the CRM as they are now ("Update
-   * list"; also after every change of sources or options). One transaction: readers see the old
-   * list or the new one, never half of it.
+   * list"; sending calls it too when the list is updated on send). Only while the mailing can be
+   * edited (draft or scheduled; its state is left as it is): a list that was sent from keeps its
+   * history. One transaction: readers see the old list or the new one, never half of it.
    */
   async build(mailingId: number, actor: Actor): Promise<RecipientSummary> {
-    return this.fill(mailingId, actor, false);
+    return this.fill(mailingId, actor, 'edit');
   }
 
   /**
@@ -364,8 +349,139 @@ export class RecipientsService {
    */
   async addNew(mailingId: number, actor: Actor): Promise<number> {
     const before = await this.countReady(mailingId);
-    await this.fill(mailingId, actor, true);
+    await this.fill(mailingId, actor, 'reload');
     return (await this.countReady(mailingId)) - before;
+  }
+
+  /**
+   * Checks, before a Setup change is written, what rebuilding the list afterwards will need: a
+   * mailing that overrides consent may only get a new audience or new options from someone with
+   * the overrideConsent right (the list is built with the override). Throws the refusal, so the
+   * caller writes nothing.
+   */
+  async beforeSetupChange(mailingId: number, patch: SetupChange, actor: Actor): Promise<void> {
+    if (actor.rights.has('overrideConsent')) return;
+    const options = patch.recipientOptions;
+    if (options?.overrideConsent === true)
+      throw forbidden('OVERRIDE_CONSENT_NOT_ALLOWED', 'override consent needs the overrideConsent right', {
+        field: 'recipientOptions.overrideConsent',
+      });
+    if (!affectsRecipients(Object.keys(patch)) || options?.overrideConsent === false) return;
+    const m = await this.mailing(mailingId);
+    if (recipientOptionsOf(m).overrideConsent)
+      throw forbidden(
+        'OVERRIDE_CONSENT_NOT_ALLOWED',
+        'this mailing overrides consent: changing its recipients needs the overrideConsent right',
+        { field: Object.keys(patch).find((k) => setupFieldsOfRecipients.has(k)) ?? 'recipientOptions' },
+      );
+  }
+
+  /**
+   * After a Setup change (linked selection or project, subscription type, recipient options) the
+   * list is rebuilt: at once when small, else in the background — the answer does not wait, and
+   * the summary shows `building: { done, total }` until it is in. A list that cannot be built
+   * from what is linked now (a selection whose criteria cannot be read …) stays as it was, marked
+   * stale, and the summary says why (`buildError`): the change itself was made.
+   */
+  async afterSetupChange(
+    mailingId: number,
+    changed: readonly string[],
+    actor: Actor,
+  ): Promise<'none' | 'built' | 'background' | 'failed'> {
+    if (!affectsRecipients(changed)) return 'none';
+    const m = await this.mailing(mailingId);
+    if (!capabilityMatrix[m.channel as Channel].recipientsStep) return 'none';
+    let estimate: number;
+    try {
+      const prepared = await this.prepare(m, actor);
+      estimate = await this.estimate(prepared);
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      this.rememberFailure(mailingId, e);
+      return 'failed';
+    }
+    if (estimate > backgroundBuildRows) {
+      this.startBackground(mailingId, actor, estimate);
+      return 'background';
+    }
+    try {
+      await this.fill(mailingId, actor, 'edit');
+      return 'built';
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      this.rememberFailure(mailingId, e);
+      return 'failed';
+    }
+  }
+
+  /** Resolves when no background build runs (of one mailing, or of any): tests and shutdown wait for it. */
+  async settled(mailingId?: number): Promise<void> {
+    for (;;) {
+      const jobs =
+        mailingId === undefined
+          ? [...this.background.values()]
+          : [this.background.get(mailingId)].filter((j) => j !== undefined);
+      if (jobs.length === 0) return;
+      await Promise.all(jobs.map((j) => j.done));
+    }
+  }
+
+  private startBackground(mailingId: number, actor: Actor, estimate: number): void {
+    const running = this.background.get(mailingId);
+    if (running) {
+      // the build in progress read the old setup: one more follows it
+      running.rerun = actor;
+      return;
+    }
+    const job: { rerun: Actor | null; done: Promise<void> } = { rerun: null, done: Promise.resolve() };
+    const builds = recipientBuilds(this.db);
+    const progress: BuildProgress = { done: 0, total: estimate, startedAt: this.clock.now() };
+    builds.running.set(mailingId, progress);
+    job.done = (async () => {
+      let who: Actor | null = actor;
+      while (who !== null) {
+        job.rerun = null;
+        try {
+          await this.fill(mailingId, who, 'edit', progress);
+        } catch (e) {
+          // nobody waits for this answer: the failure is kept for the summary, the list stays stale
+          this.rememberFailure(mailingId, e);
+        }
+        who = job.rerun;
+      }
+    })().finally(() => {
+      this.background.delete(mailingId);
+      if (builds.running.get(mailingId) === progress) builds.running.delete(mailingId);
+    });
+    this.background.set(mailingId, job);
+  }
+
+  private rememberFailure(mailingId: number, e: unknown): void {
+    recipientBuilds(this.db).failed.set(mailingId, {
+      code: isAppError(e) ? e.code : 'INTERNAL',
+      message: e instanceof Error ? e.message : String(e),
+      at: this.clock.now(),
+    });
+  }
+
+  /** Rows the sources give at most (before the filter and duplicates): decides background or not. */
+  private async estimate(prepared: Prepared): Promise<number> {
+    const { sources } = await this.candidates(this.db, prepared);
+    let n = 0;
+    for (const s of sources) {
+      const q =
+        s.kind === 'import'
+          ? sql<{
+              n: number | string;
+            }>`select count(*) as n from mailing_import_rows where source_id = ${s.ids}`
+          : s.kind === 'companies'
+            ? sql<{
+                n: number | string;
+              }>`select count(*) as n from persons p where p.company_id in (${s.ids})`
+            : sql<{ n: number | string }>`select count(*) as n from (${s.ids}) x`;
+      n += Number((await q.execute(this.db)).rows[0]?.n ?? 0);
+    }
+    return n;
   }
 
   private async countReady(mailingId: number): Promise<number> {
@@ -378,80 +494,268 @@ export class RecipientsService {
     return Number(r.n);
   }
 
-  private async fill(mailingId: number, actor: Actor, newOnly: boolean): Promise<RecipientSummary> {
+  /** A whole build as its own use case: checks, then one transaction, then the audit record. */
+  private async fill(
+    mailingId: number,
+    actor: Actor,
+    mode: 'edit' | 'reload',
+    progress?: BuildProgress,
+  ): Promise<RecipientSummary> {
     const m = await this.mailing(mailingId);
+    if (mode === 'edit') nextState(m.state as MailingState, 'edit');
+    const prepared = await this.prepare(m, actor);
+    const builds = recipientBuilds(this.db);
+    // a build on request shows its progress too (PostgreSQL: other connections read meanwhile)
+    const own = progress ?? { done: 0, total: 0, startedAt: this.clock.now() };
+    if (!builds.running.has(mailingId)) builds.running.set(mailingId, own);
+    try {
+      await this.db.transaction().execute((trx) => this.fillIn(trx, prepared, mode, own));
+    } finally {
+      if (builds.running.get(mailingId) === own && progress === undefined) builds.running.delete(mailingId);
+    }
+    await this.recordBuild(actor, mailingId, prepared, mode === 'reload');
+    return this.summary(mailingId);
+  }
+
+  private recordBuild(actor: Actor, mailingId: number, prepared: Prepared, reload: boolean): Promise<void> {
+    recipientBuilds(this.db).failed.delete(mailingId);
+    return this.audit.record(
+      actor,
+      reload ? 'mailing.reloadRecipients' : 'mailing.buildRecipients',
+      'mailing',
+      mailingId,
+      { overrideConsent: prepared.options.overrideConsent },
+    );
+  }
+
+  /**
+   * Everything a build needs that must not run inside its transaction (SQLite has one
+   * connection, held by the transaction; compiling dynamic criteria reads custom fields), and
+   * every check that can refuse it: the channel, the overrideConsent right, the selections (that
+   * they exist and their criteria can be read), and which companies' stored e-mails are invalid.
+   */
+  private async prepare(m: MailingRow, actor: Actor, extraSelections: number[] = []): Promise<Prepared> {
     const channel = m.channel as Channel;
     if (!capabilityMatrix[channel].recipientsStep) requireCapability(channel, 'recipientSources');
     const options = recipientOptionsOf(m);
     if (options.overrideConsent && !actor.rights.has('overrideConsent'))
       throw forbidden('OVERRIDE_CONSENT_NOT_ALLOWED', 'override consent needs the overrideConsent right');
     const { privacyFilter } = await this.settings.get();
-    const now = this.clock.now();
-    // compile the sources before the transaction (criteria may read custom fields; SQLite has one connection)
+    const selections = new Map<number, CompiledSelection>();
+    const compile = async (id: number, required: boolean) => {
+      if (selections.has(id)) return;
+      const row = await this.db.selectFrom('selections').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) {
+        if (required)
+          throw notFound('SELECTION_NOT_FOUND', `selection ${id} does not exist`, { field: 'selectionId' });
+        return;
+      }
+      selections.set(id, {
+        id: row.id,
+        name: row.name,
+        kind: row.member_type === 'companies' ? 'companies' : 'persons',
+        ids: await this.selections.memberIdsSql(row),
+      });
+    };
+    // the Setup link: a selection that no longer exists falls back to the project (as listSources shows)
+    if (m.selection_id !== null) await compile(m.selection_id, false);
+    const added = await this.db
+      .selectFrom('mailing_sources')
+      .select('ref_id')
+      .where('mailing_id', '=', m.id)
+      .where('kind', '=', 'selection')
+      .execute();
+    for (const s of added) if (s.ref_id !== null) await compile(s.ref_id, true);
+    for (const id of extraSelections) await compile(id, true);
+    const rules = companyRules({ channel, options });
+    const invalidCompanyIds: number[] = [];
+    if (rules.include && channel !== 'document') {
+      // a company's e-mail that is not valid today is no address: its persons are not replaced by it
+      const companies = await this.db
+        .selectFrom('companies')
+        .select(['id', 'email'])
+        .where('email', 'is not', null)
+        .execute();
+      for (const c of companies)
+        if (c.email !== null && !validateEmail(c.email).valid) invalidCompanyIds.push(c.id);
+    }
+    return { mailing: m, channel, options, privacyFilter, selections, invalidCompanyIds };
+  }
+
+  /** The sources of the list as candidate subqueries, read through `db` (the build's transaction). */
+  private async candidates(
+    db: Db,
+    prepared: Prepared,
+  ): Promise<{ sources: CandidateSource[]; rows: Array<Selectable<Database['mailing_sources']>> }> {
     const sources: CandidateSource[] = [];
-    const setup = await this.setupSource(this.db, m);
-    if (setup) sources.push(await this.candidate(this.db, setup));
-    const rows = await this.db
+    const setup = await this.setupSource(db, prepared.mailing);
+    if (setup) sources.push(this.candidate(prepared, setup));
+    const rows = await db
       .selectFrom('mailing_sources')
       .selectAll()
-      .where('mailing_id', '=', mailingId)
+      .where('mailing_id', '=', prepared.mailing.id)
       .orderBy('position')
       .execute();
-    for (const r of rows) sources.push(await this.candidate(this.db, toSource(r)));
-    await this.db.transaction().execute(async (trx) => {
-      for (const r of rows) {
-        if (r.kind !== 'import') continue;
-        // match again: persons created since the upload become CRM recipients
-        await sql`update mailing_import_rows set person_id = (
-            select min(pe.person_id) from person_emails pe where pe.email_key = mailing_import_rows.email_key)
-          where source_id = ${r.id} and email_key is not null`.execute(trx);
-      }
-      if (!newOnly) await trx.deleteFrom('recipients').where('mailing_id', '=', mailingId).execute();
-      await trx.deleteFrom('recipient_counts').where('mailing_id', '=', mailingId).execute();
-      await buildRecipientsSql({
-        newOnly,
-        mailingId,
-        channel,
-        options,
-        privacyFilter,
-        subscriptionTypeId: m.subscription_type_id,
-        sources,
-        now,
-      }).execute(trx);
-      if (options.onePerAddress && capabilityMatrix[channel].onePerAddress)
-        await markDuplicatesSql(mailingId).execute(trx);
-      // grouped along the (mailing_id, status, reason) index: a scan, no sort
-      const counts = await sql<{ status: string; reason: string | null; n: number | string }>`
-        select status, reason, count(*) as n from recipients where mailing_id = ${mailingId}
-        group by status, reason`.execute(trx);
-      if (counts.rows.length > 0)
-        await trx
-          .insertInto('recipient_counts')
-          .values(
-            counts.rows.map((c) => ({
-              mailing_id: mailingId,
-              status: c.status,
-              reason: c.reason ?? '',
-              n: Number(c.n),
-            })),
-          )
-          .execute();
-      await trx
-        .updateTable('mailings')
-        .set({ recipients_built_at: now, recipients_stale: 0 })
-        .where('id', '=', mailingId)
-        .execute();
-    });
-    await this.audit.record(
-      actor,
-      newOnly ? 'mailing.reloadRecipients' : 'mailing.buildRecipients',
-      'mailing',
+    for (const r of rows) sources.push(this.candidate(prepared, toSource(r)));
+    return { sources, rows };
+  }
+
+  /**
+   * The build inside the caller's transaction: the list is replaced (or, for a reload, added to)
+   * as a whole, every stored address is checked again, duplicates marked, and the counts written.
+   * The mailing row is locked first (two builds of one mailing follow each other) and read again:
+   * when what the build was prepared from changed meanwhile, it refuses rather than store a list
+   * that does not match the setup.
+   */
+  private async fillIn(
+    trx: Transaction<Database>,
+    prepared: Prepared,
+    mode: 'edit' | 'reload',
+    progress?: BuildProgress,
+  ): Promise<void> {
+    const mailingId = prepared.mailing.id;
+    await trx
+      .updateTable('mailings')
+      .set((eb) => ({ recipients_stale: eb.ref('recipients_stale') }))
+      .where('id', '=', mailingId)
+      .execute();
+    const now = await trx.selectFrom('mailings').selectAll().where('id', '=', mailingId).executeTakeFirst();
+    if (!now) throw notFound('MAILING_NOT_FOUND', `mailing ${mailingId} does not exist`);
+    if (mode === 'edit') nextState(now.state as MailingState, 'edit');
+    const p = prepared.mailing;
+    if (
+      now.selection_id !== p.selection_id ||
+      now.project_id !== p.project_id ||
+      now.subscription_type_id !== p.subscription_type_id ||
+      now.setup !== p.setup
+    )
+      throw conflict(
+        'MAILING_CHANGED',
+        'the mailing changed while its recipient list was being prepared; try again',
+      );
+    const { sources, rows } = await this.candidates(trx, prepared);
+    for (const r of rows) {
+      if (r.kind !== 'import') continue;
+      // match again: persons created since the upload become CRM recipients
+      await sql`update mailing_import_rows set person_id = (
+          select min(pe.person_id) from person_emails pe where pe.email_key = mailing_import_rows.email_key)
+        where source_id = ${r.id} and email_key is not null`.execute(trx);
+    }
+    const newOnly = mode === 'reload';
+    // the rows this build writes have ids above this (the mailing's own rows: its index)
+    const before = newOnly
+      ? await trx
+          .selectFrom('recipients')
+          .select((eb) => eb.fn.max<number>('id').as('id'))
+          .where('mailing_id', '=', mailingId)
+          .executeTakeFirst()
+      : undefined;
+    if (!newOnly) await trx.deleteFrom('recipients').where('mailing_id', '=', mailingId).execute();
+    await trx.deleteFrom('recipient_counts').where('mailing_id', '=', mailingId).execute();
+    const inserted = await buildRecipientsSql({
+      newOnly,
       mailingId,
-      {
-        overrideConsent: options.overrideConsent,
-      },
-    );
-    return this.summary(mailingId);
+      channel: prepared.channel,
+      options: prepared.options,
+      privacyFilter: prepared.privacyFilter,
+      subscriptionTypeId: p.subscription_type_id,
+      sources,
+      now: this.clock.now(),
+      invalidCompanyIds: prepared.invalidCompanyIds,
+    }).execute(trx);
+    if (progress) {
+      progress.total = Number(inserted.numAffectedRows ?? progress.total);
+      progress.done = 0;
+    }
+    await this.blockInvalidAddresses(trx, prepared.channel, mailingId, Number(before?.id ?? 0), progress);
+    if (prepared.options.onePerAddress && capabilityMatrix[prepared.channel].onePerAddress)
+      await markDuplicatesSql(mailingId).execute(trx);
+    // grouped along the (mailing_id, status, reason) index: a scan, no sort
+    const counts = await sql<{ status: string; reason: string | null; n: number | string }>`
+      select status, reason, count(*) as n from recipients where mailing_id = ${mailingId}
+      group by status, reason`.execute(trx);
+    if (counts.rows.length > 0)
+      await trx
+        .insertInto('recipient_counts')
+        .values(
+          counts.rows.map((c) => ({
+            mailing_id: mailingId,
+            status: c.status,
+            reason: c.reason ?? '',
+            n: Number(c.n),
+          })),
+        )
+        .execute();
+    await trx
+      .updateTable('mailings')
+      .set({ recipients_built_at: this.clock.now(), recipients_stale: 0 })
+      .where('id', '=', mailingId)
+      .execute();
+  }
+
+  /**
+   * §8 step 1 for what the CRM stores: an e-mail or mobile that is not a valid address today
+   * (stored before the rules, by a bulk load, by hand) is `blocked(invalidAddress)`, whatever
+   * else the row was blocked for. The rules are code (src/addresses; mobiles by libphonenumber),
+   * so the new rows are read back in id order, a page at a time, and only the invalid ones are
+   * written. Documents have postal addresses: nothing to check.
+   */
+  private async blockInvalidAddresses(
+    trx: Transaction<Database>,
+    channel: Channel,
+    mailingId: number,
+    afterId: number,
+    progress?: BuildProgress,
+  ): Promise<void> {
+    if (channel === 'document') return;
+    const valid =
+      channel === 'sms'
+        ? (a: string) => validateMobile(a, this.defaultCountry).valid
+        : (a: string) => validateEmail(a).valid;
+    const bad: number[] = [];
+    let last = afterId;
+    for (;;) {
+      const page = await trx
+        .selectFrom('recipients')
+        .select(['id', 'address', 'reason'])
+        .where('mailing_id', '=', mailingId)
+        .where('id', '>', last)
+        .orderBy('id')
+        .limit(addressPage)
+        .execute();
+      for (const r of page)
+        if (r.address !== null && r.reason !== 'invalidAddress' && !valid(r.address)) bad.push(r.id);
+      const tail = page[page.length - 1];
+      if (tail === undefined) break;
+      last = tail.id;
+      if (progress) progress.done += page.length;
+      if (page.length < addressPage) break;
+    }
+    for (let i = 0; i < bad.length; i += 1000)
+      await trx
+        .updateTable('recipients')
+        .set({ status: 'blocked', reason: 'invalidAddress', overridden: 0 })
+        .where('id', 'in', bad.slice(i, i + 1000))
+        .execute();
+  }
+
+  /** A scheduled mailing whose recipients change returns to draft (inside the change's transaction). */
+  private async unschedule(trx: Transaction<Database>, m: MailingRow): Promise<boolean> {
+    if (m.state !== 'scheduled') return false;
+    const r = await trx
+      .updateTable('mailings')
+      .set({ state: 'draft', scheduled_at: null })
+      .where('id', '=', m.id)
+      .where('state', '=', 'scheduled')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  private async recordUnschedule(actor: Actor, mailingId: number, unscheduled: boolean): Promise<void> {
+    if (unscheduled)
+      await this.audit.record(actor, 'mailing.unschedule', 'mailing', mailingId, {
+        reason: 'recipients changed',
+      });
   }
 
   async summary(mailingId: number): Promise<RecipientSummary> {
@@ -476,6 +780,11 @@ export class RecipientsService {
       stale: m.recipients_stale === 1,
       builtAt: m.recipients_built_at,
     };
+    const builds = recipientBuilds(this.db);
+    const building = builds.running.get(mailingId);
+    if (building) summary.building = { done: building.done, total: Math.max(building.total, building.done) };
+    const failed = builds.failed.get(mailingId);
+    if (failed) summary.buildError = { ...failed };
     for (const r of rows) {
       const n = Number(r.n);
       if (n === 0) continue;
@@ -825,20 +1134,17 @@ export class RecipientsService {
     };
   }
 
-  private async candidate(db: Db, s: RecipientSource): Promise<CandidateSource> {
+  private candidate(prepared: Prepared, s: RecipientSource): CandidateSource {
     const base = { position: s.position, sourceId: s.id };
     if (s.kind === 'selection') {
-      const row = await db
-        .selectFrom('selections')
-        .selectAll()
-        .where('id', '=', s.refId ?? 0)
-        .executeTakeFirst();
-      if (!row) throw notFound('SELECTION_NOT_FOUND', `selection ${s.refId} does not exist`);
-      return {
-        ...base,
-        kind: row.member_type === 'companies' ? 'companies' : 'persons',
-        ids: await this.selections.memberIdsSql(row),
-      };
+      const compiled = prepared.selections.get(s.refId ?? 0);
+      // a selection linked (or added) after the build was prepared: prepared again next time
+      if (!compiled)
+        throw conflict(
+          'MAILING_CHANGED',
+          'the recipient sources changed while the list was being prepared; try again',
+        );
+      return { ...base, kind: compiled.kind, ids: compiled.ids };
     }
     if (s.kind === 'project')
       return {
@@ -916,17 +1222,147 @@ export class RecipientsService {
     return findMailingRow(this.db, id);
   }
 
-  /** Sources change only while the mailing is editable; a scheduled mailing returns to draft. */
-  private async editable(id: number, actor: Actor): Promise<MailingRow> {
-    const m = await editableMailingRow(this.db, this.audit, id, actor, 'recipients changed');
+  /**
+   * Sources change only while the mailing is editable (PRODUCT.md §4): the check alone, nothing
+   * written — a scheduled mailing returns to draft inside the change's own transaction
+   * ({@link unschedule}), so a change refused later leaves it scheduled.
+   */
+  private async editableRow(id: number): Promise<MailingRow> {
+    const m = await this.mailing(id);
+    nextState(m.state as MailingState, 'edit');
     if (m.channel === 'formResponse') requireCapability('formResponse', 'recipientSources');
     return m;
   }
 }
 
+/** Builds with more candidate rows than this run in the background after a Setup change. */
+export const backgroundBuildRows = 10_000;
+
+/** Rows read back per page when the stored addresses are checked. */
+const addressPage = 5000;
+
+/** The mailing fields whose change changes the recipient list (PATCH /mailings/{id}). */
+const setupFieldsOfRecipients = new Set([
+  'selectionId',
+  'projectId',
+  'subscriptionTypeId',
+  'recipientOptions',
+]);
+
+export function affectsRecipients(changed: readonly string[]): boolean {
+  return changed.some((k) => setupFieldsOfRecipients.has(k));
+}
+
+/** The part of a mailing change that {@link RecipientsService.beforeSetupChange} looks at. */
+export interface SetupChange {
+  recipientOptions?: { overrideConsent?: boolean | undefined } | undefined;
+  [field: string]: unknown;
+}
+
+interface CompiledSelection {
+  id: number;
+  name: string;
+  kind: 'persons' | 'companies';
+  ids: RawBuilder<unknown>;
+}
+
+/** What a build was prepared from, outside its transaction. */
+interface Prepared {
+  mailing: MailingRow;
+  channel: Channel;
+  options: RecipientOptions;
+  privacyFilter: boolean;
+  selections: Map<number, CompiledSelection>;
+  invalidCompanyIds: number[];
+}
+
 export function recipientOptionsOf(m: MailingRow): RecipientOptions {
   const setup = JSON.parse(m.setup) as { recipients?: unknown };
   return recipientOptionsSchema.parse(setup.recipients ?? {});
+}
+
+interface FileRow {
+  line: number;
+  name: string | null;
+  email: string | null;
+  email_key: string | null;
+  mobile: string | null;
+}
+
+/** The rows of a recipient file and the problems of the rest (no database: it runs before any write). */
+function parseRecipientFile(
+  text: string,
+  fileName: string,
+  channel: Channel,
+  defaultCountry: string,
+): { rows: FileRow[]; problems: FileRowProblem[] } {
+  const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
+  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
+  let records: string[][];
+  try {
+    records = parseCsv(text, {
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: false,
+      bom: true,
+    });
+  } catch (e) {
+    throw invalid('FILE_UNREADABLE', `${fileName}: ${e instanceof Error ? e.message : String(e)}`, {
+      file: fileName,
+    });
+  }
+  const rows: FileRow[] = [];
+  const problems: FileRowProblem[] = [];
+  records.forEach((rec, index) => {
+    const line = index + 1;
+    const cells = rec.map((c) => c.trim());
+    if (cells.every((c) => c === '')) return;
+    if (line === 1 && cells.some((c) => /^(e-?mail|name|navn|mobile|mobil|phone)$/i.test(c))) return;
+    if (cells.length > 3) {
+      problems.push({
+        line,
+        field: 'row',
+        value: `${cells.length} columns`,
+        reason: 'a row has at most 3 columns: name, email, mobile',
+      });
+      return;
+    }
+    const [a = '', b = '', c = ''] = cells;
+    const name = cells.length === 1 ? null : a || null;
+    const emailRaw = cells.length === 1 ? a : b;
+    let email: string | null = null;
+    let key: string | null = null;
+    if (emailRaw !== '') {
+      const r = validateEmail(emailRaw);
+      if (r.valid) {
+        email = r.address;
+        key = r.key;
+      } else if (channel !== 'sms') {
+        problems.push({ line, field: 'email', value: emailRaw, reason: r.message });
+        return;
+      }
+    }
+    let mobile: string | null = null;
+    if (c !== '') {
+      const r = validateMobile(c, defaultCountry);
+      if (r.valid) mobile = r.e164;
+      else if (channel === 'sms') {
+        problems.push({ line, field: 'mobile', value: c, reason: r.message });
+        return;
+      }
+    }
+    if (channel === 'sms' && !mobile && !email) {
+      problems.push({ line, field: 'mobile', value: '', reason: 'the row has no mobile number' });
+      return;
+    }
+    if (channel !== 'sms' && !email) {
+      problems.push({ line, field: 'email', value: '', reason: 'the row has no e-mail address' });
+      return;
+    }
+    rows.push({ line, name, email, email_key: key, mobile });
+  });
+  return { rows, problems };
 }
 
 function toSource(r: Selectable<Database['mailing_sources']> | RecipientSource): RecipientSource {

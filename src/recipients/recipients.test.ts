@@ -274,7 +274,7 @@ describe.each(engines)('recipients (PRODUCT.md §8) on %s', (engine) => {
     expect(page.items.filter((r) => r.personId === ids.kari)).toHaveLength(1);
   });
 
-  it('include companies: a company with an e-mail is a recipient; one without is replaced by its persons', async () => {
+  it('include companies on a company selection: each company with an e-mail too, its persons kept; prefer company: the company instead, one without falls back to its persons', async () => {
     await s.settings.update({ privacyFilter: false }, admin);
     try {
       const id = await emailMailing({
@@ -282,8 +282,12 @@ describe.each(engines)('recipients (PRODUCT.md §8) on %s', (engine) => {
         recipientOptions: { includeCompanies: true },
       });
       await s.recipients.build(id, admin);
+      expect(await statusOf(id)).toEqual({ 'Mail AS': 'ready', worker: 'ready', quiet: 'ready' });
+      await s.mailings.update(id, { recipientOptions: { preferCompany: true } }, admin);
+      await s.recipients.build(id, admin);
       expect(await statusOf(id)).toEqual({ 'Mail AS': 'ready', quiet: 'ready' });
-      // without include companies: the persons of both companies
+      // without the company options: the persons of both companies
+      await s.mailings.update(id, { recipientOptions: { preferCompany: false } }, admin);
       await s.mailings.update(id, { recipientOptions: { includeCompanies: false } }, admin);
       await s.recipients.build(id, admin);
       expect(await statusOf(id)).toEqual({ worker: 'ready', quiet: 'ready' });

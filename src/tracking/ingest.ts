@@ -131,6 +131,7 @@ export class EventIngest {
           first_read_at: number | null;
           first_click_at: number | null;
           address: string | null;
+          status: string;
         }
       >();
       for (let i = 0; i < ids.length; i += 1000) {
@@ -142,7 +143,8 @@ export class EventIngest {
             first_read_at: number | null;
             first_click_at: number | null;
             address: string | null;
-          }>`select id, mailing_id, sent_at, first_read_at, first_click_at, address from recipients
+            status: string;
+          }>`select id, mailing_id, sent_at, first_read_at, first_click_at, address, status from recipients
             where id in (${sql.join(ids.slice(i, i + 1000))})`.execute(trx)
         ).rows;
         for (const r of rows) found.set(r.id, r);
@@ -283,6 +285,7 @@ export class EventIngest {
             client = coalesce(recipients.client, v.column7)
           from (values ${sql.join(rows.slice(i, i + 500))}) as v
           where recipients.id = v.column1`.execute(trx);
+      await this.moveToRead(trx, perRecipient, found);
       // a read resets the address's consecutive soft bounces (PRODUCT.md §11)
       if (newReaders.length > 0)
         await trx.deleteFrom('address_bounces').where('address_key', 'in', newReaders).execute();
@@ -342,5 +345,70 @@ export class EventIngest {
       }
       return stored;
     });
+  }
+
+  /**
+   * Recipient status `sent → read` (also `delivered → read`, PRODUCT.md §4) on a human open or
+   * click, with `recipient_counts` kept in step in the same transaction. Only recipients whose
+   * status was sent or delivered when the batch was read are candidates (most events of a busy
+   * mailing are repeat events of readers: no statement for them). One UPDATE per old status, so
+   * the rows it returns say exactly what moved from where, even when another transaction changed
+   * a status meanwhile (PostgreSQL re-checks the WHERE; a row that bounced meanwhile stays bounced);
+   * then one upsert moves the counts.
+   */
+  private async moveToRead(
+    trx: Kysely<Database>,
+    perRecipient: ReadonlyMap<number, { readAt: number | null }>,
+    found: ReadonlyMap<number, { status: string }>,
+  ): Promise<void> {
+    const byStatus = new Map<string, RawBuilder<unknown>[]>();
+    for (const [id, r] of perRecipient) {
+      if (r.readAt === null) continue;
+      const status = found.get(id)?.status;
+      if (status !== 'sent' && status !== 'delivered') continue;
+      const rows = byStatus.get(status) ?? [];
+      rows.push(sql`(${int(id)}, ${big(r.readAt)})`);
+      byStatus.set(status, rows);
+    }
+    if (byStatus.size === 0) return;
+    // (mailing, old status, reason) → rows moved
+    const moved = new Map<string, { mailingId: number; from: string; reason: string; n: number }>();
+    for (const [from, rows] of byStatus) {
+      for (let i = 0; i < rows.length; i += 500) {
+        const r = await sql<{ mailing_id: number; reason: string | null }>`update recipients
+            set status = 'read', status_at = v.column2
+          from (values ${sql.join(rows.slice(i, i + 500))}) as v
+          where recipients.id = v.column1 and recipients.status = ${from}
+          returning recipients.mailing_id, recipients.reason`.execute(trx);
+        for (const row of r.rows) {
+          const reason = row.reason ?? '';
+          const key = `${row.mailing_id}:${from}:${reason}`;
+          const m = moved.get(key) ?? { mailingId: Number(row.mailing_id), from, reason, n: 0 };
+          m.n += 1;
+          moved.set(key, m);
+        }
+      }
+    }
+    if (moved.size === 0) return;
+    // one statement for both directions: the old status's row always exists (it counted these
+    // recipients), the read row is created by the first reader
+    const counts = new Map<string, { mailingId: number; status: string; reason: string; n: number }>();
+    const add = (mailingId: number, status: string, reason: string, n: number) => {
+      const key = `${mailingId}:${status}:${reason}`;
+      const c = counts.get(key) ?? { mailingId, status, reason, n: 0 };
+      c.n += n;
+      counts.set(key, c);
+    };
+    for (const m of moved.values()) {
+      add(m.mailingId, m.from, m.reason, -m.n);
+      add(m.mailingId, 'read', m.reason, m.n);
+    }
+    await sql`insert into recipient_counts (mailing_id, status, reason, n)
+      values ${sql.join(
+        [...counts.values()].map((c) => sql`(${int(c.mailingId)}, ${c.status}, ${c.reason}, ${int(c.n)})`),
+      )}
+      on conflict (mailing_id, status, reason) do update set n = recipient_counts.n + excluded.n`.execute(
+      trx,
+    );
   }
 }
