@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { inflateRawSync, constants as zlib } from 'node:zlib';
 import { parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -362,17 +363,27 @@ async function openXlsx(file: string, name: string, size: number): Promise<RowSo
   }
   let rowsRead = 0;
   let finished = false;
+  const lastRow = await worksheetLastRow(file, size);
+  // The reader usually takes in the whole workbook before its first row (Excel stores the shared
+  // strings after the worksheet, so the worksheet waits in a temporary file): bytes read say
+  // little. The worksheet's own <dimension> says how many rows it has; without one, rows per
+  // byte read is the best guess while bytes remain.
+  const estimateRows = (): number => {
+    if (finished) return rowsRead;
+    if (lastRow !== null) return Math.max(rowsRead, lastRow - headerLine);
+    if (read > 0 && read < size) return Math.max(rowsRead, Math.round((rowsRead * size) / read));
+    return rowsRead;
+  };
   return {
     format: 'xlsx',
     encoding: null,
     delimiter: null,
     headers,
     totalBytes: size,
-    bytesRead: () => (finished ? size : Math.min(size, read)),
-    // rows per compressed byte read: rough (the worksheet is compressed and the shared strings
-    // are read too), but the workbook gives no row count up front, and the end is exact
-    estimateRows: () =>
-      finished || read === 0 ? rowsRead : Math.max(rowsRead, Math.round((rowsRead * size) / read)),
+    // the share of the rows done, in bytes: what the progress of a CSV file shows
+    bytesRead: () =>
+      finished ? size : Math.min(size - 1, Math.round((size * rowsRead) / Math.max(1, estimateRows()))),
+    estimateRows,
     async *rows() {
       rowsRead = 0;
       finished = false;
@@ -387,4 +398,58 @@ async function openXlsx(file: string, name: string, size: number): Promise<RowSo
       finished = true;
     },
   };
+}
+
+/**
+ * The last row of the workbook's first worksheet as its `<dimension ref="A1:D30001">` states it,
+ * read from the start of that zip entry (central directory, local header, the first 16 KB
+ * inflated), or null when the workbook has none or is not the plain zip this expects (zip64, say):
+ * an estimate for progress only.
+ */
+async function worksheetLastRow(file: string, size: number): Promise<number | null> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const read = async (length: number, position: number): Promise<Buffer> => {
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await fh.read(buf, 0, length, position);
+        return buf.subarray(0, bytesRead);
+      };
+      // the end of central directory record: 22 bytes plus a comment of up to 65,535
+      const tailLength = Math.min(size, 22 + 65_535);
+      const tail = await read(tailLength, size - tailLength);
+      const end = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+      if (end < 0 || end + 22 > tail.length) return null;
+      const cdSize = tail.readUInt32LE(end + 12);
+      const cdOffset = tail.readUInt32LE(end + 16);
+      if (cdOffset + cdSize > size) return null;
+      const cd = await read(cdSize, cdOffset);
+      // the worksheet exceljs reads first: the first in the file
+      let sheet: { offset: number; method: number; compressed: number } | null = null;
+      for (let p = 0; p + 46 <= cd.length && cd.readUInt32LE(p) === 0x02014b50; ) {
+        const nameLength = cd.readUInt16LE(p + 28);
+        const name = cd.toString('utf8', p + 46, p + 46 + nameLength);
+        const offset = cd.readUInt32LE(p + 42);
+        if (/^xl\/worksheets\/sheet\d+\.xml$/.test(name) && (sheet === null || offset < sheet.offset)) {
+          sheet = { offset, method: cd.readUInt16LE(p + 10), compressed: cd.readUInt32LE(p + 20) };
+        }
+        p += 46 + nameLength + cd.readUInt16LE(p + 30) + cd.readUInt16LE(p + 32);
+      }
+      if (sheet === null || (sheet.method !== 0 && sheet.method !== 8)) return null;
+      const local = await read(30, sheet.offset);
+      if (local.length < 30 || local.readUInt32LE(0) !== 0x04034b50) return null;
+      const start = sheet.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+      const data = await read(Math.min(sheet.compressed || 16_384, 16_384), start);
+      // a cut deflate stream: the sync flush gives back what the bytes read decode to
+      const xml = (
+        sheet.method === 0 ? data : inflateRawSync(data, { finishFlush: zlib.Z_SYNC_FLUSH })
+      ).toString('utf8');
+      const m = /<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"/.exec(xml);
+      return m?.[1] === undefined ? null : Number(m[1]);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
 }
