@@ -9,6 +9,7 @@ import { DevOutboxSmsGateway } from './channels/sms/gateway.js';
 import { type Config, resolveSecret } from './config.js';
 import { type Actor, randomToken, systemActor, systemClock, TokenSigner } from './core/index.js';
 import { buildServer } from './http/server.js';
+import { Renderer } from './render/index.js';
 import {
   DocumentRenderer,
   defaultWorkerOptions,
@@ -23,6 +24,7 @@ import {
 } from './sending/index.js';
 import { buildServices, type Services } from './services.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
+import { TrackingLinks } from './tracking/links.js';
 
 /**
  * The composition root: config → database → services → HTTP server. Nothing else constructs
@@ -68,6 +70,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
       importBulkLoadMinBytes: config.importBulkLoadMinBytes,
       dataDir: config.dataDir,
       publicUrl: config.publicUrl,
+      bounceDomain: config.bounceDomain,
       attachmentMaxBytes: config.attachmentMaxBytes,
       imageMaxBytes: config.imageMaxBytes,
       secret: withSecret.secret,
@@ -178,23 +181,24 @@ export function startWorkers(
   // "send me a fresh link" mails of the public pages go out the same way
   services.tracking.useMailer(transport, `noreply@${options.bounceDomain}`);
   const throttle = new Throttle(services.clock, options.limits);
+  // the workers' renderer: their secret, public URL and bounce domain (the same as the API's in
+  // an app; a prepared mailing is cached per revision key, read from the database per batch)
+  const render = new Renderer(
+    services.db,
+    { mailings: services.mailings, recipients: services.recipients, domains: services.sendingDomains },
+    new TrackingLinks(new TokenSigner(options.secret), options.publicUrl, options.bounceDomain),
+    services.clock,
+  );
   const sender = new EmailSender(
-    services.mailings,
-    services.recipients,
-    new TokenSigner(options.secret),
-    services.sendingDomains,
+    render,
     transport,
-    {
-      publicUrl: options.publicUrl,
-      bounceDomain: options.bounceDomain,
-      concurrency: options.smtpUrl ? options.smtpPoolSize : 1,
-    },
+    { concurrency: options.smtpUrl ? options.smtpPoolSize : 1 },
     throttle,
+    services.clock,
   );
   const receipts = new ReceiptBook(services.db, services.clock);
   const sms = new SmsSender(
-    services.mailings,
-    services.recipients,
+    render,
     services.smsGateways,
     new DevOutboxSmsGateway(services.db, services.clock),
     receipts,
@@ -202,12 +206,7 @@ export function startWorkers(
     services.clock,
     { concurrency: options.smsConcurrency ?? 20 },
   );
-  const documents = new DocumentRenderer(
-    services.mailings,
-    services.recipients,
-    services.sending.documentsDir,
-    services.clock,
-  );
+  const documents = new DocumentRenderer(render, services.sending.documentsDir, services.clock);
   const worker = new SendWorker(
     services.db,
     services.capabilities,

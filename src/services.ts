@@ -29,10 +29,12 @@ import {
   TrackedLinksService,
 } from './mailings/index.js';
 import { RecipientsService } from './recipients/index.js';
+import { Renderer } from './render/index.js';
 import { SendingService } from './sending/sending.service.js';
 import { SettingsService } from './settings/index.js';
 import type { BulkWriter, Capabilities, Database, DatabaseHandle } from './storage/index.js';
 import { EventIngest } from './tracking/ingest.js';
+import { TrackingLinks } from './tracking/links.js';
 import { TrackingService } from './tracking/tracking.service.js';
 
 export interface ServiceOptions {
@@ -46,6 +48,8 @@ export interface ServiceOptions {
   dataDir?: string | undefined;
   /** The base of public links (tracking, images). */
   publicUrl?: string | undefined;
+  /** Domain of the VERP return path and the unsubscribe mailto (default: the public URL's host). */
+  bounceDomain?: string | undefined;
   attachmentMaxBytes?: number | undefined;
   imageMaxBytes?: number | undefined;
   /** The instance secret: seals stored relay and gateway passwords. */
@@ -81,6 +85,8 @@ export interface Services {
   images: ImagesService;
   mailings: MailingsService;
   recipients: RecipientsService;
+  /** The renderer of previews and view online (the workers build their own: app.ts). */
+  render: Renderer;
   sending: SendingService;
   sendingDomains: SendingDomainsService;
   smsGateways: SmsGatewaysService;
@@ -121,13 +127,22 @@ export function buildServices(
     .update('posthorn bounce webhook')
     .digest('hex')
     .slice(0, 40);
+  const sendingDomains = new SendingDomainsService(
+    db,
+    clock,
+    access,
+    options.txtResolver ?? new dns.Resolver(),
+    options.secret,
+  );
+  const links = new TrackingLinks(signer, publicUrl, options.bounceDomain ?? new URL(publicUrl).hostname);
+  const render = new Renderer(db, { mailings, recipients, domains: sendingDomains }, links, clock);
   const tracking = new TrackingService(
     db,
     clock,
     signer,
     new EventIngest(db),
-    { mailings, recipients, settings, persons, selections, projects },
-    publicUrl,
+    { mailings, recipients, settings, persons, selections, projects, render },
+    links,
   );
   const sending = new SendingService(db, clock, access, mailings, recipients, {
     documentsDir: join(options.dataDir ?? 'data', 'documents'),
@@ -169,14 +184,9 @@ export function buildServices(
     ),
     mailings,
     recipients,
+    render,
     sending,
-    sendingDomains: new SendingDomainsService(
-      db,
-      clock,
-      access,
-      options.txtResolver ?? new dns.Resolver(),
-      options.secret,
-    ),
+    sendingDomains,
     smsGateways: new SmsGatewaysService(db, clock, access, options.secret, options.allowPrivateUrls),
     emailAccounts: new EmailAccountsService(db, clock, access, options.secret),
     tracking,

@@ -14,7 +14,7 @@ import { writeConsent } from '../crm/preferences.service.js';
 import { moveRecipients } from '../sending/recipient-status.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
-import { parseRecipientToken, parseReturnPathToken, type RecipientToken } from '../tracking/tokens.js';
+import { parseRecipientToken, parseReturnPathToken, type RecipientToken } from '../tracking/links.js';
 import type { BounceReport } from './parse.js';
 
 export type BounceSource = 'smtp' | 'imap' | 'webhook';

@@ -2,7 +2,6 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Kysely, sql, type Updateable } from 'kysely';
 import { z } from 'zod';
-import { composeLetter, letterText } from '../channels/document/letter.js';
 import { countSms, type SmsCount } from '../channels/sms/encoding.js';
 import {
   type Actor,
@@ -18,21 +17,13 @@ import {
   randomToken,
 } from '../core/index.js';
 import type { CustomFieldsService } from '../crm/index.js';
-import {
-  compileTemplate,
-  knownFieldTest,
-  type MergeData,
-  type MergeField,
-  mergeCatalogue,
-  mergeValues,
-} from '../merge/index.js';
+import { knownFieldTest, type MergeField, mergeCatalogue } from '../merge/index.js';
 import type { Database } from '../storage/index.js';
 import { type Channel, capabilityMatrix, channels, requireCapability } from './channels.js';
 import {
   type AuditFinding,
   auditContent,
   contentSchemaOf,
-  type DocumentContent,
   type EmailContent,
   htmlSanitizer,
   type MailingContent,
@@ -121,6 +112,11 @@ export interface MailingStep {
 
 export interface Attachment {
   id: number;
+  /**
+   * Raised by every change that shapes a message (setup, content, template, attachments,
+   * subscription type): what is prepared for sending is keyed by it (docs/decisions/0008).
+   */
+  revision: number;
   fileName: string;
   contentType: string;
   sizeBytes: number;
@@ -134,15 +130,8 @@ export interface MailingLink {
   trackedLinkId: number | null;
 }
 
-export type Preview =
-  | { channel: 'email' | 'formResponse'; recipientId: number; subject: string; html: string; text: string }
-  | { channel: 'sms'; recipientId: number; text: string; count: SmsCount }
-  | { channel: 'document'; recipientId: number; text: string };
-
-/** Where preview finds a recipient's merge data (the recipients module; wired in services.ts). */
-export interface RecipientDataSource {
-  mergeData(mailingId: number, recipientId: number): Promise<{ data: MergeData }>;
-}
+/** The cached render in the mailing row, with the revision key it was made for. */
+type StoredRender = RenderedEmail & { revision?: number; epoch?: number };
 
 export interface MailingFilesOptions {
   attachmentsDir: string;
@@ -322,7 +311,11 @@ export class MailingsService {
       set.rendered = null;
     }
     if (stale) set.recipients_stale = 1;
-    await this.db.updateTable('mailings').set(set).where('id', '=', id).execute();
+    await this.db
+      .updateTable('mailings')
+      .set({ ...set, revision: nextRevision })
+      .where('id', '=', id)
+      .execute();
     await this.audit.record(actor, 'mailing.update', 'mailing', id, {
       fields: Object.keys(v),
       ...(v.recipientOptions?.overrideConsent ? { overrideConsent: true } : {}),
@@ -350,7 +343,11 @@ export class MailingsService {
       set.rendered = null;
       set.template_id = t.id;
     }
-    await this.db.updateTable('mailings').set(set).where('id', '=', id).execute();
+    await this.db
+      .updateTable('mailings')
+      .set({ ...set, revision: nextRevision })
+      .where('id', '=', id)
+      .execute();
     await this.audit.record(actor, 'mailing.chooseTemplate', 'mailing', id, v);
     return this.get(id);
   }
@@ -468,9 +465,17 @@ export class MailingsService {
     if (channel !== 'email' && channel !== 'formResponse')
       throw invalid('CHANNEL_NOT_EMAIL', `a ${channel} mailing has no HTML content`);
     if (m.rendered) {
-      const cached = JSON.parse(m.rendered) as RenderedEmail;
-      // a render from before the current HTML sanitiser may hold script: rendered again
-      if (cached.version === m.content_version && cached.sanitizer === htmlSanitizer) return cached;
+      const cached = JSON.parse(m.rendered) as StoredRender;
+      // rendered for this revision (setup, content) and epoch (the tracked-link registry); a
+      // render from before the current HTML sanitiser may hold script: rendered again
+      const { revision, epoch: cachedEpoch, ...render } = cached;
+      if (
+        revision === m.revision &&
+        cachedEpoch === epoch &&
+        render.version === m.content_version &&
+        render.sanitizer === htmlSanitizer
+      )
+        return render;
     }
     const setup = setupOf(m) as EmailSetup;
     const known = await this.db
@@ -481,6 +486,8 @@ export class MailingsService {
     const registered = await this.trackedLinks.byIds(setup.trackedLinkIds);
     const rendered = await renderEmail({
       content: JSON.parse(m.content) as EmailContent,
+    // the epoch first: a registry change after it raises it again, so nothing older is kept
+    const epoch = await renderEpoch(this.db);
       setup,
       version: m.content_version,
       registeredLinks: registered,
@@ -512,7 +519,7 @@ export class MailingsService {
       }
       await trx
         .updateTable('mailings')
-        .set({ rendered: JSON.stringify(rendered) })
+        .set({ rendered: JSON.stringify(stored) })
         .where('id', '=', id)
         .execute();
     });
@@ -524,6 +531,7 @@ export class MailingsService {
     if (m.channel === 'email' || m.channel === 'formResponse') await this.rendered(id);
     const rows = await this.db
       .selectFrom('mailing_links')
+      const stored: StoredRender = { ...rendered, revision: m.revision, epoch };
       .selectAll()
       .where('mailing_id', '=', id)
       .where('in_content', '=', 1)
@@ -685,88 +693,6 @@ export class MailingsService {
       });
   }
 
-  /** Preview for one recipient: nothing is sent, no tracking is counted (links go straight to their targets). */
-  /**
-   * The content merged for one recipient. With `token` (the view-online page) the links are the
-   * recipient's own tracked links; otherwise preview links that count nothing.
-   */
-  async preview(
-    id: number,
-    recipientId: number,
-    recipients: RecipientDataSource,
-    options: { token?: string } = {},
-  ): Promise<Preview> {
-    const m = await this.row(id);
-    const channel = m.channel as Channel;
-    const { data } = await recipients.mergeData(id, recipientId);
-    const base = this.files.publicUrl.replace(/\/$/, '');
-    const t = options.token;
-    const values = mergeValues({
-      ...data,
-      links: t
-        ? {
-            subscription: `${base}/t/u/${t}`,
-            manageSubscriptions: `${base}/t/m/${t}`,
-            viewOnline: `${base}/t/v/${t}`,
-          }
-        : {
-            subscription: `${base}/t/preview/unsubscribe`,
-            manageSubscriptions: `${base}/t/preview/subscriptions`,
-            viewOnline: `${base}/t/preview/view`,
-          },
-    });
-    const isKnown = knownFieldTest(await this.catalogue());
-    const now = this.clock.now();
-    const compile = (source: string, mode: 'html' | 'text' | 'header', internal = false) => {
-      const { program, errors } = compileTemplate(source, mode, { isKnown, internal });
-      if (!program)
-        throw invalid(
-          'CONTENT_HAS_ERRORS',
-          `the content has merge errors: ${errors[0]?.message} (line ${errors[0]?.line}, column ${errors[0]?.column})`,
-          {
-            errors,
-          },
-        );
-      return program;
-    };
-    if (channel === 'sms') {
-      const text = compile((JSON.parse(m.content) as SmsContent).text, 'text').render(values, { now });
-      return { channel, recipientId, text, count: countSms(text) };
-    }
-    if (channel === 'document') {
-      const setup = setupOf(m) as DocumentSetup;
-      const merged = {
-        body: compile((JSON.parse(m.content) as DocumentContent).body, 'text').render(values, { now }),
-        ourReference: compile(setup.ourReference, 'text').render(values, { now }),
-      };
-      const text = letterText(composeLetter(setup, data, merged, new Date(now)));
-      return { channel, recipientId, text };
-    }
-    const rendered = await this.rendered(id);
-    const links = new Map((await this.links(id)).map((l) => [l.n, l.targetUrl]));
-    const setup = setupOf(m) as EmailSetup;
-    const context = {
-      now,
-      inEmailClient: t === undefined,
-      // on the view-online page the pixel is not loaded (a view is not an open); links count
-      linkUrl: (n: number) =>
-        n === 0
-          ? t
-            ? ''
-            : `${base}/t/preview/pixel.gif`
-          : t
-            ? `${base}/t/c/${t}/${n}`
-            : (links.get(n) ?? ''),
-    };
-    return {
-      channel,
-      recipientId,
-      subject: compile(setup.subject, 'header').render(values, context),
-      html: compile(rendered.html, 'html', true).render(values, context),
-      text: compile(rendered.text, 'text', true).render(values, context),
-    };
-  }
-
   async listAttachments(id: number): Promise<Attachment[]> {
     await this.row(id);
     const rows = await this.db
@@ -872,6 +798,7 @@ export class MailingsService {
   }
 
   private row(id: number): Promise<MailingRow> {
+    await this.bumpRevision(id);
     return findMailingRow(this.db, id);
   }
 
@@ -889,6 +816,7 @@ export class MailingsService {
     if (!r) throw notFound(code, `${field.replace(/Id$/, '')} ${id} does not exist`, { field });
   }
 }
+    await this.bumpRevision(id);
 
 function setupOf(m: MailingRow): ChannelSetup {
   const { recipients: _r, ...setup } = JSON.parse(m.setup) as Record<string, unknown>;
@@ -903,6 +831,11 @@ function toMailing(m: MailingRow): Mailing {
     channel: m.channel as Channel,
     state: m.state as MailingState,
     folderId: m.folder_id,
+  /** A new revision after a change outside the mailing row (attachments): written after the change. */
+  private async bumpRevision(id: number): Promise<void> {
+    await this.db.updateTable('mailings').set({ revision: nextRevision }).where('id', '=', id).execute();
+  }
+
     selectionId: m.selection_id,
     projectId: m.project_id,
     subscriptionTypeId: m.subscription_type_id,
@@ -916,3 +849,16 @@ function toMailing(m: MailingRow): Mailing {
     updatedAt: m.updated_at,
   };
 }
+/**
+ * The next revision, computed by the database in the statement that writes the change: two
+ * concurrent edits never share a revision, and the revision never moves before what it covers.
+ */
+const nextRevision = sql<number>`revision + 1`;
+
+/** The global part of every render key (migration 0007: raised by the database's triggers). */
+async function renderEpoch(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('render_epoch').select('n').where('id', '=', 1).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+    revision: m.revision,

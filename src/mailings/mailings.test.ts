@@ -320,17 +320,22 @@ describe.each(engines)('mailings on %s', (engine) => {
     expect(steps.find((x) => x.step === 'content')?.errors[0]).toMatchObject({ code: 'MERGE_UNKNOWN_TAG' });
   });
 
-  it('preview: e-mail with escaped values and direct links, nothing tracked', async () => {
+  it("preview: e-mail with escaped values, what a test send carries: links with the recipient's test token (they work and count nothing)", async () => {
     const id = await readyEmail();
     const r = await s.recipients.list(id, {});
     const recipientId = r.items[0]?.id ?? 0;
-    const p = await s.mailings.preview(id, recipientId, s.recipients);
+    const p = await s.render.preview(id, recipientId);
     if (p.channel !== 'email') throw new Error('email expected');
     expect(p.subject).toBe('News for Kari');
     expect(p.html).toContain('Hi Kari');
-    expect(p.html).toContain('href="https://example.com/a"');
-    expect(p.html).toContain('href="http://localhost:3000/t/preview/unsubscribe"');
+    const token = /href="http:\/\/localhost:3000\/t\/c\/([^/"]+)\/1"/.exec(p.html)?.[1] ?? '';
+    expect(s.tracking.recipientToken(token)).toEqual({ mailingId: id, recipientId, test: true });
+    expect(p.html).toContain(`href="http://localhost:3000/t/u/${token}"`);
     expect(p.text).toContain('Hi Kari');
+    expect(p.from).toEqual({ name: 'News', address: 'news@posthorn.example' });
+    expect(p.headers['List-Unsubscribe']).toBe(
+      `<http://localhost:3000/t/u/${token}>, <mailto:unsubscribe+${token}@localhost>`,
+    );
   });
 
   it('preview: SMS text with encoding and parts; a letter with its frame', async () => {
@@ -342,7 +347,7 @@ describe.each(engines)('mailings on %s', (engine) => {
     );
     await s.recipients.addSource(sms.id, { kind: 'persons', personIds: [personId] }, admin);
     const rid = (await s.recipients.list(sms.id, {})).items[0]?.id ?? 0;
-    const p = await s.mailings.preview(sms.id, rid, s.recipients);
+    const p = await s.render.preview(sms.id, rid);
     expect(p).toMatchObject({ channel: 'sms', text: 'Hei Kari – ✓', count: { encoding: 'UCS-2', parts: 1 } });
     expect(await s.mailings.smsEstimate(sms.id)).toMatchObject({
       parts: 1,
@@ -361,7 +366,7 @@ describe.each(engines)('mailings on %s', (engine) => {
     );
     await s.recipients.addSource(doc.id, { kind: 'persons', personIds: [personId] }, admin);
     const did = (await s.recipients.list(doc.id, {})).items[0]?.id ?? 0;
-    const letter = await s.mailings.preview(doc.id, did, s.recipients);
+    const letter = await s.render.preview(doc.id, did);
     expect(letter.channel).toBe('document');
     // never HTML-escaped in text: the name is verbatim
     expect(letter.text).toContain('Our ref.: KN/<b>Nordmann</b>');

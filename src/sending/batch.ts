@@ -1,10 +1,10 @@
 import type { MergeData } from '../merge/index.js';
-import type { RecipientsService } from '../recipients/index.js';
+import type { Prepared, Renderer } from '../render/index.js';
 import type { LedgerRow } from './email-sender.js';
 
 /** The merge data of a claimed batch, by recipient id: one query per mailing in the batch. */
 export async function mergeDataOfBatch(
-  recipients: Pick<RecipientsService, 'mergeDataMany'>,
+  render: Pick<Renderer, 'recipientData'>,
   rows: readonly LedgerRow[],
 ): Promise<Map<number, MergeData>> {
   const data = new Map<number, MergeData>();
@@ -13,8 +13,26 @@ export async function mergeDataOfBatch(
     if (r.recipient_id !== null)
       byMailing.set(r.mailing_id, [...(byMailing.get(r.mailing_id) ?? []), r.recipient_id]);
   for (const [mailingId, ids] of byMailing)
-    for (const [id, d] of await recipients.mergeDataMany(mailingId, ids)) data.set(id, d);
+    for (const [id, d] of await render.recipientData(mailingId, ids)) data.set(id, d);
   return data;
+}
+
+/**
+ * Each mailing of a claimed batch prepared for its current revision key (read from the database
+ * now, one row each: an edit made by any process since the last batch is seen), or the error that
+ * keeps it from being prepared.
+ */
+export async function preparedOfBatch(
+  render: Pick<Renderer, 'prepare'>,
+  rows: readonly LedgerRow[],
+): Promise<Map<number, Prepared | Error>> {
+  const out = new Map<number, Prepared | Error>();
+  for (const id of new Set(rows.map((r) => r.mailing_id)))
+    out.set(
+      id,
+      await render.prepare(id).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+    );
+  return out;
 }
 
 /** One item chosen at random in proportion to its weight (accounts, gateways). */

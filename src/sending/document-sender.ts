@@ -1,12 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { composeLetter, type LetterFrame } from '../channels/document/letter.js';
 import { LetterPdf } from '../channels/document/pdf.js';
 import type { Clock } from '../core/index.js';
-import type { DocumentContent, DocumentSetup, MailingsService } from '../mailings/index.js';
-import { compileTemplate, knownFieldTest, mergeValues } from '../merge/index.js';
-import type { RecipientsService } from '../recipients/index.js';
+import type { Renderer } from '../render/index.js';
 import type { LedgerRow } from './email-sender.js';
 
 export interface RenderedDocument {
@@ -18,14 +15,14 @@ export interface RenderedDocument {
 
 /**
  * The document channel's "send" (PRODUCT.md §9): one PDF with one letter per ledger row, in
- * ledger order, each letter starting on a new page. Merge data is read 500 recipients at a time
+ * ledger order, each letter starting on a new page. The renderer prepares the mailing once and
+ * composes each letter exactly as the preview does; merge data is read 500 recipients at a time
  * and pages are flushed per letter, so memory stays flat. The PDF is written beside its final
  * name and renamed when complete: a crash never leaves a half PDF under the served name.
  */
 export class DocumentRenderer {
   constructor(
-    private readonly mailings: MailingsService,
-    private readonly recipients: RecipientsService,
+    private readonly renderer: Renderer,
     private readonly dir: string,
     private readonly clock: Clock,
   ) {}
@@ -36,45 +33,33 @@ export class DocumentRenderer {
   }
 
   async render(mailingId: number, round: number, rows: readonly LedgerRow[]): Promise<RenderedDocument> {
-    const m = await this.mailings.get(mailingId);
-    const setup = m.setup as DocumentSetup;
-    const isKnown = knownFieldTest(await this.mailings.catalogue());
-    const compile = (source: string) => {
-      const { program, errors } = compileTemplate(source, 'text', { isKnown });
-      if (!program) throw new Error(`merge errors: ${errors[0]?.message ?? ''} (line ${errors[0]?.line})`);
-      return program;
-    };
-    const body = compile((m.content as DocumentContent).body);
-    const ourReference = compile(setup.ourReference);
-    const frame: LetterFrame = {
-      senderBlock: setup.senderBlock,
-      heading: setup.heading,
-      attention: setup.attention,
-    };
+    const prepared = await this.renderer.prepare(mailingId);
+    if (prepared.channel !== 'document') throw new Error(`mailing ${mailingId} is not a document mailing`);
     // merged letters hold names and addresses: readable by our user only
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(mailingId, round);
     const partial = `${file}.partial`;
-    const pdf = await LetterPdf.open(createWriteStream(partial, { mode: 0o600 }), { title: m.name });
+    const pdf = await LetterPdf.open(createWriteStream(partial, { mode: 0o600 }), { title: prepared.name });
+    // one date for every letter of the round
     const now = this.clock.now();
-    const date = new Date(now);
     let letters = 0;
     try {
       for (let i = 0; i < rows.length; i += 500) {
         const chunk = rows.slice(i, i + 500);
-        const data = await this.recipients.mergeDataMany(
+        const data = await this.renderer.recipientData(
           mailingId,
           chunk.map((r) => r.recipient_id ?? 0),
         );
         for (const r of chunk) {
           const d = data.get(r.recipient_id ?? 0);
           if (!d) continue;
-          const values = mergeValues(d);
-          const merged = {
-            body: body.render(values, { now }),
-            ourReference: ourReference.render(values, { now }),
-          };
-          pdf.add(composeLetter(frame, d, merged, date));
+          pdf.add(
+            this.renderer.renderFor(
+              prepared,
+              { id: r.recipient_id ?? 0, address: r.address, data: d },
+              { now },
+            ),
+          );
           letters += 1;
           if (letters % 25 === 0) await pdf.settle();
         }

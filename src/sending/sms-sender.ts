@@ -2,16 +2,9 @@ import { validateMobile } from '../addresses/index.js';
 import type { SmsDelivery, SmsGateway } from '../channels/sms/gateway.js';
 import type { ActiveSmsGateway } from '../channels/sms/gateways.service.js';
 import type { Clock } from '../core/index.js';
-import type { MailingsService, SmsContent, SmsSetup } from '../mailings/index.js';
-import {
-  compileTemplate,
-  knownFieldTest,
-  type MergeData,
-  type MergeProgram,
-  mergeValues,
-} from '../merge/index.js';
-import type { RecipientsService } from '../recipients/index.js';
-import { mergeDataOfBatch, pickByWeight } from './batch.js';
+import type { MergeData } from '../merge/index.js';
+import type { Prepared, Renderer } from '../render/index.js';
+import { mergeDataOfBatch, pickByWeight, preparedOfBatch } from './batch.js';
 import type { ChannelSender, LedgerRow, SendOutcome } from './email-sender.js';
 import type { ReceiptBook } from './sms-receipts.js';
 import type { Throttle } from './throttle.js';
@@ -23,25 +16,18 @@ export interface SmsSenderOptions {
   reloadMs?: number | undefined;
 }
 
-interface Prepared {
-  version: number;
-  text: MergeProgram;
-  sender: string;
-}
-
 /**
- * The SMS channel's sender: the text is compiled once per mailing version and merged per
- * recipient (verbatim: nothing is escaped in SMS); each message goes to one of the active
+ * The SMS channel's sender: the renderer prepares the text once per revision key of the mailing
+ * (read per batch) and merges it per recipient, as the preview does (verbatim: nothing is escaped
+ * in SMS); each message goes to one of the active
  * gateways chosen by weight (the dev outbox when none is configured), at the gateway's rate.
  * Accepted parts are recorded so delivery receipts find their recipient.
  */
 export class SmsSender implements ChannelSender {
-  private readonly prepared = new Map<number, Prepared>();
   private active: { gateways: ActiveSmsGateway[]; at: number; signature: string } | null = null;
 
   constructor(
-    private readonly mailings: MailingsService,
-    private readonly recipients: RecipientsService,
+    private readonly render: Renderer,
     private readonly source: { open(): Promise<ActiveSmsGateway[]>; signature(): Promise<string> },
     private readonly fallback: SmsGateway,
     private readonly receipts: ReceiptBook,
@@ -52,7 +38,8 @@ export class SmsSender implements ChannelSender {
 
   async sendBatch(rows: LedgerRow[]): Promise<SendOutcome[]> {
     const gateways = await this.gateways();
-    const data = await mergeDataOfBatch(this.recipients, rows);
+    const prepared = await preparedOfBatch(this.render, rows);
+    const data = await mergeDataOfBatch(this.render, rows);
     const out: SendOutcome[] = [];
     const accepted: Array<{ ledgerId: number; gateway: string; providerIds: string[] }> = [];
     let next = 0;
@@ -76,7 +63,12 @@ export class SmsSender implements ChannelSender {
         }
         const wait = this.throttle.reserveRoute(`sms:${g.gateway.name}`, g.perSecond);
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const delivery = await this.sendOne(row, g, data.get(row.recipient_id ?? 0));
+        const delivery = await this.sendOne(
+          row,
+          prepared.get(row.mailing_id) ?? new Error(`mailing ${row.mailing_id} was not prepared`),
+          g,
+          data.get(row.recipient_id ?? 0),
+        );
         this.throttle.report(`sms:${g.gateway.name}`, delivery.ok, !delivery.ok && delivery.retryable);
         if (delivery.ok)
           accepted.push({ ledgerId: row.id, gateway: g.gateway.name, providerIds: delivery.providerIds });
@@ -95,9 +87,15 @@ export class SmsSender implements ChannelSender {
     this.active = null;
   }
 
-  private async sendOne(row: LedgerRow, g: ActiveSmsGateway, d: MergeData | undefined): Promise<SmsDelivery> {
+  private async sendOne(
+    row: LedgerRow,
+    p: Prepared | Error,
+    g: ActiveSmsGateway,
+    d: MergeData | undefined,
+  ): Promise<SmsDelivery> {
     try {
-      const p = await this.prepare(row.mailing_id);
+      if (p instanceof Error) throw p;
+      if (p.channel !== 'sms') throw new Error(`mailing ${row.mailing_id} is not an SMS mailing`);
       // a test send without a sample recipient has only its number to merge
       const data =
         d ?? (row.test === 1 ? { registered: false, name: null, email: null, mobile: row.address } : null);
@@ -108,8 +106,13 @@ export class SmsSender implements ChannelSender {
           code: 'RECIPIENT_GONE',
           message: `recipient ${row.recipient_id} no longer exists`,
         };
-      const text = p.text.render(mergeValues(data), { now: this.clock.now() });
-      const from = p.sender || g.sender || '';
+      const sms = this.render.renderFor(
+        p,
+        { id: row.recipient_id ?? 0, address: row.address, data },
+        { now: this.clock.now() },
+      );
+      const text = sms.text;
+      const from = sms.sender || g.sender || '';
       if (from === '')
         return {
           ok: false,
@@ -164,17 +167,5 @@ export class SmsSender implements ChannelSender {
     this.active = { gateways, at: now, signature };
     await Promise.all(old.filter((g) => g.gateway !== this.fallback).map((g) => g.gateway.close()));
     return gateways;
-  }
-
-  private async prepare(mailingId: number): Promise<Prepared> {
-    const m = await this.mailings.get(mailingId);
-    const cached = this.prepared.get(mailingId);
-    if (cached && cached.version === m.contentVersion) return cached;
-    const isKnown = knownFieldTest(await this.mailings.catalogue());
-    const { program, errors } = compileTemplate((m.content as SmsContent).text, 'text', { isKnown });
-    if (!program) throw new Error(`merge errors: ${errors[0]?.message ?? ''}`);
-    const p = { version: m.contentVersion, text: program, sender: (m.setup as SmsSetup).sender };
-    this.prepared.set(mailingId, p);
-    return p;
   }
 }

@@ -283,6 +283,8 @@ export interface MailingsTable {
   setup: string;
   content: string;
   content_version: Generated<number>;
+  /** Raised by every change that shapes a message (docs/decisions/0008): the renderer's cache key. */
+  revision: Generated<number>;
   rendered: string | null;
   recipients_built_at: number | null;
   recipients_stale: Generated<Flag>;
@@ -417,7 +419,18 @@ export interface OutboxTable {
   subject: string | null;
   test: Flag;
   message: string;
+  /** The SMTP envelope sender (e-mail's VERP return path); null for SMS. */
+  envelope_from: string | null;
   created_at: number;
+}
+
+/**
+ * One row (id 1): a counter the database raises on every change of sending domains, tracked
+ * links, custom fields and subscription types (triggers of migration 0007).
+ */
+export interface RenderEpochTable {
+  id: number;
+  n: number;
 }
 
 export interface SendingDomainsTable {
@@ -593,6 +606,7 @@ export interface Database {
   send_rounds: SendRoundsTable;
   ledger: LedgerTable;
   outbox: OutboxTable;
+  render_epoch: RenderEpochTable;
   sending_domains: SendingDomainsTable;
   sms_parts: SmsPartsTable;
   documents: DocumentsTable;

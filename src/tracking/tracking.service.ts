@@ -1,24 +1,30 @@
 import { type Kysely, sql } from 'kysely';
 import { emailKey } from '../addresses/email.js';
 import type { EmailTransport } from '../channels/email/transport.js';
-import { type Actor, type Clock, systemActor, type TokenSigner } from '../core/index.js';
+import { type Actor, type Clock, randomToken, systemActor, type TokenSigner } from '../core/index.js';
 import type { PersonsService, ProjectsService, SelectionsService } from '../crm/index.js';
 import { writeSubscription } from '../crm/preferences.service.js';
 import { type LinkAction, type MailingsService, trapLinkNo } from '../mailings/index.js';
 import type { RecipientsService } from '../recipients/index.js';
+import type { Renderer } from '../render/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
 import { BurstDetector, clientFamily, machineByRequest, type RequestFacts } from './classify.js';
 import type { EventIngest } from './ingest.js';
-import { parseRecipientToken, type RecipientToken } from './tokens.js';
+import {
+  parseFreshManageToken,
+  parseRecipientToken,
+  type RecipientToken,
+  type TrackingLinks,
+} from './links.js';
 
-// the token functions live in tokens.ts (no service dependencies); kept importable from here
+// the token functions live in links.ts (no service dependencies); kept importable from here
 export {
   parseRecipientToken,
   parseReturnPathToken,
   type RecipientToken,
   signReturnPathToken,
-} from './tokens.js';
+} from './links.js';
 
 /** The hidden link every tracked e-mail carries: only a machine follows it. */
 export const trapLink = trapLinkNo;
@@ -63,8 +69,11 @@ export class TrackingService {
       persons: PersonsService;
       selections: SelectionsService;
       projects: ProjectsService;
+      /** View online is rendered by the one renderer (the same code as preview and send). */
+      render: Pick<Renderer, 'viewOnline'>;
     },
-    private readonly publicUrl: string,
+    /** The public addresses (the fresh manage link). */
+    private readonly addresses: TrackingLinks,
   ) {}
 
   /** Where "send me a fresh link" e-mails go out (the app wires its transport). */
@@ -162,17 +171,8 @@ export class TrackingService {
 
   /** The message as the recipient got it, with working links (the view-online page). */
   async viewOnline(token: string): Promise<Lookup<{ subject: string; html: string }>> {
-    const t = this.recipientToken(token);
-    if (!t) return { ok: false, status: 404 };
-    try {
-      const p = await this.deps.mailings.preview(t.mailingId, t.recipientId, this.deps.recipients, {
-        token,
-      });
-      if (!('html' in p)) return { ok: false, status: 404 };
-      return { ok: true, value: { subject: p.subject, html: p.html } };
-    } catch {
-      return { ok: false, status: 404 };
-    }
+    const view = await this.deps.render.viewOnline(token);
+    return view ? { ok: true, value: view } : { ok: false, status: 404 };
   }
 
   /** What the unsubscribe page names: the subscription type. */
@@ -358,9 +358,9 @@ export class TrackingService {
             .where('id', '=', t.personId)
             .executeTakeFirst();
     if (!row?.address || row.person_id === null) return { ok: false, status: 404 };
-    const fresh = this.signer.sign('m', `${row.person_id}.${this.clock.now().toString(36)}`);
-    const url = `${this.publicUrl}/t/m/${fresh}`;
+    const url = this.addresses.freshManage(row.person_id, this.clock.now());
     if (this.mailer) {
+      const from = this.mailer.from;
       const { buildEmail } = await import('../channels/email/message.js');
       const raw = await buildEmail({
         from: { name: 'Posthorn', address: this.mailer.from },
@@ -368,7 +368,8 @@ export class TrackingService {
         subject: 'Your link to manage your subscriptions',
         text: `Use this link to choose which mailings you receive:\n\n${url}\n`,
         html: `<p>Use this link to choose which mailings you receive:</p><p><a href="${url}">Manage subscriptions</a></p>`,
-        messageId: `<manage.${row.person_id}.${this.clock.now()}@posthorn>`,
+        // the sender's own domain (an FQDN), never a bare word
+        messageId: `<manage.${row.person_id}.${this.clock.now()}.${randomToken(6)}@${from.slice(from.lastIndexOf('@') + 1)}>`,
         date: new Date(this.clock.now()),
         headers: {},
         attachments: [],
@@ -387,10 +388,7 @@ export class TrackingService {
   }
 
   private freshToken(token: string): { personId: number; issuedAt: number } | null {
-    if (token.length > 200) return null;
-    const payload = this.signer.verify('m', token);
-    const m = payload ? /^(\d{1,12})\.([0-9a-z]{1,12})$/.exec(payload) : null;
-    return m ? { personId: Number(m[1]), issuedAt: Number.parseInt(m[2] as string, 36) } : null;
+    return parseFreshManageToken(this.signer, token);
   }
 
   private async manageSubject(

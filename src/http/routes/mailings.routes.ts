@@ -460,11 +460,11 @@ export const mailingRoutes = [
     url: '/api/v1/mailings/:id/preview',
     access: 'editMailings',
     tag: 'mailings',
-    summary: 'Preview for one recipient (nothing sent, no tracking counted)',
+    summary:
+      'Preview for one recipient: exactly what a test send to them carries (subject, From, Reply-To, List-Unsubscribe, HTML, text; links with their test token work and count nothing), the SMS text with its parts, or the letter',
     params: idParams,
     query: z.object({ recipientId: z.coerce.number().int().positive() }),
-    handler: ({ services, params, query }) =>
-      services.mailings.preview(params.id, query.recipientId, services.recipients),
+    handler: ({ services, params, query }) => services.render.preview(params.id, query.recipientId),
   }),
   route({
     method: 'GET',
@@ -476,7 +476,7 @@ export const mailingRoutes = [
     params: idParams,
     query: z.object({ recipientId: z.coerce.number().int().positive() }),
     handler: async ({ services, params, query }) => {
-      const p = await services.mailings.preview(params.id, query.recipientId, services.recipients);
+      const p = await services.render.preview(params.id, query.recipientId);
       return mailingContentResponse('html' in p ? p.html : `<pre>${escapeHtml(p.text)}</pre>`);
     },
   }),

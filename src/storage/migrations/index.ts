@@ -5,6 +5,15 @@ import { mailings } from './0003-mailings.js';
 import { sending } from './0004-sending.js';
 import { channels } from './0005-channels.js';
 import { tracking } from './0006-tracking.js';
+import { revisions } from './0007-revisions.js';
 
 /** Every migration in order. Append only. */
-export const migrations: PosthornMigration[] = [foundation, bulkLoad, mailings, sending, channels, tracking];
+export const migrations: PosthornMigration[] = [
+  foundation,
+  bulkLoad,
+  mailings,
+  sending,
+  channels,
+  tracking,
+  revisions,
+];
