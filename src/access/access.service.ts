@@ -11,6 +11,7 @@ import {
   invalid,
   notFound,
   type Page,
+  patchSchemaOf,
   randomToken,
   sha256Hex,
 } from '../core/index.js';
@@ -33,7 +34,11 @@ export const userInput = z.strictObject({
 });
 export type UserInput = z.infer<typeof userInput>;
 
-export const userPatch = userInput.partial().extend({ isActive: z.boolean().optional() });
+/**
+ * A merge patch of a user: only the fields named change; phone and mobile take `null` (cleared);
+ * the others do not.
+ */
+export const userPatch = patchSchemaOf(userInput).extend({ isActive: z.boolean().optional() });
 
 export interface Role {
   id: number;

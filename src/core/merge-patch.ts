@@ -132,7 +132,8 @@ function patchMember(member: z.core.SomeType, nullResets: boolean): z.ZodType {
 
 /**
  * Validates a merged document with its full schema; a failure is a 400 with `code` naming the
- * field under `where` (`setup.from.address`), as the client wrote it.
+ * field under `where` (`setup.from.address`; `where` is '' when the document is the whole body),
+ * as the client wrote it.
  */
 export function parseMerged<S extends z.ZodType>(
   schema: S,
@@ -144,6 +145,6 @@ export function parseMerged<S extends z.ZodType>(
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const keys = issue && 'keys' in issue && issue.keys.length === 1 ? issue.keys : [];
-  const field = [where, ...(issue?.path ?? []).map(String), ...keys].join('.');
+  const field = [where, ...(issue?.path ?? []).map(String), ...keys].filter((p) => p !== '').join('.');
   throw invalid(code, `${field}: ${issue?.message ?? 'invalid'}`, { field });
 }

@@ -10,6 +10,7 @@ import {
   type Page,
   type PageQuery,
   type PatchOf,
+  patchSchemaOf,
   prefixEnd,
   searchKey,
 } from '../core/index.js';
@@ -30,7 +31,12 @@ export const companyInput = z.strictObject({
   customFields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 export type CompanyInput = z.infer<typeof companyInput>;
-export const companyPatch = companyInput.partial();
+/**
+ * A merge patch of a company: only the fields named change; the text fields, ourContactId and a
+ * custom field take `null` (cleared); name and customFields themselves do not (customFields
+ * merges: each key given is set, or cleared with `null`).
+ */
+export const companyPatch = patchSchemaOf(companyInput);
 
 export interface Company {
   id: number;

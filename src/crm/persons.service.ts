@@ -11,6 +11,7 @@ import {
   type Page,
   type PageQuery,
   type PatchOf,
+  patchSchemaOf,
   prefixEnd,
   searchKey,
   toFlag,
@@ -45,8 +46,13 @@ export const personInput = personFieldsSchema.extend({
   lastName: z.string().trim().max(100).default(''),
 });
 export type PersonInput = z.input<typeof personInput>;
-/** A patch: only the fields given change (no defaults are applied). */
-export const personPatch = personFieldsSchema.partial();
+/**
+ * A merge patch of a person: only the fields given change (no defaults are applied). The
+ * optional text fields, companyId, ourContactId and a custom field take `null` (cleared);
+ * firstName, lastName, emails, interests, noMailings, formerEmployee and customFields do not
+ * (`emails` and `interests` replace the whole list: `[]` empties it; customFields merges).
+ */
+export const personPatch = patchSchemaOf(personFieldsSchema);
 
 export interface PersonSummary {
   id: number;

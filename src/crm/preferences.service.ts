@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
-import { type Actor, type AuditSink, type Clock, conflict, notFound } from '../core/index.js';
+import { type Actor, type AuditSink, type Clock, conflict, notFound, patchSchemaOf } from '../core/index.js';
 import type { Database } from '../storage/index.js';
 
 export const consentPurposes = ['emarketing', 'salesService'] as const;
@@ -12,6 +12,9 @@ export const subscriptionTypeInput = z.strictObject({
   name: z.string().trim().min(1).max(100),
   description: z.string().trim().max(1000).nullish(),
 });
+
+/** A merge patch of a subscription type: description takes `null` (cleared); name does not. */
+export const subscriptionTypePatch = patchSchemaOf(subscriptionTypeInput);
 
 export const subscriptionInput = z.strictObject({
   status: z.enum(['active', 'cancelled']),
@@ -116,7 +119,7 @@ export class PreferencesService {
 
   async updateSubscriptionType(
     id: number,
-    input: Partial<z.infer<typeof subscriptionTypeInput>>,
+    input: z.input<typeof subscriptionTypePatch>,
     actor: Actor,
   ): Promise<SubscriptionType> {
     await this.getSubscriptionType(id);

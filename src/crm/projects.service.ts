@@ -8,6 +8,7 @@ import {
   notFound,
   type Page,
   type PageQuery,
+  patchSchemaOf,
 } from '../core/index.js';
 import type { Database } from '../storage/index.js';
 import { fullName } from './persons.service.js';
@@ -17,11 +18,8 @@ export const projectInput = z.strictObject({
   status: z.enum(['planned', 'inProgress', 'completed', 'stopped']).default('inProgress'),
   description: z.string().trim().max(5000).nullish(),
 });
-export const projectPatch = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  status: z.enum(['planned', 'inProgress', 'completed', 'stopped']).optional(),
-  description: z.string().trim().max(5000).nullish(),
-});
+/** A merge patch of a project: description takes `null` (cleared); name and status do not. */
+export const projectPatch = patchSchemaOf(projectInput);
 export const projectMembersInput = z.strictObject({
   personIds: z.array(z.number().int().positive()).min(1).max(10_000),
   role: z.string().trim().max(100).nullish(),

@@ -10,6 +10,7 @@ import {
   notFound,
   type Page,
   type PageQuery,
+  patchSchemaOf,
   searchKey,
 } from '../core/index.js';
 import type { Database } from '../storage/index.js';
@@ -23,11 +24,12 @@ export const selectionInput = z.strictObject({
   memberType: z.enum(['persons', 'companies']).default('persons'),
   criteria: criterionSchema.nullish(),
 });
-export const selectionPatch = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  description: z.string().trim().max(2000).nullish(),
-  criteria: criterionSchema.nullish(),
-});
+/**
+ * A merge patch of a selection (kind and member type are fixed): description takes `null`
+ * (cleared); `criteria: null` is refused for a dynamic selection (it needs criteria: an empty group
+ * selects everyone, which must be asked for) and changes nothing on a static one (it has none).
+ */
+export const selectionPatch = patchSchemaOf(selectionInput.omit({ kind: true, memberType: true }));
 
 export interface Selection {
   id: number;
@@ -103,6 +105,12 @@ export class SelectionsService {
     };
     if (v.name !== undefined) set.name = v.name;
     if (v.description !== undefined) set.description = v.description;
+    if (v.criteria === null && current.kind === 'dynamic')
+      throw invalid(
+        'SELECTION_CRITERIA_REQUIRED',
+        'criteria: a dynamic selection needs criteria; send an empty group to select everyone',
+        { field: 'criteria' },
+      );
     if (v.criteria !== undefined && v.criteria !== null) {
       if (current.kind === 'static') {
         throw invalid('SELECTION_STATIC_HAS_CRITERIA', 'a static selection has members, not criteria', {

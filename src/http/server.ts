@@ -373,20 +373,19 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
     const where = error.validationContext ?? 'body';
     const issues = error.validation.map((v) => {
       const path = v.instancePath.replace(/^\//, '').split('/').filter(Boolean);
-      const keys = (v.params as { issue?: { keys?: string[] } } | undefined)?.issue?.keys;
+      // an unknown member: the provider spreads zod's issue into params, so its keys are there
+      const raw = (v.params as { keys?: unknown } | undefined)?.keys;
+      const keys = Array.isArray(raw) ? raw.map(String) : undefined;
       const field = [...path, ...(keys && keys.length === 1 ? keys : [])].join('.') || where;
       return { field, message: v.message ?? 'invalid', ...(keys ? { unknownFields: keys } : {}) };
     });
     const first = issues[0];
-    return send(
-      400,
-      'VALIDATION_FAILED',
-      first ? `${where} ${first.field}: ${first.message}` : `invalid ${where}`,
-      {
-        in: where,
-        issues,
-      },
-    );
+    // the field as the client wrote it (`name: Too small…`); `body: …` when the body as a whole
+    // is wrong; where it was (body, query, params) is in details.in
+    return send(400, 'VALIDATION_FAILED', first ? `${first.field}: ${first.message}` : `invalid ${where}`, {
+      in: where,
+      issues,
+    });
   }
   if (error instanceof ZodError) {
     const issues = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));

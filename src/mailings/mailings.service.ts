@@ -11,9 +11,11 @@ import {
   conflict,
   forbidden,
   invalid,
+  mergePatch,
   notFound,
   type Page,
   type PageQuery,
+  parseMerged,
   randomToken,
 } from '../core/index.js';
 import type { CustomFieldsService } from '../crm/index.js';
@@ -42,6 +44,7 @@ import {
   defaultRecipientOptions,
   type EmailSetup,
   type RecipientOptions,
+  recipientOptionsPatch,
   recipientOptionsSchema,
   type StepError,
   setupErrors,
@@ -58,6 +61,14 @@ export const mailingInput = z.strictObject({
   templateId: z.number().int().positive().nullish(),
 });
 
+/**
+ * A merge patch (RFC 7396) of a mailing, written by hand because setup and content depend on the
+ * channel: they are merged into what is stored and the result validated with the channel's
+ * schema (`SETUP_INVALID`, `CONTENT_INVALID` name the field). No member has a default here, so an
+ * omitted one is never changed. `null`: folderId, selectionId, projectId become null
+ * (subscriptionTypeId null is Any); a member of setup, recipientOptions or content goes back to
+ * its default; name, setup, recipientOptions and content themselves cannot be null.
+ */
 export const mailingPatch = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   folderId: z.number().int().positive().nullish(),
@@ -66,7 +77,7 @@ export const mailingPatch = z.strictObject({
   /** A subscription type, or null for Any. */
   subscriptionTypeId: z.number().int().positive().nullish(),
   setup: z.record(z.string(), z.unknown()).optional(),
-  recipientOptions: recipientOptionsSchema.partial().optional(),
+  recipientOptions: recipientOptionsPatch.optional(),
   content: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -299,14 +310,15 @@ export class MailingsService {
     }
     if (v.setup || v.recipientOptions) set.setup = JSON.stringify({ ...setup, recipients: options });
     if (v.content) {
-      const parsed = contentSchemaOf(channel).safeParse(v.content);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw invalid('CONTENT_INVALID', `content.${issue?.path.join('.')}: ${issue?.message}`, {
-          field: `content.${issue?.path.join('.')}`,
-        });
-      }
-      set.content = JSON.stringify(parsed.data);
+      // merged into the stored content: `{ source }` keeps the format
+      const current = contentSchemaOf(channel).parse(JSON.parse(m.content));
+      const content = parseMerged(
+        contentSchemaOf(channel),
+        mergePatch(current, v.content),
+        'content',
+        'CONTENT_INVALID',
+      );
+      set.content = JSON.stringify(content);
       set.content_version = m.content_version + 1;
       set.rendered = null;
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { validateEmail } from '../addresses/index.js';
 import { checkSmsSender } from '../channels/sms/encoding.js';
+import { mergePatch, parseMerged, patchSchemaOf } from '../core/index.js';
 import { type Channel, capabilityMatrix, requireCapability } from './channels.js';
 
 const nameField = z.string().trim().max(200).default('');
@@ -69,6 +70,12 @@ export const recipientOptionsSchema = z.strictObject({
   updateListWhenSending: z.boolean().default(false),
 });
 
+/**
+ * A merge patch of the recipient options: only the options named change; `null` puts one back
+ * to the channel's default.
+ */
+export const recipientOptionsPatch = patchSchemaOf(recipientOptionsSchema, { nullResets: true });
+
 export type EmailSetup = z.infer<typeof emailSetupSchema>;
 export type SmsSetup = z.infer<typeof smsSetupSchema>;
 export type DocumentSetup = z.infer<typeof documentSetupSchema>;
@@ -80,9 +87,12 @@ export function setupSchemaOf(channel: Channel) {
 }
 
 /**
- * Applies a partial setup change (one level deep for nested objects) after checking it against
- * the capability matrix: e.g. tracking options on an SMS mailing are refused with
- * `CHANNEL_CAPABILITY_MISSING`, not silently dropped.
+ * Applies a merge patch (RFC 7396) to a setup after checking it against the capability matrix:
+ * e.g. tracking options on an SMS mailing are refused with `CHANNEL_CAPABILITY_MISSING`, not
+ * silently dropped. Nested objects (from, replyTo, tracking.utm) merge at every depth, so
+ * `{ tracking: { utm: { enabled: true } } }` keeps the UTM source and campaign; `null` puts a
+ * member back to its default; arrays (trackedLinkIds) replace whole. The merged setup is
+ * validated whole (`SETUP_INVALID` names the field).
  */
 export function applySetupPatch(
   channel: Channel,
@@ -92,21 +102,17 @@ export function applySetupPatch(
   const caps = capabilityMatrix[channel];
   if (!caps.trackedLinks && ('tracking' in patch || 'trackedLinkIds' in patch))
     requireCapability(channel, 'trackedLinks', 'setup.tracking');
-  const merged: Record<string, unknown> = { ...(current as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(patch)) {
-    const old = merged[k];
-    merged[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && old && typeof old === 'object' && !Array.isArray(old)
-        ? { ...(old as object), ...(v as object) }
-        : v;
-  }
-  return setupSchemaOf(channel).parse(merged);
+  return parseMerged(setupSchemaOf(channel), mergePatch(current, patch), 'setup', 'SETUP_INVALID');
 }
 
+/**
+ * Applies a merge patch to the recipient options: only the options named change, `null` puts
+ * one back to the channel's default. Turning on what the channel cannot do is refused.
+ */
 export function applyRecipientOptionsPatch(
   channel: Channel,
   current: RecipientOptions,
-  patch: { [K in keyof RecipientOptions]?: RecipientOptions[K] | undefined },
+  patch: z.output<typeof recipientOptionsPatch>,
 ): RecipientOptions {
   if (patch.includeCompanies || patch.preferCompany)
     requireCapability(channel, 'includeCompanies', 'recipientOptions');
@@ -116,8 +122,14 @@ export function applyRecipientOptionsPatch(
     requireCapability(channel, 'refreshOnSend', 'recipientOptions.updateListWhenSending');
   if (patch.onePerAddress && !capabilityMatrix[channel].onePerAddress)
     requireCapability(channel, 'onePerAddress', 'recipientOptions.onePerAddress');
-  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-  return recipientOptionsSchema.parse({ ...current, ...defined });
+  const merged = mergePatch(current, patch) as Partial<RecipientOptions>;
+  // a removed (nulled) option takes the channel's default, not the schema's
+  return parseMerged(
+    recipientOptionsSchema,
+    { ...defaultRecipientOptions(channel), ...merged },
+    'recipientOptions',
+    'RECIPIENT_OPTIONS_INVALID',
+  );
 }
 
 /** Defaults for a new mailing of a channel. */

@@ -5,9 +5,12 @@ import {
   type AuditSink,
   type Clock,
   invalid,
+  mergePatch,
   notFound,
   type Page,
   type PageQuery,
+  parseMerged,
+  patchSchemaOf,
 } from '../core/index.js';
 import type { Database } from '../storage/index.js';
 import { type Channel, channels } from './channels.js';
@@ -24,7 +27,12 @@ export const templateInput = z.strictObject({
   setup: z.record(z.string(), z.unknown()).default({}),
   content: z.record(z.string(), z.unknown()).default({}),
 });
-export const templatePatch = templateInput.omit({ channel: true }).partial();
+/**
+ * A merge patch of a template (the channel is fixed): setup and content merge into what is stored
+ * (a member given replaces, `null` removes it from the template's setup, or puts it back to its
+ * default in the content); folderId and description take `null`; name, setup and content do not.
+ */
+export const templatePatch = patchSchemaOf(templateInput.omit({ channel: true }));
 
 /** The JSON export format (import takes the same document). */
 export const templateExportSchema = z.strictObject({
@@ -132,15 +140,19 @@ export class TemplatesService {
       throw invalid('TEMPLATE_IS_STARTER', 'a starter template cannot be changed: copy it first');
     const v = templatePatch.parse(input);
     if (v.folderId !== undefined) await this.folders.requireKind(v.folderId, 'template');
-    const { setup, content } = validateParts(t.channel, v.setup ?? t.setup, v.content ?? t.content);
+    const { setup, content } = validateParts(
+      t.channel,
+      v.setup === undefined ? t.setup : mergePatch(t.setup, v.setup),
+      v.content === undefined ? t.content : mergePatch(t.content, v.content),
+    );
     await this.db
       .updateTable('templates')
       .set({
         ...(v.name !== undefined ? { name: v.name } : {}),
         ...(v.folderId !== undefined ? { folder_id: v.folderId } : {}),
         ...(v.description !== undefined ? { description: v.description } : {}),
-        setup: JSON.stringify(setup),
-        content: JSON.stringify(content),
+        ...(v.setup !== undefined ? { setup: JSON.stringify(setup) } : {}),
+        ...(v.content !== undefined ? { content: JSON.stringify(content) } : {}),
         updated_at: this.clock.now(),
       })
       .where('id', '=', id)
@@ -209,31 +221,20 @@ export class TemplatesService {
   }
 }
 
-/** A template keeps only setup fields of its channel (validated as a partial setup) and valid content. */
+/**
+ * A template keeps only setup fields of its channel (a partial setup: every member optional at
+ * every depth, none filled in, so the template carries what it names and no more) and valid
+ * content. Both are checked whole, after a patch is merged.
+ */
 function validateParts(
   channel: Channel,
-  setup: Record<string, unknown>,
-  content: Record<string, unknown>,
+  setup: unknown,
+  content: unknown,
 ): { setup: Record<string, unknown>; content: Record<string, unknown> } {
-  const s = setupSchemaOf(channel).partial().safeParse(setup);
-  if (!s.success)
-    throw invalid(
-      'TEMPLATE_SETUP_INVALID',
-      `setup.${s.error.issues[0]?.path.join('.')}: ${s.error.issues[0]?.message}`,
-      {
-        field: `setup.${s.error.issues[0]?.path.join('.')}`,
-      },
-    );
-  const c = contentSchemaOf(channel).safeParse(content);
-  if (!c.success)
-    throw invalid(
-      'TEMPLATE_CONTENT_INVALID',
-      `content.${c.error.issues[0]?.path.join('.')}: ${c.error.issues[0]?.message}`,
-      {
-        field: `content.${c.error.issues[0]?.path.join('.')}`,
-      },
-    );
-  return { setup, content: c.data as Record<string, unknown> };
+  return {
+    setup: parseMerged(patchSchemaOf(setupSchemaOf(channel)), setup, 'setup', 'TEMPLATE_SETUP_INVALID'),
+    content: parseMerged(contentSchemaOf(channel), content, 'content', 'TEMPLATE_CONTENT_INVALID'),
+  };
 }
 
 function toTemplate(r: Selectable<Database['templates']>): Template {

@@ -7,6 +7,7 @@ import {
   notFound,
   type Page,
   type PageQuery,
+  patchSchemaOf,
 } from '../core/index.js';
 import type { Database } from '../storage/index.js';
 import type { FoldersService } from './folders.service.js';
@@ -52,7 +53,11 @@ export const trackedLinkInput = z.strictObject({
     .max(20)
     .default([{ type: 'redirect' }]),
 });
-export const trackedLinkPatch = trackedLinkInput.partial();
+/**
+ * A merge patch of a tracked link: only what is named changes (`actions` replaces the whole list;
+ * omitted, the actions stay). folderId takes `null` (top level); name, url and actions do not.
+ */
+export const trackedLinkPatch = patchSchemaOf(trackedLinkInput);
 
 export interface TrackedLink {
   id: number;

@@ -1,6 +1,13 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Actor, AuditSink, Clock } from '../core/index.js';
+import {
+  type Actor,
+  type AuditSink,
+  type Clock,
+  mergePatch,
+  parseMerged,
+  patchSchemaOf,
+} from '../core/index.js';
 import type { Database } from '../storage/index.js';
 
 /** Settings kept in the database and changed at run time (PRODUCT.md §14); each with its default. */
@@ -19,7 +26,11 @@ export const settingsSchema = z.strictObject({
    */
   expiredLeases: z.enum(['resend', 'hold']).default('resend'),
 });
-export const settingsPatch = settingsSchema.partial();
+/**
+ * A merge patch of the settings: only the settings named change; `null` puts one back to its
+ * default (its stored value is removed, so it follows the default from then on).
+ */
+export const settingsPatch = patchSchemaOf(settingsSchema, { nullResets: true });
 export type Settings = z.infer<typeof settingsSchema>;
 
 export class SettingsService {
@@ -30,20 +41,30 @@ export class SettingsService {
   ) {}
 
   async get(): Promise<Settings> {
+    return settingsSchema.parse(await this.stored());
+  }
+
+  /** The stored values (a setting never changed has no row: its default applies). */
+  private async stored(): Promise<Record<string, unknown>> {
     const rows = await this.db.selectFrom('settings').select(['key', 'value']).execute();
     const raw: Record<string, unknown> = {};
     for (const r of rows) if (r.key in settingsSchema.shape) raw[r.key] = JSON.parse(r.value);
-    return settingsSchema.parse(raw);
+    return raw;
   }
 
   async update(patch: z.input<typeof settingsPatch>, actor: Actor): Promise<Settings> {
     const v = settingsPatch.parse(patch);
+    // the merged whole is what must be valid (each setting is independent today, but this is
+    // where a rule between two of them would be checked)
+    parseMerged(settingsSchema, mergePatch(await this.stored(), v), '', 'SETTINGS_INVALID');
     const now = this.clock.now();
+    const named = Object.entries(v).filter(([, value]) => value !== undefined);
     await this.db.transaction().execute(async (trx) => {
-      // only what the patch names: zod fills defaults into a partial schema, which must not
-      // overwrite the other settings
-      for (const [key, value] of Object.entries(v)) {
-        if (value === undefined || !(key in (patch as object))) continue;
+      for (const [key, value] of named) {
+        if (value === null) {
+          await trx.deleteFrom('settings').where('key', '=', key).execute();
+          continue;
+        }
         await trx
           .insertInto('settings')
           .values({ key, value: JSON.stringify(value), updated_at: now })
@@ -51,13 +72,7 @@ export class SettingsService {
           .execute();
       }
     });
-    await this.audit.record(
-      actor,
-      'settings.update',
-      'settings',
-      null,
-      Object.fromEntries(Object.entries(v).filter(([k]) => k in (patch as object))),
-    );
+    await this.audit.record(actor, 'settings.update', 'settings', null, Object.fromEntries(named));
     return this.get();
   }
 }

@@ -27,4 +27,19 @@ describe.each(engines)('settings on %s', (engine) => {
     await expect(s.settings.update({ bounceThreshold: 0 }, admin)).rejects.toThrow();
     expect((await s.settings.get()).bounceThreshold).toBe(3);
   });
+
+  it('a patch is a merge patch: null puts one setting back to its default, the others stay', async () => {
+    await s.settings.update({ privacyFilter: false, linkExpiryDays: 30, expiredLeases: 'hold' }, admin);
+    expect(await s.settings.update({ linkExpiryDays: null }, admin)).toMatchObject({
+      privacyFilter: false,
+      linkExpiryDays: 21,
+      expiredLeases: 'hold',
+    });
+    // what a route hands over is parsed already: parsing must not add the omitted settings
+    expect(await s.settings.update({ expiredLeases: 'resend' }, admin)).toMatchObject({
+      privacyFilter: false,
+      linkExpiryDays: 21,
+      expiredLeases: 'resend',
+    });
+  });
 });

@@ -24,6 +24,9 @@ export const emailAccountInput = z.strictObject({
   perHour: z.number().int().positive().max(360_000_000).optional(),
 });
 
+/** A merge patch of an account: only `active` can change (omitted: nothing changes). */
+export const emailAccountPatch = z.strictObject({ active: z.boolean().optional() });
+
 export interface EmailAccountView {
   id: number;
   name: string;
@@ -110,6 +113,19 @@ export class EmailAccountsService {
       host: v.host,
     });
     return view(row);
+  }
+
+  /** Applies a patch: `{}` changes nothing and answers the account as it is. */
+  async update(
+    id: number,
+    patch: z.input<typeof emailAccountPatch>,
+    actor: Actor,
+  ): Promise<EmailAccountView> {
+    const v = emailAccountPatch.parse(patch);
+    if (v.active !== undefined) return this.setActive(id, v.active, actor);
+    const r = await this.db.selectFrom('email_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw notFound('EMAIL_ACCOUNT_NOT_FOUND', `no e-mail account ${id}`);
+    return view(r);
   }
 
   async setActive(id: number, active: boolean, actor: Actor): Promise<EmailAccountView> {

@@ -37,6 +37,9 @@ const common = {
   weight: z.number().int().min(1).max(1000).default(1),
 };
 
+/** A merge patch of a gateway: only `active` can change (omitted: nothing changes). */
+export const smsGatewayPatch = z.strictObject({ active: z.boolean().optional() });
+
 export const smsGatewayInput = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('smpp'),
@@ -163,6 +166,15 @@ export class SmsGatewaysService {
       .executeTakeFirstOrThrow();
     await this.audit.record(actor, 'smsGateway.create', 'smsGateway', row.id, { name: v.name, kind: v.kind });
     return this.view(row);
+  }
+
+  /** Applies a patch: `{}` changes nothing and answers the gateway as it is. */
+  async update(id: number, patch: z.input<typeof smsGatewayPatch>, actor: Actor): Promise<SmsGatewayView> {
+    const v = smsGatewayPatch.parse(patch);
+    if (v.active !== undefined) return this.setActive(id, v.active, actor);
+    const r = await this.db.selectFrom('sms_gateways').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw notFound('SMS_GATEWAY_NOT_FOUND', `no SMS gateway ${id}`);
+    return this.view(r);
   }
 
   async setActive(id: number, active: boolean, actor: Actor): Promise<SmsGatewayView> {

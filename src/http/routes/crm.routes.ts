@@ -14,6 +14,7 @@ import {
   selectionPatch,
   subscriptionInput,
   subscriptionTypeInput,
+  subscriptionTypePatch,
 } from '../../crm/index.js';
 import { idParams, pageQuery, route } from '../route.js';
 
@@ -251,13 +252,9 @@ export const crmRoutes = [
     tag: 'subscriptions',
     summary: 'Rename or describe a subscription type',
     params: idParams,
-    body: subscriptionTypeInput.partial(),
+    body: subscriptionTypePatch,
     handler: ({ services, params, body, actor }) =>
-      services.preferences.updateSubscriptionType(
-        params.id,
-        Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
-        actor,
-      ),
+      services.preferences.updateSubscriptionType(params.id, body, actor),
   }),
   route({
     method: 'DELETE',

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { z } from 'zod';
-import { emailAccountInput } from '../../channels/email/accounts.service.js';
+import { emailAccountInput, emailAccountPatch } from '../../channels/email/accounts.service.js';
 import { sendingDomainInput } from '../../channels/email/domains.service.js';
-import { smsGatewayInput } from '../../channels/sms/gateways.service.js';
+import { smsGatewayInput, smsGatewayPatch } from '../../channels/sms/gateways.service.js';
 import { notFound } from '../../core/index.js';
 import { escapeHtml } from '../../merge/index.js';
 import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.js';
@@ -101,7 +101,7 @@ export const sendingRoutes = [
       if (query.channel) q = q.where('channel', '=', query.channel);
       const [rows, total] = await Promise.all([
         q
-          .select(['id', 'mailing_id', 'channel', 'address', 'subject', 'test', 'created_at'])
+          .select(['id', 'mailing_id', 'channel', 'address', 'envelope_from', 'subject', 'test', 'created_at'])
           .orderBy('id', 'desc')
           .limit(query.limit)
           .offset(query.offset)
@@ -114,6 +114,8 @@ export const sendingRoutes = [
           mailingId: r.mailing_id,
           channel: r.channel,
           address: r.address,
+          /** The SMTP envelope sender (the VERP return path); null for SMS. */
+          envelopeFrom: r.envelope_from,
           subject: r.subject,
           test: r.test === 1,
           createdAt: r.created_at,
@@ -253,9 +255,8 @@ export const smsGatewayRoutes = [
     tag: 'sms-gateways',
     summary: 'Turn a gateway on or off: { active }',
     params: idParams,
-    body: z.strictObject({ active: z.boolean() }),
-    handler: ({ services, params, body, actor }) =>
-      services.smsGateways.setActive(params.id, body.active, actor),
+    body: smsGatewayPatch,
+    handler: ({ services, params, body, actor }) => services.smsGateways.update(params.id, body, actor),
   }),
   route({
     method: 'DELETE',
@@ -318,9 +319,8 @@ export const emailAccountRoutes = [
     tag: 'email-accounts',
     summary: 'Turn an account on or off: { active }',
     params: idParams,
-    body: z.strictObject({ active: z.boolean() }),
-    handler: ({ services, params, body, actor }) =>
-      services.emailAccounts.setActive(params.id, body.active, actor),
+    body: emailAccountPatch,
+    handler: ({ services, params, body, actor }) => services.emailAccounts.update(params.id, body, actor),
   }),
   route({
     method: 'DELETE',
