@@ -62,7 +62,8 @@ export async function barProgress(stream: NodeJS.WriteStream, verb: string): Pro
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
-      format: `${verb} [{bar}] {percentage}% | {done} of {total} rows | {left}`,
+      format: `${verb} [{bar}] {percentage}% | {doneRows} of {totalRows} rows | {left}`,
+      // (payload names of our own: cli-progress fills {value} and {total} itself, unformatted)
       stream,
       // the bar's own ETA restarts whenever the total changes; ours is the average rate so far
       etaBuffer: 1,
@@ -71,7 +72,7 @@ export async function barProgress(stream: NodeJS.WriteStream, verb: string): Pro
   );
   const started = Date.now();
   let total = 1;
-  bar.start(total, 0, { done: '0', total: '…', left: '' });
+  bar.start(total, 0, { doneRows: '0', totalRows: '…', left: '' });
   return {
     update(p) {
       const t = Math.max(1, p.totalRows);
@@ -81,8 +82,8 @@ export async function barProgress(stream: NodeJS.WriteStream, verb: string): Pro
       }
       const left = timeLeftMs(p, Date.now() - started);
       bar.update(p.rows, {
-        done: count.format(p.rows),
-        total: `${p.bytesRead >= p.totalBytes ? '' : '~'}${count.format(p.totalRows)}`,
+        doneRows: count.format(p.rows),
+        totalRows: `${p.bytesRead >= p.totalBytes ? '' : '~'}${count.format(p.totalRows)}`,
         left: left === null ? '' : `${formatDuration(left)} left`,
       });
     },
