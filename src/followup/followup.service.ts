@@ -6,8 +6,14 @@ import type { ProjectsService, SelectionsService } from '../crm/index.js';
 import type { SendingService } from '../sending/sending.service.js';
 import type { Database } from '../storage/index.js';
 
-/** Statuses a recipient ends in once something was sent to it. */
-const sentStatuses = ['sent', 'delivered', 'bounced', 'complained'];
+/** Statuses a recipient ends in once something was sent to it (`read` is sent, delivered and opened). */
+const sentStatuses = ['sent', 'delivered', 'read', 'bounced', 'complained'];
+
+/**
+ * Statuses that mean "sent and not bounced" (PRODUCT.md §1 delivered): a reader and a complainer
+ * got the message too. The open and click rates divide by these.
+ */
+const deliveredStatuses = ['sent', 'delivered', 'read', 'complained'];
 
 export const followupStatuses = [
   'ready',
@@ -15,6 +21,7 @@ export const followupStatuses = [
   'sending',
   'sent',
   'delivered',
+  'read',
   'failed',
   'bounced',
   'complained',
@@ -152,7 +159,7 @@ export class FollowupService {
     const get = (s: string) => byStatus[s] ?? 0;
     const recipients = Object.values(byStatus).reduce((a, b) => a + b, 0);
     const sent = sentStatuses.reduce((a, s) => a + get(s), 0);
-    const delivered = get('sent') + get('delivered') + get('complained');
+    const delivered = deliveredStatuses.reduce((a, s) => a + get(s), 0);
     const read = stats?.readers ?? 0;
     const clicked = stats?.clickers ?? 0;
     const bounced = soft + hard;

@@ -122,9 +122,54 @@ describe.each(engines)('follow-up on %s', (engine) => {
       opens: { human: 3, machine: 1 },
       clicks: { human: 2, machine: 1 },
       rates: { open: 0.375, click: 0.25, clickToOpen: 0.6667, bounce: 0.2 },
-      byStatus: { sent: 7, bounced: 2, complained: 1 },
+      // the three human readers moved sent → read; machines (p2's proxy, p8's HEAD) did not
+      byStatus: { sent: 4, read: 3, bounced: 2, complained: 1 },
       progress: null,
     });
+  });
+
+  it('read status: a read recipient counts as sent and delivered, so the rates divide by every delivered recipient', async () => {
+    const s = (await get(`/api/v1/mailings/${id}/summary`)).json();
+    // sent = sent 4 + read 3 + bounced 2 + complained 1; delivered = sent 4 + read 3 + complained 1
+    expect(s.byStatus.read).toBe(3);
+    expect(s.sent).toBe(s.byStatus.sent + s.byStatus.read + s.bounced.total + s.complained);
+    expect(s.delivered).toBe(s.byStatus.sent + s.byStatus.read + s.complained);
+    expect(s.rates.open).toBe(Math.round((s.read / s.delivered) * 10_000) / 10_000);
+    expect(s.rates.click).toBe(Math.round((s.clicked / s.delivered) * 10_000) / 10_000);
+    expect(s.rates.bounce).toBe(Math.round((s.bounced.total / s.sent) * 10_000) / 10_000);
+    // the recipients summary of the list counts them too
+    expect((await t.services.recipients.summary(id)).byStatus).toMatchObject({ sent: 4, read: 3 });
+  });
+
+  it('status=read filters both recipient lists; summary-by-status counts it', async () => {
+    const followup = (await get(`/api/v1/mailings/${id}/followup/recipients?status=read`)).json();
+    expect(followup.total).toBe(3);
+    expect(followup.items.map((x: { address: string }) => x.address)).toEqual([
+      'p0@example.test',
+      'p1@example.test',
+      'p3@example.test',
+    ]);
+    expect(followup.items.every((x: { status: string }) => x.status === 'read')).toBe(true);
+    const combined = (await get(`/api/v1/mailings/${id}/followup/recipients?status=sent,read`)).json();
+    expect(combined.total).toBe(7);
+    const list = (await get(`/api/v1/mailings/${id}/recipients?status=read`)).json();
+    expect(list.total).toBe(3);
+    expect(list.items.map((x: { personId: number }) => x.personId)).toEqual([
+      persons[0],
+      persons[1],
+      persons[3],
+    ]);
+    const summary = (await get(`/api/v1/mailings/${id}/recipients/summary`)).json();
+    expect(summary.byStatus).toMatchObject({ sent: 4, read: 3, bounced: 2, complained: 1 });
+    // the stored counts agree with the rows
+    const rows = await t.services.db
+      .selectFrom('recipients')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('mailing_id', '=', id)
+      .groupBy('status')
+      .execute();
+    const counted = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    expect(counted).toEqual(summary.byStatus);
   });
 
   it('reports: clicks per link, per hour, by status, reads by client', async () => {
@@ -143,7 +188,7 @@ describe.each(engines)('follow-up on %s', (engine) => {
     expect(r.perHour[0]).toEqual({ hour: 0, opens: 3, clicks: 2 });
     expect(r.perHour).toHaveLength(48);
     expect(r.readsByClient).toEqual([{ client: 'Apple Mail', reads: 3 }]);
-    expect(r.byStatus).toEqual({ sent: 7, bounced: 2, complained: 1 });
+    expect(r.byStatus).toEqual({ sent: 4, read: 3, bounced: 2, complained: 1 });
   });
 
   it('recipients: combinable filters, paging, sorting; unknown statuses are refused', async () => {
@@ -246,7 +291,7 @@ describe.each(engines)('follow-up on %s', (engine) => {
     const h = (await get(`/api/v1/persons/${persons[0]}/mailings`)).json();
     expect(h.items[0]).toMatchObject({
       mailingId: id,
-      status: 'sent',
+      status: 'read',
       opens: 2,
       clicks: 1,
       links: [{ url: 'https://example.com/a', clicks: 1 }],

@@ -406,6 +406,77 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
     expect((await s.persons.get(persons[4] as number)).title).toBeNull();
   });
 
+  it('read status: the first human open or click moves sent → read (also delivered → read); a machine open does not', async () => {
+    const { id, messages } = await sendMailing('News read', offers);
+    clock.advance(60_000);
+    const [a, b, c] = await Promise.all(messages.slice(0, 3).map((m) => linksOf(m)));
+    if (!a || !b || !c) throw new Error('messages missing');
+    const statusOf = async (to: string) =>
+      (
+        await t.services.db
+          .selectFrom('recipients')
+          .select(['status', 'status_at', 'first_read_at'])
+          .where('mailing_id', '=', id)
+          .where('address', '=', to)
+          .executeTakeFirstOrThrow()
+      ).status;
+    // a mail privacy proxy fetching the pixel is no reader
+    await t.app.inject({ method: 'GET', url: path(c.pixel), headers: { 'user-agent': 'Mozilla/5.0' } });
+    expect(await statusOf(c.to)).toBe('sent');
+    // b was confirmed delivered first (a DSN), then clicked by a person
+    const returnPath = /^bounces\+(.+)@/.exec(b.returnPath)?.[1] ?? '';
+    await t.services.bounces.ingest(
+      {
+        kind: 'delivered',
+        format: 'test',
+        recipient: null,
+        status: '2.0.0',
+        code: null,
+        diagnostic: 'delivered (scripted)',
+        addressedTo: [],
+        originalMessageId: null,
+        originalTokens: [returnPath],
+      },
+      'webhook',
+    );
+    expect(await statusOf(b.to)).toBe('delivered');
+    clock.advance(60_000);
+    const openedAt = clock.now();
+    await t.app.inject({ method: 'GET', url: path(a.pixel), headers: human });
+    await t.app.inject({ method: 'GET', url: path(b.click(1)), headers: human });
+    expect(await statusOf(a.to)).toBe('read');
+    expect(await statusOf(b.to)).toBe('read');
+    const row = await t.services.db
+      .selectFrom('recipients')
+      .select(['status_at', 'first_read_at'])
+      .where('mailing_id', '=', id)
+      .where('address', '=', a.to)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.status_at)).toBe(openedAt);
+    // a second open changes nothing more
+    await t.app.inject({ method: 'GET', url: path(a.pixel), headers: human });
+    const summary = await t.services.recipients.summary(id);
+    expect(summary.byStatus).toEqual({ sent: messages.length - 2, read: 2 });
+    const rows = await t.services.db
+      .selectFrom('recipients')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('mailing_id', '=', id)
+      .groupBy('status')
+      .execute();
+    expect(Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))).toEqual(summary.byStatus);
+    const read = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/mailings/${id}/followup/recipients?status=read`,
+      headers: { authorization: `Bearer ${t.adminKey}` },
+    });
+    expect(
+      read
+        .json()
+        .items.map((r: { address: string }) => r.address)
+        .sort(),
+    ).toEqual([a.to, b.to].sort());
+  });
+
   it('group commit: 300 concurrent opens are all acknowledged and all stored, and the counters agree', async () => {
     const { id, messages } = await sendMailing('News 7', offers);
     clock.advance(60_000);
@@ -431,5 +502,7 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
       .where('mailing_id', '=', id)
       .executeTakeFirstOrThrow();
     expect(stats).toMatchObject({ opens: 300, readers: all.length });
+    // every reader moved to read once, and the stored counts followed in the same commits
+    expect((await t.services.recipients.summary(id)).byStatus).toEqual({ read: all.length });
   });
 });
