@@ -20,6 +20,8 @@ import {
 } from '../core/index.js';
 import type { CustomFieldsService } from '../crm/index.js';
 import { knownFieldTest, type MergeField, mergeCatalogue } from '../merge/index.js';
+// a leaf module: which recipient lists are being built (the recipients service writes it)
+import { recipientBuilds } from '../recipients/progress.js';
 import type { Database } from '../storage/index.js';
 import { type Channel, capabilityMatrix, channels, requireCapability } from './channels.js';
 import {
@@ -662,11 +664,29 @@ export class MailingsService {
         .where('status', '=', 'ready')
         .executeTakeFirst();
       const errors: StepError[] = [];
-      if (m.recipients_built_at === null)
+      // "link a selection" only when nothing is linked and no source was added
+      const hasSource =
+        m.selection_id !== null ||
+        m.project_id !== null ||
+        (await this.db
+          .selectFrom('mailing_sources')
+          .select('id')
+          .where('mailing_id', '=', id)
+          .limit(1)
+          .executeTakeFirst()) !== undefined;
+      const noSource = 'add a recipient source, or link a selection or project in Setup';
+      const building = recipientBuilds(this.db).running.get(id);
+      if (building)
+        errors.push({
+          field: 'recipients',
+          code: 'RECIPIENTS_BUILDING',
+          message: `the recipient list is being built (${building.done} of ${Math.max(building.total, building.done)} checked)`,
+        });
+      else if (m.recipients_built_at === null)
         errors.push({
           field: 'recipients',
           code: 'RECIPIENTS_NOT_BUILT',
-          message: 'add a recipient source, or link a selection or project in Setup',
+          message: hasSource ? 'the recipient list has not been built: update the list' : noSource,
         });
       else if (m.recipients_stale === 1)
         errors.push({
@@ -678,7 +698,7 @@ export class MailingsService {
         errors.push({
           field: 'recipients',
           code: 'NO_RECIPIENTS',
-          message: 'no recipient will receive this mailing',
+          message: hasSource ? 'no recipient will receive this mailing' : `no recipients: ${noSource}`,
         });
       steps.push({ step: 'recipients', complete: false, errors });
       const before = steps.filter((s) => s.errors.length > 0).map((s) => s.step);

@@ -365,7 +365,15 @@ export const mailingRoutes = [
       'Change setup, recipient options or content; a scheduled mailing returns to draft, a sending one refuses (MAILING_NOT_EDITABLE)',
     params: idParams,
     body: mailingPatch,
-    handler: ({ services, params, body, actor }) => services.mailings.update(params.id, body, actor),
+    handler: async ({ services, params, body, actor }) => {
+      // the use case: a refusal of the list's rebuild (rights) comes before anything is written;
+      // a changed selection, project, subscription type or option rebuilds the list (large: in
+      // the background, shown by /recipients/summary)
+      await services.recipients.beforeSetupChange(params.id, body, actor);
+      const mailing = await services.mailings.update(params.id, body, actor);
+      await services.recipients.afterSetupChange(params.id, Object.keys(body), actor);
+      return mailing;
+    },
   }),
   route({
     method: 'DELETE',
