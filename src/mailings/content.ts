@@ -73,8 +73,15 @@ export interface RegisteredLink {
   url: string;
 }
 
+/**
+ * The hidden preheader: hidden by display, size and overflow (`mso-hide` for Outlook), never by a
+ * tiny font — a 1px font is what spam filters score as invisible text (SpamAssassin's
+ * FONT_INVIS_MSGID). After the text, zero-width non-joiners with spaces fill the inbox's preview
+ * line, so it does not run on into the first words of the body.
+ */
 const preheaderStyle =
-  'display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all';
+  'display:none;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;visibility:hidden';
+const preheaderFiller = '&zwnj;&nbsp;'.repeat(80);
 
 export async function renderEmail(input: {
   content: EmailContent;
@@ -140,7 +147,7 @@ export async function renderEmail(input: {
     edits.push({
       start: at,
       end: at,
-      text: `<div data-posthorn="preheader" style="${preheaderStyle}">${escapeText(setup.preheader)}</div>`,
+      text: `<div data-posthorn="preheader" style="${preheaderStyle}">${escapeText(setup.preheader)}${preheaderFiller}</div>`,
     });
   }
   edits.sort((a, b) => b.start - a.start);

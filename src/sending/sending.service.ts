@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { validateEmail, validateMobile } from '../addresses/index.js';
@@ -318,6 +319,7 @@ export class SendingService {
       )?.id ??
       null;
     const now = this.clock.now();
+    const domain = messageIdDomain(m.channel, m.setup);
     const roundId = await this.db.transaction().execute(async (trx) => {
       const round = await insertRound(trx, {
         mailingId,
@@ -336,7 +338,7 @@ export class SendingService {
             address,
             priority: priorities.test,
             state: 'ready' as const,
-            message_id: `<test.${mailingId}.${round.id}.${k}.${randomToken(6)}@posthorn>`,
+            message_id: `<test.${mailingId}.${round.id}.${k}.${randomToken(6)}@${domain}>`,
             attempts: 0,
             next_attempt_at: now,
             test: 1 as const,
@@ -537,7 +539,7 @@ export class SendingService {
     if (options.rebuild !== false && recipientOptionsOf(row).updateListWhenSending)
       await this.recipients.build(mailingId, actor);
     const now = this.clock.now();
-    const domain = 'posthorn';
+    const domain = messageIdDomain(row.channel, JSON.parse(row.setup));
     // a secret part per message: bounces may be matched by the original Message-ID, so one
     // recipient's own Message-ID must not let them work out another's (docs/security.md)
     const secretPart =
@@ -612,6 +614,22 @@ export class SendingService {
     await effect();
     await this.audit.record(actor, `mailing.${action}`, 'mailing', mailingId);
   }
+}
+
+/**
+ * The right part of a mailing's Message-IDs: its sending domain (the From address's domain, an
+ * FQDN, in ASCII), as receivers and filters expect; a bare word there is suspicious to them. SMS
+ * and letters carry no Message-ID: a reserved name stands in for their ledger rows.
+ */
+export function messageIdDomain(channel: string, setup: unknown): string {
+  if (channel === 'email' || channel === 'formResponse') {
+    const address = (setup as { from?: { address?: unknown } } | null)?.from?.address;
+    if (typeof address === 'string' && address.includes('@')) {
+      const domain = domainToASCII(address.slice(address.lastIndexOf('@') + 1).toLowerCase());
+      if (domain.includes('.')) return domain;
+    }
+  }
+  return 'posthorn.invalid';
 }
 
 /** The mailing's stored counts, counted again (after rows moved between statuses in bulk). */

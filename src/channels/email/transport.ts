@@ -67,7 +67,12 @@ export class DevOutboxTransport implements EmailTransport {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Stores the message as a receiving server would deliver it: the envelope sender (the VERP
+   * return path) in a `Return-Path:` header first, and in `envelope_from` for the outbox list.
+   */
   async send(m: OutgoingMessage): Promise<Delivery> {
+    const returnPath = m.from.replace(/[\r\n<>]/g, '');
     await this.db
       .insertInto('outbox')
       .values({
@@ -77,7 +82,8 @@ export class DevOutboxTransport implements EmailTransport {
         address: m.to,
         subject: m.subject,
         test: m.test ? 1 : 0,
-        message: m.raw.toString('utf8'),
+        message: `Return-Path: <${returnPath}>\r\n${m.raw.toString('utf8')}`,
+        envelope_from: returnPath,
         created_at: this.clock.now(),
       })
       .execute();

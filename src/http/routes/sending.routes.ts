@@ -101,7 +101,16 @@ export const sendingRoutes = [
       if (query.channel) q = q.where('channel', '=', query.channel);
       const [rows, total] = await Promise.all([
         q
-          .select(['id', 'mailing_id', 'channel', 'address', 'envelope_from', 'subject', 'test', 'created_at'])
+          .select([
+            'id',
+            'mailing_id',
+            'channel',
+            'address',
+            'envelope_from',
+            'subject',
+            'test',
+            'created_at',
+          ])
           .orderBy('id', 'desc')
           .limit(query.limit)
           .offset(query.offset)
