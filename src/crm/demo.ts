@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AccessService } from '../access/index.js';
-import { validateEmail } from '../addresses/index.js';
+import { validateEmail, validateMobile } from '../addresses/index.js';
 import { type Actor, type Clock, conflict, searchKey, seededRandom } from '../core/index.js';
 import type { BulkWriter, Database } from '../storage/index.js';
 import type { CustomFieldsService } from './custom-fields.service.js';
@@ -96,12 +96,31 @@ const streets = {
   DK: ['Strøget', 'Vestergade', 'Nørregade', 'Havnegade', 'Østergade'],
   FI: ['Mannerheimintie', 'Hämeenkatu', 'Aleksanterinkatu', 'Rantakatu'],
 };
-const mobilePrefix = {
-  NO: ['+479', '+474'],
-  SE: ['+4670', '+4673'],
-  DK: ['+4520', '+4530'],
-  FI: ['+35840', '+35850'],
+/**
+ * Mobile numbers as the countries allocate them: the mobile ranges' prefixes and the national
+ * number's length (Norway: 8 digits, 4[015-8]… or 9…; Sweden: 9, 7[02369]…; Denmark: 8; Finland:
+ * 9 for 4x/50). Each generated number is checked with libphonenumber as the build checks it.
+ */
+const mobilePlan = {
+  NO: { country: '47', prefixes: ['9', '41', '45', '46', '47', '48'], digits: 8 },
+  SE: { country: '46', prefixes: ['70', '72', '73', '76'], digits: 9 },
+  DK: { country: '45', prefixes: ['20', '30', '40', '50'], digits: 8 },
+  FI: { country: '358', prefixes: ['40', '50'], digits: 9 },
 } as const;
+
+/** A valid mobile number of the country (E.164), drawn from `r`. */
+function demoMobile(country: keyof typeof mobilePlan, r: () => number): string {
+  const plan = mobilePlan[country];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const prefix = plan.prefixes[Math.floor(r() * plan.prefixes.length)] as string;
+    const rest = plan.digits - prefix.length;
+    const number = `+${plan.country}${prefix}${String(Math.floor(r() * 10 ** rest)).padStart(rest, '0')}`;
+    // a few sub-ranges inside a prefix are not allocated: drawn again (rare; never more than a few times)
+    const v = validateMobile(number, country);
+    if (v.valid) return v.e164;
+  }
+  throw new Error(`no valid demo mobile number for ${country}: check mobilePlan`);
+}
 const companyWords = [
   'Fjord',
   'Nord',
@@ -332,10 +351,7 @@ export async function loadDemo(
       const valid = email !== null && !invalid ? validateEmail(email) : null;
       const hasMobile = r() >= 0.15;
       if (!hasMobile) summary.withoutMobile++;
-      const prefix = pick(mobilePrefix[country]);
-      const mobile = hasMobile
-        ? `${prefix}${String(Math.floor(r() * 10 ** (country === 'SE' || country === 'FI' ? 7 : 6))).padStart(country === 'SE' || country === 'FI' ? 7 : 6, '0')}`
-        : null;
+      const mobile = hasMobile ? demoMobile(country, r) : null;
       const ownAddress = company === undefined || r() < 0.1;
       const [city, postcode] =
         company && !ownAddress ? [null, null] : (pick(places[country]) as [string, string]);

@@ -366,7 +366,9 @@ export class RecipientsService {
       throw forbidden('OVERRIDE_CONSENT_NOT_ALLOWED', 'override consent needs the overrideConsent right', {
         field: 'recipientOptions.overrideConsent',
       });
+    // turning the override off needs no right
     if (!affectsRecipients(Object.keys(patch)) || options?.overrideConsent === false) return;
+    if (options?.overrideConsent === null) return;
     const m = await this.mailing(mailingId);
     if (recipientOptionsOf(m).overrideConsent)
       throw forbidden(
@@ -438,6 +440,9 @@ export class RecipientsService {
     const progress: BuildProgress = { done: 0, total: estimate, startedAt: this.clock.now() };
     builds.running.set(mailingId, progress);
     job.done = (async () => {
+      // the answer first: on SQLite every statement completes synchronously, so without this
+      // turn of the event loop the whole build would run before the response is written
+      await new Promise((resolve) => setImmediate(resolve));
       let who: Actor | null = actor;
       while (who !== null) {
         job.rerun = null;
@@ -730,6 +735,8 @@ export class RecipientsService {
       last = tail.id;
       if (progress) progress.done += page.length;
       if (page.length < addressPage) break;
+      // let timers and sockets run between pages (SQLite answers synchronously: no other pause)
+      await new Promise((resolve) => setImmediate(resolve));
     }
     for (let i = 0; i < bad.length; i += 1000)
       await trx
@@ -1255,8 +1262,8 @@ export function affectsRecipients(changed: readonly string[]): boolean {
 
 /** The part of a mailing change that {@link RecipientsService.beforeSetupChange} looks at. */
 export interface SetupChange {
-  recipientOptions?: { overrideConsent?: boolean | undefined } | undefined;
-  [field: string]: unknown;
+  /** `null` (a merge patch) puts the option back to its default, off. */
+  recipientOptions?: { overrideConsent?: boolean | null | undefined } | undefined;
 }
 
 interface CompiledSelection {
