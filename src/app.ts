@@ -179,7 +179,7 @@ export function startWorkers(
     services.clock,
   );
   // "send me a fresh link" mails of the public pages go out the same way
-  services.tracking.useMailer(transport, `noreply@${options.bounceDomain}`);
+  services.tracking.setMailer(transport, `noreply@${options.bounceDomain}`);
   const throttle = new Throttle(services.clock, options.limits);
   // the workers' renderer: their secret, public URL and bounce domain (the same as the API's in
   // an app; a prepared mailing is cached per revision key, read from the database per batch)

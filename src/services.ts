@@ -152,7 +152,7 @@ export function buildServices(
   });
   const followup = new FollowupService(db, access, selections, projects, sending, capabilities.engine);
   // "send me a fresh link" mails: the dev outbox until the app wires its relay
-  tracking.useMailer(new DevOutboxTransport(db, clock), 'noreply@localhost');
+  tracking.setMailer(new DevOutboxTransport(db, clock), 'noreply@localhost');
   return {
     db,
     capabilities,

@@ -77,7 +77,7 @@ export class TrackingService {
   ) {}
 
   /** Where "send me a fresh link" e-mails go out (the app wires its transport). */
-  useMailer(transport: EmailTransport, from: string): void {
+  setMailer(transport: EmailTransport, from: string): void {
     this.mailer = { transport, from };
   }
 
