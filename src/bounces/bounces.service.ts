@@ -251,7 +251,8 @@ export class BouncesService {
           break;
         }
         case 'complaint':
-          for (const from of ['sent', 'delivered', 'bounced'])
+          // most complaints come from someone who opened it: a reader complains too
+          for (const from of ['sent', 'delivered', 'read', 'bounced'])
             await moveRecipients(trx, done, from, 'complained', null, now);
           if (r.person_id !== null)
             await writeConsent(

@@ -381,7 +381,7 @@ function compileNode(
               : sql`r.first_click_at is not null`
             : node.event === 'bounced'
               ? sql`r.status = 'bounced'`
-              : sql`r.status in ('sent', 'delivered', 'bounced', 'complained')`;
+              : sql`r.status in ('sent', 'delivered', 'read', 'bounced', 'complained')`;
       const exists = sql<SqlBool>`exists (select 1 from recipients r where r.person_id = p.id${mailing} and ${cond})`;
       return node.is ? exists : sql<SqlBool>`not ${exists}`;
     }

@@ -165,7 +165,7 @@ export class SendingService {
           // never to an address blocked meanwhile (a hard bounce, a complaint)
           q = q
             .where('id', 'in', ids)
-            .where('status', 'in', ['sent', 'delivered', 'failed', 'bounced'])
+            .where('status', 'in', ['sent', 'delivered', 'read', 'failed', 'bounced'])
             .where(({ not, exists, selectFrom }) =>
               not(
                 exists(
@@ -180,7 +180,7 @@ export class SendingService {
           skipped = ids.length - chosen;
           if (skipped > 0)
             skippedReason =
-              'not in this mailing, not sent yet, unsubscribed, complained, or their address is blocked (only sent, delivered, failed or bounced recipients are sent again)';
+              'not in this mailing, not sent yet, unsubscribed, complained, or their address is blocked (only sent, delivered, read, failed or bounced recipients are sent again)';
         } else {
           const r = await q
             .where('status', 'in', ['sent', 'delivered'])

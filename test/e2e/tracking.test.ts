@@ -475,6 +475,33 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
         .items.map((r: { address: string }) => r.address)
         .sort(),
     ).toEqual([a.to, b.to].sort());
+    // a reader received it ("received mailing X" selects them) and can still complain
+    const received = await t.services.selections.countCriteria(
+      { type: 'engagement', event: 'received', mailingId: id, is: true },
+      'persons',
+    );
+    expect(received).toBe(messages.length);
+    const aReturnPath = /^bounces\+(.+)@/.exec(a.returnPath)?.[1] ?? '';
+    await t.services.bounces.ingest(
+      {
+        kind: 'complaint',
+        format: 'test',
+        recipient: null,
+        status: null,
+        code: null,
+        diagnostic: 'complaint (scripted)',
+        addressedTo: [],
+        originalMessageId: null,
+        originalTokens: [aReturnPath],
+      },
+      'webhook',
+    );
+    expect(await statusOf(a.to)).toBe('complained');
+    expect((await t.services.recipients.summary(id)).byStatus).toEqual({
+      sent: messages.length - 2,
+      read: 1,
+      complained: 1,
+    });
   });
 
   it('group commit: 300 concurrent opens are all acknowledged and all stored, and the counters agree', async () => {
@@ -503,6 +530,8 @@ describe.each(engines)('tracking and unsubscribe on %s', (engine) => {
       .executeTakeFirstOrThrow();
     expect(stats).toMatchObject({ opens: 300, readers: all.length });
     // every reader moved to read once, and the stored counts followed in the same commits
-    expect((await t.services.recipients.summary(id)).byStatus).toEqual({ read: all.length });
+    const byStatus = (await t.services.recipients.summary(id)).byStatus;
+    expect(byStatus.read).toBe(all.length);
+    expect(byStatus.sent).toBeUndefined();
   });
 });
