@@ -112,6 +112,11 @@ export interface Mailing {
   recipientOptions: RecipientOptions;
   content: MailingContent;
   contentVersion: number;
+  /**
+   * Raised by every change that shapes a message (setup, content, template, attachments,
+   * subscription type): what is prepared for sending is keyed by it (docs/decisions/0008).
+   */
+  revision: number;
   scheduledAt: number | null;
   createdAt: number;
   updatedAt: number;
@@ -125,11 +130,6 @@ export interface MailingStep {
 
 export interface Attachment {
   id: number;
-  /**
-   * Raised by every change that shapes a message (setup, content, template, attachments,
-   * subscription type): what is prepared for sending is keyed by it (docs/decisions/0008).
-   */
-  revision: number;
   fileName: string;
   contentType: string;
   sizeBytes: number;
@@ -478,6 +478,8 @@ export class MailingsService {
     const channel = m.channel as Channel;
     if (channel !== 'email' && channel !== 'formResponse')
       throw invalid('CHANNEL_NOT_EMAIL', `a ${channel} mailing has no HTML content`);
+    // the epoch first: a registry change after it raises it again, so nothing older is kept
+    const epoch = await renderEpoch(this.db);
     if (m.rendered) {
       const cached = JSON.parse(m.rendered) as StoredRender;
       // rendered for this revision (setup, content) and epoch (the tracked-link registry); a
@@ -500,8 +502,6 @@ export class MailingsService {
     const registered = await this.trackedLinks.byIds(setup.trackedLinkIds);
     const rendered = await renderEmail({
       content: JSON.parse(m.content) as EmailContent,
-    // the epoch first: a registry change after it raises it again, so nothing older is kept
-    const epoch = await renderEpoch(this.db);
       setup,
       version: m.content_version,
       registeredLinks: registered,
@@ -531,6 +531,7 @@ export class MailingsService {
           )
           .execute();
       }
+      const stored: StoredRender = { ...rendered, revision: m.revision, epoch };
       await trx
         .updateTable('mailings')
         .set({ rendered: JSON.stringify(stored) })
@@ -545,7 +546,6 @@ export class MailingsService {
     if (m.channel === 'email' || m.channel === 'formResponse') await this.rendered(id);
     const rows = await this.db
       .selectFrom('mailing_links')
-      const stored: StoredRender = { ...rendered, revision: m.revision, epoch };
       .selectAll()
       .where('mailing_id', '=', id)
       .where('in_content', '=', 1)
@@ -798,6 +798,7 @@ export class MailingsService {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await this.bumpRevision(id);
     await this.audit.record(actor, 'mailing.addAttachment', 'mailing', id, {
       file: r.file_name,
       bytes: data.length,
@@ -815,6 +816,7 @@ export class MailingsService {
       .executeTakeFirst();
     if (!r) throw notFound('ATTACHMENT_NOT_FOUND', `mailing ${id} has no attachment ${attachmentId}`);
     await this.db.deleteFrom('mailing_attachments').where('id', '=', attachmentId).execute();
+    await this.bumpRevision(id);
     await rm(join(this.files.attachmentsDir, r.storage_name), { force: true });
     await this.audit.record(actor, 'mailing.removeAttachment', 'mailing', id, { file: r.file_name });
   }
@@ -829,8 +831,12 @@ export class MailingsService {
     return t;
   }
 
+  /** A new revision after a change outside the mailing row (attachments): written after the change. */
+  private async bumpRevision(id: number): Promise<void> {
+    await this.db.updateTable('mailings').set({ revision: nextRevision }).where('id', '=', id).execute();
+  }
+
   private row(id: number): Promise<MailingRow> {
-    await this.bumpRevision(id);
     return findMailingRow(this.db, id);
   }
 
@@ -848,7 +854,18 @@ export class MailingsService {
     if (!r) throw notFound(code, `${field.replace(/Id$/, '')} ${id} does not exist`, { field });
   }
 }
-    await this.bumpRevision(id);
+
+/**
+ * The next revision, computed by the database in the statement that writes the change: two
+ * concurrent edits never share a revision, and the revision never moves before what it covers.
+ */
+const nextRevision = sql<number>`revision + 1`;
+
+/** The global part of every render key (migration 0007: raised by the database's triggers). */
+async function renderEpoch(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('render_epoch').select('n').where('id', '=', 1).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
 
 function setupOf(m: MailingRow): ChannelSetup {
   const { recipients: _r, ...setup } = JSON.parse(m.setup) as Record<string, unknown>;
@@ -863,11 +880,6 @@ function toMailing(m: MailingRow): Mailing {
     channel: m.channel as Channel,
     state: m.state as MailingState,
     folderId: m.folder_id,
-  /** A new revision after a change outside the mailing row (attachments): written after the change. */
-  private async bumpRevision(id: number): Promise<void> {
-    await this.db.updateTable('mailings').set({ revision: nextRevision }).where('id', '=', id).execute();
-  }
-
     selectionId: m.selection_id,
     projectId: m.project_id,
     subscriptionTypeId: m.subscription_type_id,
@@ -876,21 +888,9 @@ function toMailing(m: MailingRow): Mailing {
     recipientOptions: recipientOptionsSchema.parse(stored.recipients ?? {}),
     content: contentSchemaOf(m.channel as Channel).parse(JSON.parse(m.content)),
     contentVersion: m.content_version,
+    revision: m.revision,
     scheduledAt: m.scheduled_at,
     createdAt: m.created_at,
     updatedAt: m.updated_at,
   };
 }
-/**
- * The next revision, computed by the database in the statement that writes the change: two
- * concurrent edits never share a revision, and the revision never moves before what it covers.
- */
-const nextRevision = sql<number>`revision + 1`;
-
-/** The global part of every render key (migration 0007: raised by the database's triggers). */
-async function renderEpoch(db: Kysely<Database>): Promise<number> {
-  const r = await db.selectFrom('render_epoch').select('n').where('id', '=', 1).executeTakeFirst();
-  return Number(r?.n ?? 0);
-}
-
-    revision: m.revision,
