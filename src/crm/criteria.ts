@@ -193,8 +193,8 @@ export const criterionSchema: z.ZodType<Criterion> = z.preprocess(
 
 /**
  * One node of the tree; it recurses into itself, so only `criterionSchema` may be used from outside.
- * Named (`id: 'Criterion'`): the OpenAPI document describes the recursion once, as the component
- * `CriterionInput` that refers to itself (an unnamed recursive schema left a dangling `$ref`).
+ * Named (`id: 'Criterion'`, below): the OpenAPI document describes the recursion once, as the
+ * component `CriterionInput` that refers to itself (an unnamed recursive schema left a dangling `$ref`).
  */
 const criterionNodeSchema: z.ZodType<Criterion> = z.lazy(() =>
   z.discriminatedUnion('type', [
@@ -237,7 +237,8 @@ const criterionNodeSchema: z.ZodType<Criterion> = z.lazy(() =>
       is: z.boolean(),
     }),
   ]),
-).meta({ id: 'Criterion' });
+);
+z.globalRegistry.add(criterionNodeSchema, { id: 'Criterion' });
 
 export type Root = 'person' | 'company';
 

@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -220,7 +223,66 @@ export async function buildServer(services: Services, options: ServerOptions): P
   // the staff's origin; when public pages have their own host name, that one is not ours to write
   const ownOrigin = new URL(options.adminUrl ?? options.publicUrl).origin;
   for (const def of routeTable) registerRoute(app, services, def, options, ownOrigin);
+  await registerWebUi(app);
   return app;
+}
+
+// ---- the web UI (web/, built by `npm run build:web` into dist/web) ----
+
+/** dist/web from both src/http (tsx) and dist/http (built). */
+const webRoot = join(import.meta.dirname, '..', '..', 'dist', 'web');
+/** Paths that are never the UI's: the API, public pages, media, hooks, health, metrics. */
+const notUiPaths = ['/api', '/t', '/f', '/media', '/hooks', '/healthz', '/metrics'];
+/** The UI's pages run only their own script files; Mantine sets inline styles. */
+const uiCsp = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+const notBuiltPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Posthorn</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5"><h1>Posthorn</h1><p>The web interface is not built in this checkout. Run <code>npm run build:web</code> (or <code>npm run dev:web</code> while working on it) and reload.</p><p>The API works meanwhile: <a href="/api/docs">API docs</a>.</p></body></html>`;
+
+/**
+ * Serves the single-page UI: `/assets/*` (file names carry a content hash, so cached for good),
+ * and `index.html` (never cached, strict CSP) for every other GET without a file extension
+ * outside the API and the public paths, so a deep link like /mailings?q=x opens its screen.
+ * Everything else still gets the not-found answer of its kind.
+ */
+async function registerWebUi(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: join(webRoot, 'assets'),
+    prefix: '/assets/',
+    decorateReply: false,
+    index: false,
+    redirect: false,
+    dotfiles: 'deny',
+    cacheControl: true,
+    maxAge: '365d',
+    immutable: true,
+  });
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = (request.url.split('?')[0] ?? '/').split('#')[0] ?? '/';
+    const last = path.slice(path.lastIndexOf('/') + 1);
+    if (notUiPaths.some((p) => path === p || path.startsWith(`${p}/`)) || last.includes('.'))
+      return reply.callNotFound();
+    const html = await readFile(join(webRoot, 'index.html')).catch(() => null);
+    return reply
+      .status(html ? 200 : 503)
+      .headers({
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-cache',
+        'content-security-policy': uiCsp,
+        'referrer-policy': 'same-origin',
+      })
+      .send(html ?? notBuiltPage);
+  });
 }
 
 const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

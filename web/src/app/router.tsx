@@ -1,0 +1,134 @@
+import type { QueryClient } from '@tanstack/react-query';
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  type ErrorComponentProps,
+  lazyRouteComponent,
+  Outlet,
+  type RouterHistory,
+  redirect,
+  useRouter,
+} from '@tanstack/react-router';
+import { ApiError } from '../api/errors';
+import { meQuery } from '../auth/api';
+import { LoginPage } from '../auth/LoginPage';
+import { redirectFor, safeRedirect } from '../auth/redirect';
+import { parseMailingsSearch } from '../mailings/search';
+import { AppLayout } from './AppLayout';
+import { CenteredError, NotFound, Pending } from './Fallbacks';
+
+export interface RouterContext {
+  queryClient: QueryClient;
+}
+
+/** The `redirect` search parameter of the login page. */
+export interface LoginSearch {
+  redirect?: string;
+}
+
+/** A route that failed to load: the error and a retry that loads it again. */
+function RouteError({ error, reset }: ErrorComponentProps) {
+  const router = useRouter();
+  return (
+    <CenteredError
+      error={error}
+      onRetry={() => {
+        reset();
+        void router.invalidate();
+      }}
+    />
+  );
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: Outlet,
+  notFoundComponent: NotFound,
+});
+
+export const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/login',
+  validateSearch: (raw: Record<string, unknown>): LoginSearch =>
+    typeof raw.redirect === 'string' && raw.redirect !== '' ? { redirect: raw.redirect } : {},
+  // already logged in (in this page's memory): straight on to where the link pointed
+  beforeLoad: ({ context, search }) => {
+    if (context.queryClient.getQueryData(meQuery.queryKey))
+      throw redirect({ href: safeRedirect(search.redirect, window.location.origin), replace: true });
+  },
+  component: LoginPage,
+});
+
+/** Every screen behind the login: knows who the user is, or returns to Login with the deep link. */
+export const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: 'app',
+  beforeLoad: async ({ context, location }) => {
+    try {
+      const me = await context.queryClient.ensureQueryData(meQuery);
+      return { me };
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        const back = redirectFor({
+          pathname: location.pathname,
+          search: location.searchStr,
+          hash: location.hash ? `#${location.hash}` : '',
+        });
+        throw redirect({ to: '/login', search: back ? { redirect: back } : {} });
+      }
+      throw e;
+    }
+  },
+  component: AppLayout,
+  errorComponent: RouteError,
+});
+
+const indexRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/mailings' });
+  },
+});
+
+export const mailingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/mailings',
+  validateSearch: parseMailingsSearch,
+  component: lazyRouteComponent(() => import('../mailings/MailingsPage'), 'MailingsPage'),
+});
+
+const comingLater = lazyRouteComponent(() => import('../placeholder/ComingLater'), 'ComingLater');
+const laterRoutes = [
+  '/templates',
+  '/tracked-links',
+  '/images',
+  '/crm',
+  '/blocked-addresses',
+  '/settings',
+].map((path) => createRoute({ getParentRoute: () => appRoute, path, component: comingLater }));
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  appRoute.addChildren([indexRoute, mailingsRoute, ...laterRoutes]),
+]);
+
+export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {
+  return createRouter({
+    routeTree,
+    ...(history ? { history } : {}),
+    context: { queryClient },
+    defaultPreload: 'intent',
+    defaultPreloadStaleTime: 0,
+    scrollRestoration: true,
+    defaultErrorComponent: RouteError,
+    defaultNotFoundComponent: NotFound,
+    defaultPendingComponent: Pending,
+  });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}
