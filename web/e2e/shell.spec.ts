@@ -26,6 +26,20 @@ test.describe('the app shell', () => {
     await screenshot(page, 'shell-marketer');
   });
 
+  test('on a phone the navigation opens from the menu button', async ({ page }) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await logIn(page, admin());
+    await expect(page.getByRole('row', { name: /Spring newsletter \(demo\)/ })).toBeVisible();
+    await screenshot(page, 'mailings-phone');
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(nav.getByRole('link', { name: 'Templates' })).toBeVisible();
+    await screenshot(page, 'navigation-phone');
+    await nav.getByRole('link', { name: 'Templates' }).click();
+    await expect(page.getByRole('heading', { name: 'Templates' })).toBeVisible();
+    await expect(nav.getByRole('link', { name: 'Templates' })).toBeHidden();
+  });
+
   test('a screen not built yet says so', async ({ page }) => {
     await logIn(page, admin());
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
@@ -71,7 +85,9 @@ test.describe('when the server cannot answer', () => {
       }),
     );
     await page.goto('/mailings');
-    await expect(page.getByRole('alert')).toContainText('an unexpected error happened');
+    await expect(page.getByRole('alert')).toContainText(
+      'An unexpected error happened; it is in the server log',
+    );
     await expect(page.getByRole('alert')).toContainText('INTERNAL');
     await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
     await screenshot(page, 'mailings-server-error');

@@ -1,5 +1,5 @@
 import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Stack, Text, Title } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import {
   IconAddressBook,
@@ -40,6 +40,9 @@ const groupLabels: Record<NavItem['group'], string> = {
 export function AppLayout() {
   const { data: me } = useSuspenseQuery(meQuery);
   const [opened, { toggle, close }] = useDisclosure(false);
+  // a closed navbar on a phone is only moved off screen: keep it out of the tab order and the
+  // accessibility tree too
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
   const pathname = useRouterState({ select: (s) => s.location.pathname });
   const navigate = useNavigate();
   const logout = useLogout();
@@ -97,7 +100,11 @@ export function AppLayout() {
         </Group>
       </AppShell.Header>
 
-      <AppShell.Navbar p="sm" aria-label="Main">
+      <AppShell.Navbar
+        p="sm"
+        aria-label="Main"
+        style={phone && !opened ? { visibility: 'hidden' } : undefined}
+      >
         <ScrollArea type="auto">
           <Stack gap="md">
             {groups.map(({ group, items }) => (

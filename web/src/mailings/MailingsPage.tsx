@@ -109,7 +109,7 @@ export function MailingsPage() {
         />
       ) : (
         <Paper withBorder radius="md">
-          <Table.ScrollContainer minWidth={640} type="native">
+          <Table.ScrollContainer minWidth={760} type="native">
             <Table
               verticalSpacing="sm"
               horizontalSpacing="md"
@@ -120,10 +120,10 @@ export function MailingsPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
-                  <Table.Th>Channel</Table.Th>
-                  <Table.Th>State</Table.Th>
-                  <Table.Th>Last changed</Table.Th>
-                  <Table.Th>Created</Table.Th>
+                  <Table.Th w={160}>Channel</Table.Th>
+                  <Table.Th w={150}>State</Table.Th>
+                  <Table.Th w={200}>Last changed</Table.Th>
+                  <Table.Th w={140}>Created</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -146,13 +146,13 @@ export function MailingsPage() {
                         {m.name}
                       </Text>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Group gap={6} wrap="nowrap">
                         {channelIcons[m.channel]}
                         <Text size="sm">{channelLabels[m.channel]}</Text>
                       </Group>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Badge color={stateColors[m.state]} variant="light" radius="sm">
                         {stateLabels[m.state]}
                       </Badge>
@@ -162,10 +162,10 @@ export function MailingsPage() {
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Text size="sm">{format.dateTime(m.updatedAt)}</Text>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Text size="sm">{format.date(m.createdAt)}</Text>
                     </Table.Td>
                   </Table.Tr>
