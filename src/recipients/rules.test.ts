@@ -4,8 +4,9 @@ import { openTestApp, type TestApp } from '../../test/helpers/app.js';
 import { engines } from '../../test/helpers/databases.js';
 import { insertPersons } from '../../test/helpers/persons.js';
 import { admin } from '../../test/helpers/services.js';
+import { validateEmail } from '../addresses/index.js';
 import type { Services } from '../services.js';
-import { backgroundBuildRows } from './index.js';
+import { backgroundBuildRows, commonEmail } from './index.js';
 import { recipientBuilds } from './progress.js';
 
 /**
@@ -255,5 +256,51 @@ describe.each(engines)('recipient rules on %s', (engine) => {
     expect(after).toMatchObject({ total: n, byStatus: { ready: n }, stale: false });
     expect(after.building).toBeUndefined();
     expect(recipientBuilds(s.db).running.has(m.id)).toBe(false);
+  });
+});
+
+describe('the fast e-mail check of the build', () => {
+  it('accepts only what validateEmail accepts (hand-picked edge cases and 50,000 random strings)', () => {
+    const edges = [
+      'kari@example.no',
+      'Kari.Nordmann+news@Sub.Example.NO',
+      'a@b.co',
+      'a@b.c1',
+      'a@1.com',
+      'a@b.123',
+      'a..b@x.no',
+      '.a@x.no',
+      'a.@x.no',
+      'a@-x.no',
+      'a@x-.no',
+      'a@x..no',
+      'a@x',
+      ' a@x.no',
+      'a@x.no ',
+      'a@@x.no',
+      `${'a'.repeat(64)}@x.no`,
+      `${'a'.repeat(65)}@x.no`,
+      `a@${'b'.repeat(63)}.no`,
+      `a@${'b'.repeat(64)}.no`,
+      `${'a'.repeat(64)}@${Array.from({ length: 4 }, () => 'c'.repeat(45)).join('.')}.no`,
+      'æ@x.no',
+      'a@ø.no',
+    ];
+    const alphabet = 'aZ09._+-@ø ';
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const random = Array.from({ length: 50_000 }, () =>
+      Array.from(
+        { length: 3 + Math.floor(next() * 12) },
+        () => alphabet[Math.floor(next() * alphabet.length)],
+      ).join(''),
+    );
+    const wrong = [...edges, ...random].filter((a) => commonEmail(a) && !validateEmail(a).valid);
+    expect(wrong).toEqual([]);
+    // and it is the fast path for the usual address
+    expect(commonEmail('kari.nordmann@example.no')).toBe(true);
   });
 });
