@@ -7,7 +7,9 @@ import type { RecipientOptions } from '../mailings/setup.js';
  * in order give candidate rows; a candidate that is the same person, company or imported row as
  * an earlier one is dropped; the filter pipeline decides each row's status and reason in SQL:
  *
- *  1. channel address missing or invalid          → `invalidAddress`
+ *  1. channel address missing or invalid          → `invalidAddress` (missing here; a stored
+ *     address that is not valid today is found after the statement, by the code rules of
+ *     src/addresses: RecipientsService's address check over the new rows)
  *  2. address blocked (complaint → `complained`)   → `blockedAddress`
  *  3. *no mailings*, or e-marketing basis withdrawn → `noConsent` (never overridden)
  *  4. privacy filter: no active e-marketing consent → `noConsent`; no active subscription to the

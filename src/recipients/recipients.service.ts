@@ -92,7 +92,7 @@ export interface RecipientSummary {
   /** A new list is being built (rows checked of rows to check); the counts are the old list's meanwhile. */
   building?: { done: number; total: number };
   /** The last background build failed (the list is the one before it, stale): why. */
-  buildError?: Omit<BuildFailure, 'at'> & { at: number };
+  buildError?: BuildFailure;
 }
 
 export interface FileRowProblem {
