@@ -144,7 +144,7 @@ export function buildServices(
     { mailings, recipients, settings, persons, selections, projects, render },
     links,
   );
-  const sending = new SendingService(db, clock, access, mailings, recipients, {
+  const sending = new SendingService(db, clock, access, mailings, recipients, settings, {
     documentsDir: join(options.dataDir ?? 'data', 'documents'),
     defaultCountry: options.defaultCountry,
     engine: capabilities.engine,

@@ -456,7 +456,13 @@ export function registerCommands(program: Command, setCode: SetCode): void {
               field: 'mode',
             });
           const r = await app.services.sending.resend(Number(id), { mode }, cliActor);
-          output.result(r, `mailing ${id}: round ${r.round} sends to ${r.recipients} recipients`);
+          output.result(
+            r,
+            [
+              `mailing ${id}: round ${r.round} sends to ${r.recipients} recipients`,
+              ...r.skipped.map((k) => `  skipped ${k.count}: ${k.reason}`),
+            ].join('\n'),
+          );
         });
       }),
     );

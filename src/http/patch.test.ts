@@ -135,6 +135,7 @@ const fixtures: Record<string, Case[]> = {
           linkExpiryDays: 30,
           onlyApprovedDomains: true,
           expiredLeases: 'hold',
+          timeZone: 'Asia/Tokyo',
         });
         return null;
       },
@@ -144,6 +145,7 @@ const fixtures: Record<string, Case[]> = {
         linkExpiryDays: 40,
         onlyApprovedDomains: false,
         expiredLeases: 'resend',
+        timeZone: 'America/Sao_Paulo',
       }),
       // null puts a setting back to its default
       nullBecomes: {
@@ -152,6 +154,7 @@ const fixtures: Record<string, Case[]> = {
         linkExpiryDays: 21,
         onlyApprovedDomains: false,
         expiredLeases: 'resend',
+        timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       },
     },
   ],
@@ -862,7 +865,13 @@ describe.each(engines)('PATCH: the reported cases (issue 12) on %s', (engine) =>
   afterAll(async () => t.dispose());
 
   it('settings: a PATCH of one setting leaves privacyFilter, expiredLeases and linkExpiryDays as they were', async () => {
-    const set = { privacyFilter: false, bounceThreshold: 7, linkExpiryDays: 30, expiredLeases: 'hold' };
+    const set = {
+      privacyFilter: false,
+      bounceThreshold: 7,
+      linkExpiryDays: 30,
+      expiredLeases: 'hold',
+      timeZone: 'Europe/Oslo',
+    };
     expect((await call('PATCH', '/api/v1/settings', set)).status).toBe(200);
     const res = await call('PATCH', '/api/v1/settings', { onlyApprovedDomains: true });
     expect(res.status).toBe(200);

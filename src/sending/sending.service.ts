@@ -17,6 +17,7 @@ import {
 } from '../core/index.js';
 import { type MailingState, type MailingsService, nextState } from '../mailings/index.js';
 import { type RecipientsService, recipientOptionsOf } from '../recipients/index.js';
+import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
 
 export const testSendInput = z.strictObject({
@@ -65,8 +66,13 @@ export interface Progress {
   byState: Record<string, number>;
   /** Messages per second over the last minute. */
   ratePerSecond: number;
-  /** Epoch ms when the rest would be done at the current rate; null when unknown. */
+  /**
+   * Epoch ms when the round ends: while sending, estimated from the current rate (null when
+   * nothing was sent in the last minute); once the round is over, when it ended.
+   */
   expectedEndAt: number | null;
+  /** When the round ended (finished, or cancelled); null while it runs. */
+  finishedAt: number | null;
   pausedReason: string | null;
 }
 
@@ -83,6 +89,7 @@ export class SendingService {
     private readonly audit: AuditSink,
     private readonly mailings: MailingsService,
     private readonly recipients: RecipientsService,
+    private readonly settings: Pick<SettingsService, 'get'>,
     private readonly files: {
       documentsDir: string;
       defaultCountry: string;
@@ -135,59 +142,82 @@ export class SendingService {
 
   /**
    * A new round of a finished (or stopped) mailing (PRODUCT.md §12), through the same ledger:
-   * `selected` recipients (sent, delivered, failed or bounced; never unsubscribed or complained),
-   * `nonReaders` (sent or delivered with no human read, not unsubscribed), or `reload` (the sources
-   * evaluated again; only those not in the list yet). Says how many go out and how many were skipped.
+   * `selected` recipients (sent, delivered, read, failed or bounced), `nonReaders` (sent or
+   * delivered with no human read), or `reload` (the sources evaluated again; only those not in the
+   * list yet). Never to an unsubscribed recipient, a complainer, or an address blocked meanwhile:
+   * the answer counts each skipped recipient under its reason.
    */
   async resend(
     mailingId: number,
     input: z.input<typeof resendInput>,
     actor: Actor,
-  ): Promise<{ round: number; recipients: number; skipped: number; skippedReason: string | null }> {
+  ): Promise<{ round: number; recipients: number; skipped: Array<{ reason: string; count: number }> }> {
     const v = resendInput.parse(input);
     const m = await this.mailings.get(mailingId);
     nextState(m.state, 'resend');
     const now = this.clock.now();
     let chosen = 0;
-    let skipped = 0;
-    let skippedReason: string | null = null;
+    const skipped: Array<{ reason: string; count: number }> = [];
+    const skip = (reason: string, count: number) => {
+      if (count > 0) skipped.push({ reason, count });
+    };
     if (v.mode === 'reload') {
       chosen = await this.recipients.addNew(mailingId, actor);
     } else {
       await this.db.transaction().execute(async (trx) => {
-        let q = trx
-          .updateTable('recipients')
-          .set({ status: 'ready', reason: null, status_at: now })
-          .where('mailing_id', '=', mailingId)
-          .where('unsubscribed_at', 'is', null);
-        if (v.mode === 'selected') {
-          const ids = [...new Set(v.recipientIds)];
-          // never to an address blocked meanwhile (a hard bounce, a complaint)
-          q = q
-            .where('id', 'in', ids)
-            .where('status', 'in', ['sent', 'delivered', 'read', 'failed', 'bounced'])
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom('blocked_addresses as b')
-                    .select('b.address_key')
-                    .whereRef('b.address_key', '=', sql`posthorn_lower(recipients.address)`),
-                ),
-              ),
-            );
-          const r = await q.executeTakeFirst();
-          chosen = Number(r.numUpdatedRows);
-          skipped = ids.length - chosen;
-          if (skipped > 0)
-            skippedReason =
-              'not in this mailing, not sent yet, unsubscribed, complained, or their address is blocked (only sent, delivered, read, failed or bounced recipients are sent again)';
-        } else {
-          const r = await q
+        const resendable = ['sent', 'delivered', 'read', 'failed', 'bounced'];
+        let candidates = trx
+          .selectFrom('recipients')
+          .select((eb) => [
+            'id',
+            'status',
+            'unsubscribed_at',
+            eb
+              .exists(
+                eb
+                  .selectFrom('blocked_addresses as b')
+                  .select('b.address_key')
+                  .whereRef('b.address_key', '=', sql`posthorn_lower(recipients.address)`),
+              )
+              .as('blocked'),
+          ])
+          .where('mailing_id', '=', mailingId);
+        const ids = v.mode === 'selected' ? [...new Set(v.recipientIds)] : [];
+        if (v.mode === 'selected') candidates = candidates.where('id', 'in', ids);
+        // non-readers: sent (or delivered) and never read by a human
+        else
+          candidates = candidates
             .where('status', 'in', ['sent', 'delivered'])
-            .where('first_read_at', 'is', null)
-            .executeTakeFirst();
-          chosen = Number(r.numUpdatedRows);
+            .where('first_read_at', 'is', null);
+        const rows = await candidates.execute();
+        const eligible: number[] = [];
+        let unsubscribed = 0;
+        let complained = 0;
+        let blocked = 0;
+        let notSent = 0;
+        for (const r of rows) {
+          if (r.unsubscribed_at !== null) unsubscribed += 1;
+          else if (r.status === 'complained') complained += 1;
+          else if (r.blocked === true || Number(r.blocked) === 1) blocked += 1;
+          else if (!resendable.includes(r.status)) notSent += 1;
+          else eligible.push(r.id);
         }
+        skip('notInMailing: not a recipient of this mailing', ids.length - rows.length);
+        skip('notSentYet: only sent, delivered, read, failed or bounced recipients are sent again', notSent);
+        skip('unsubscribed: they unsubscribed from this mailing', unsubscribed);
+        skip('complained: they reported it as spam', complained);
+        skip(
+          'addressBlocked: their address was blocked meanwhile (a hard bounce, a complaint or an unsubscribe)',
+          blocked,
+        );
+        // in chunks: a resend to the non-readers of a large mailing names many rows
+        for (let k = 0; k < eligible.length; k += 5000)
+          await trx
+            .updateTable('recipients')
+            .set({ status: 'ready', reason: null, status_at: now })
+            .where('id', 'in', eligible.slice(k, k + 5000))
+            .execute();
+        chosen = eligible.length;
         await recount(trx, mailingId);
       });
     }
@@ -203,8 +233,9 @@ export class SendingService {
       .selectFrom('send_rounds')
       .select((eb) => eb.fn.max<number>('number').as('n'))
       .where('mailing_id', '=', mailingId)
+      .where('kind', '=', 'bulk')
       .executeTakeFirstOrThrow();
-    return { round: Number(round.n), recipients: chosen, skipped, skippedReason };
+    return { round: Number(round.n), recipients: chosen, skipped };
   }
 
   async schedule(mailingId: number, input: z.input<typeof scheduleInput>, actor: Actor): Promise<Progress> {
@@ -458,7 +489,10 @@ export class SendingService {
     return started;
   }
 
-  /** A user's own time zone; the machine's for the CLI and other system actors. */
+  /**
+   * A user's own time zone; the instance's (setting `timeZone`) for an API key, the CLI and the
+   * scheduler, which have no user of their own.
+   */
   private async timeZoneOf(actor: Actor | undefined): Promise<string> {
     if (actor?.userId) {
       const u = await this.db
@@ -468,7 +502,7 @@ export class SendingService {
         .executeTakeFirst();
       if (u && isTimeZone(u.time_zone)) return u.time_zone;
     }
-    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return (await this.settings.get()).timeZone;
   }
 
   async progress(mailingId: number, actor?: Actor): Promise<Progress> {
@@ -502,7 +536,13 @@ export class SendingService {
       ratePerSecond = Number(recent?.n ?? 0) / 60;
       const left = (byState.ready ?? 0) + (byState.sending ?? 0);
       expectedEndAt =
-        left === 0 ? now : ratePerSecond > 0 ? now + Math.round((left / ratePerSecond) * 1000) : null;
+        round.finished_at !== null
+          ? round.finished_at
+          : left === 0
+            ? now
+            : ratePerSecond > 0
+              ? now + Math.round((left / ratePerSecond) * 1000)
+              : null;
     }
     return {
       mailingId,
@@ -515,6 +555,7 @@ export class SendingService {
       byState,
       ratePerSecond,
       expectedEndAt,
+      finishedAt: round?.finished_at ?? null,
       pausedReason: round?.paused_reason ?? null,
     };
   }
@@ -640,21 +681,26 @@ async function recount(trx: Kysely<Database>, mailingId: number): Promise<void> 
     group by mailing_id, status, coalesce(reason, '')`.execute(trx);
 }
 
-/** A new running round, numbered after the mailing's last one, in the lane of its kind. */
+/**
+ * A new running round in the lane of its kind. Bulk rounds are numbered 1, 2, 3 … (the rounds a
+ * user sees: the send, each resend); test sends count down from -1 so they never take a number.
+ */
 async function insertRound(
   trx: Kysely<Database>,
   r: { mailingId: number; kind: 'bulk' | 'test'; total: number; createdBy: string; now: number },
 ): Promise<{ id: number }> {
   const last = await trx
     .selectFrom('send_rounds')
-    .select((eb) => eb.fn.max<number>('number').as('n'))
+    .select((eb) => (r.kind === 'bulk' ? eb.fn.max<number>('number') : eb.fn.min<number>('number')).as('n'))
     .where('mailing_id', '=', r.mailingId)
+    .where('kind', '=', r.kind)
     .executeTakeFirst();
+  const n = Number(last?.n ?? 0);
   return trx
     .insertInto('send_rounds')
     .values({
       mailing_id: r.mailingId,
-      number: Number(last?.n ?? 0) + 1,
+      number: r.kind === 'bulk' ? Math.max(n, 0) + 1 : Math.min(n, 0) - 1,
       kind: r.kind,
       state: 'running',
       priority: priorities[r.kind],

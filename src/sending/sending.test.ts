@@ -644,6 +644,62 @@ describe.each(engines)('sending on %s', (engine) => {
     await s.sending.cancel(id, admin);
   });
 
+  it('a schedule from an API key (no user) is read in the instance time zone setting', async () => {
+    await s.settings.update({ timeZone: 'America/New_York' }, admin);
+    try {
+      const key = {
+        kind: 'apiKey' as const,
+        label: 'apiKey:crm',
+        userId: null,
+        apiKeyId: 1,
+        rights: admin.rights,
+      };
+      const id = await readyMailing('Zoned by the instance');
+      const p = await s.sending.schedule(id, { at: '2030-01-15T09:00' }, key);
+      expect(p).toMatchObject({
+        scheduledAt: '2030-01-15T14:00:00.000Z',
+        scheduledAtLocal: '2030-01-15 09:00',
+        timeZone: 'America/New_York',
+      });
+      await s.sending.cancel(id, admin);
+      await expect(s.settings.update({ timeZone: 'Mars/Olympus' }, admin)).rejects.toThrow(/IANA time zone/);
+    } finally {
+      await s.settings.update({ timeZone: null }, admin);
+    }
+  });
+
+  it('test sends take no round number: the send after two test sends is round 1; a finished round says when it ended', async () => {
+    const rx = await receiver();
+    const workers = startWorkers(s, { ...local, smtpUrl: rx.url, smtpPoolSize: 1 });
+    try {
+      const id = await readyMailing('Numbered');
+      await s.sending.testSend(id, { addresses: 'a@example.test' }, admin);
+      await s.sending.testSend(id, { addresses: 'b@example.test' }, admin);
+      await s.sending.send(id, admin);
+      await drain(workers.worker);
+      const rounds = await s.db
+        .selectFrom('send_rounds')
+        .select(['kind', 'number'])
+        .where('mailing_id', '=', id)
+        .orderBy('id')
+        .execute();
+      expect(rounds).toEqual([
+        { kind: 'test', number: -1 },
+        { kind: 'test', number: -2 },
+        { kind: 'bulk', number: 1 },
+      ]);
+      const done = await s.sending.progress(id);
+      expect(done).toMatchObject({ state: 'finished', round: 1 });
+      expect(done.finishedAt).toEqual(expect.any(Number));
+      // the end stays where it was, however much later one looks
+      clock.advance(3_600_000);
+      expect((await s.sending.progress(id)).expectedEndAt).toBe(done.finishedAt);
+    } finally {
+      await workers.stop();
+      await rx.close();
+    }
+  });
+
   it('e-mail accounts of the settings share the messages by weight; an account whose login fails rests and the others carry its messages', async () => {
     const a = await receiver();
     const b = await receiver();

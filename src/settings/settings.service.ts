@@ -4,6 +4,7 @@ import {
   type Actor,
   type AuditSink,
   type Clock,
+  isTimeZone,
   mergePatch,
   parseMerged,
   patchSchemaOf,
@@ -25,6 +26,14 @@ export const settingsSchema = z.strictObject({
    * `resend` them with the same Message-ID, or `hold` them for review (`POST /mailings/{id}/release-held`).
    */
   expiredLeases: z.enum(['resend', 'hold']).default('resend'),
+  /**
+   * The instance's time zone (IANA name): wall-clock times from an actor without a user of its
+   * own (an API key, the CLI, the scheduler) are read in it. Default: the server's.
+   */
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone such as Europe/Oslo')
+    .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
 });
 /**
  * A merge patch of the settings: only the settings named change; `null` puts one back to its

@@ -20,6 +20,8 @@ describe.each(engines)('settings on %s', (engine) => {
       linkExpiryDays: 21,
       onlyApprovedDomains: false,
       expiredLeases: 'resend',
+      // the server's own zone until an admin chooses one
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     });
     await s.settings.update({ privacyFilter: false }, admin);
     await s.settings.update({ bounceThreshold: 3 }, admin);

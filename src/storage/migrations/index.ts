@@ -6,6 +6,7 @@ import { sending } from './0004-sending.js';
 import { channels } from './0005-channels.js';
 import { tracking } from './0006-tracking.js';
 import { revisions } from './0007-revisions.js';
+import { testRoundNumbers } from './0008-test-round-numbers.js';
 
 /** Every migration in order. Append only. */
 export const migrations: PosthornMigration[] = [
@@ -16,4 +17,5 @@ export const migrations: PosthornMigration[] = [
   channels,
   tracking,
   revisions,
+  testRoundNumbers,
 ];
