@@ -25,6 +25,7 @@ export const followupStatuses = [
   'failed',
   'bounced',
   'complained',
+  'cancelled',
 ] as const;
 
 /** A yes/no filter: `true`/`false` in a query string, a boolean in JSON. */
@@ -669,6 +670,7 @@ export class FollowupService {
         'm.id',
         'm.name',
         'm.channel',
+        'm.state',
         'r.status',
         'r.reason',
         'r.sent_at',
@@ -694,6 +696,7 @@ export class FollowupService {
       mailingId: r.id,
       mailingName: r.name,
       channel: r.channel,
+      mailingState: r.state,
       status: r.status,
       reason: r.reason,
       sentAt: r.sent_at,

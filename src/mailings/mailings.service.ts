@@ -122,6 +122,20 @@ export interface Mailing {
   updatedAt: number;
 }
 
+/** A mailing as a list shows it: what it is and where it stands, without its setup and content. */
+export interface MailingSummary {
+  id: number;
+  name: string;
+  channel: Channel;
+  state: MailingState;
+  folderId: number | null;
+  selectionId: number | null;
+  projectId: number | null;
+  scheduledAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface MailingStep {
   step: 'setup' | 'template' | 'content' | 'recipients' | 'confirm';
   complete: boolean;
@@ -226,7 +240,7 @@ export class MailingsService {
   }
 
   /** Mailings linked to a selection: in Setup or as a recipient source (the selection's Mailings tab). */
-  async ofSelection(selectionId: number, query: PageQuery): Promise<Page<Mailing>> {
+  async ofSelection(selectionId: number, query: PageQuery): Promise<Page<MailingSummary>> {
     return this.linked(
       sql`m.selection_id = ${selectionId} or exists (select 1 from mailing_sources s
       where s.mailing_id = m.id and s.kind = 'selection' and s.ref_id = ${selectionId})`,
@@ -235,7 +249,7 @@ export class MailingsService {
   }
 
   /** Mailings linked to a project: in Setup or as a recipient source (the project's Activities). */
-  async ofProject(projectId: number, query: PageQuery): Promise<Page<Mailing>> {
+  async ofProject(projectId: number, query: PageQuery): Promise<Page<MailingSummary>> {
     return this.linked(
       sql`m.project_id = ${projectId} or exists (select 1 from mailing_sources s
       where s.mailing_id = m.id and s.kind = 'project' and s.ref_id = ${projectId})`,
@@ -243,13 +257,42 @@ export class MailingsService {
     );
   }
 
-  private async linked(where: ReturnType<typeof sql>, query: PageQuery): Promise<Page<Mailing>> {
-    const rows = await sql<MailingRow>`select m.* from mailings m where ${where} order by m.id desc
+  private async linked(where: ReturnType<typeof sql>, query: PageQuery): Promise<Page<MailingSummary>> {
+    const rows = await sql<
+      Pick<
+        MailingRow,
+        | 'id'
+        | 'name'
+        | 'channel'
+        | 'state'
+        | 'folder_id'
+        | 'selection_id'
+        | 'project_id'
+        | 'scheduled_at'
+        | 'created_at'
+        | 'updated_at'
+      >
+    >`select m.id, m.name, m.channel, m.state, m.folder_id, m.selection_id, m.project_id,
+      m.scheduled_at, m.created_at, m.updated_at from mailings m where ${where} order by m.id desc
       limit ${query.limit} offset ${query.offset}`.execute(this.db);
     const total = await sql<{ n: number }>`select count(*) as n from mailings m where ${where}`.execute(
       this.db,
     );
-    return { items: rows.rows.map(toMailing), total: Number(total.rows[0]?.n ?? 0) };
+    return {
+      items: rows.rows.map((m) => ({
+        id: m.id,
+        name: m.name,
+        channel: m.channel as Channel,
+        state: m.state as MailingState,
+        folderId: m.folder_id,
+        selectionId: m.selection_id,
+        projectId: m.project_id,
+        scheduledAt: m.scheduled_at === null ? null : Number(m.scheduled_at),
+        createdAt: Number(m.created_at),
+        updatedAt: Number(m.updated_at),
+      })),
+      total: Number(total.rows[0]?.n ?? 0),
+    };
   }
 
   async update(id: number, input: z.input<typeof mailingPatch>, actor: Actor): Promise<Mailing> {

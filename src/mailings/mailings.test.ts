@@ -430,6 +430,20 @@ describe.each(engines)('mailings on %s', (engine) => {
     expect((await s.mailings.ofProject(project.id, { limit: 10, offset: 0 })).items.map((x) => x.id)).toEqual(
       [m.id],
     );
+    // a summary: what it is and where it stands, not the whole setup and content
+    const [summary] = (await s.mailings.ofSelection(sel.id, { limit: 10, offset: 0 })).items;
+    expect(Object.keys(summary ?? {}).sort()).toEqual([
+      'channel',
+      'createdAt',
+      'folderId',
+      'id',
+      'name',
+      'projectId',
+      'scheduledAt',
+      'selectionId',
+      'state',
+      'updatedAt',
+    ]);
   });
 
   it('bad input: a setup that does not exist, a folder of another kind', async () => {

@@ -400,8 +400,8 @@ export class SendingService {
 
   /** Stop pauses: workers claim nothing more of it; what is in flight finishes. */
   async stop(mailingId: number, actor: Actor): Promise<Progress> {
-    await this.transition(mailingId, 'stop', actor, async () => {
-      await this.db
+    await this.transition(mailingId, 'stop', actor, async (trx) => {
+      await trx
         .updateTable('send_rounds')
         .set({ state: 'stopped' })
         .where('mailing_id', '=', mailingId)
@@ -418,9 +418,10 @@ export class SendingService {
     if (m.state === 'scheduled') {
       await this.mailings.requireComplete(mailingId);
       await this.startRound(mailingId, ['scheduled'], actor);
+      await this.audit.record(actor, 'mailing.start', 'mailing', mailingId);
     } else {
-      await this.transition(mailingId, 'start', actor, async () => {
-        await this.db
+      await this.transition(mailingId, 'start', actor, async (trx) => {
+        await trx
           .updateTable('send_rounds')
           .set({ state: 'running', paused_reason: null })
           .where('mailing_id', '=', mailingId)
@@ -428,25 +429,53 @@ export class SendingService {
           .execute();
       });
     }
-    await this.audit.record(actor, 'mailing.start', 'mailing', mailingId);
     return this.progress(mailingId);
   }
 
-  /** Cancel ends it for good: rows not yet sent are cancelled. */
+  /**
+   * Cancel ends it for good: rows not yet sent are cancelled, and so are their recipients (and
+   * those of a scheduled mailing that never started), so a person's history says so.
+   */
   async cancel(mailingId: number, actor: Actor): Promise<Progress> {
-    await this.transition(mailingId, 'cancel', actor, async () => {
-      await this.db
+    await this.transition(mailingId, 'cancel', actor, async (trx) => {
+      const now = this.clock.now();
+      await trx
         .updateTable('send_rounds')
-        .set({ state: 'cancelled', finished_at: this.clock.now() })
+        .set({ state: 'cancelled', finished_at: now })
         .where('mailing_id', '=', mailingId)
         .where('state', 'in', ['running', 'stopped'])
         .execute();
-      await this.db
+      await trx
         .updateTable('ledger')
         .set({ state: 'cancelled' })
         .where('mailing_id', '=', mailingId)
         .where('state', 'in', ['ready', 'held'])
         .execute();
+      // a row a worker holds right now ('sending') finishes and moves its recipient itself
+      await trx
+        .updateTable('recipients')
+        .set({ status: 'cancelled', status_at: now })
+        .where('mailing_id', '=', mailingId)
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'ready'),
+            eb.and([
+              eb('status', '=', 'sending'),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('ledger as l')
+                    .select('l.id')
+                    .whereRef('l.recipient_id', '=', 'recipients.id')
+                    .where('l.mailing_id', '=', mailingId)
+                    .where('l.state', '=', 'sending'),
+                ),
+              ),
+            ]),
+          ]),
+        )
+        .execute();
+      await recount(trx, mailingId);
     });
     return this.progress(mailingId);
   }
@@ -632,27 +661,33 @@ export class SendingService {
     });
   }
 
+  /**
+   * A lifecycle action: the state moves as the lifecycle table allows, guarded by the state it
+   * was read in, and its effect on rounds, ledger and recipients happens in the same transaction.
+   */
   private async transition(
     mailingId: number,
     action: 'stop' | 'start' | 'cancel',
     actor: Actor,
-    effect: () => Promise<void>,
+    effect: (trx: Kysely<Database>) => Promise<void>,
   ): Promise<void> {
     const m = await this.mailings.get(mailingId);
     const next = nextState(m.state, action);
-    const r = await this.db
-      .updateTable('mailings')
-      .set({
-        state: next,
-        updated_at: this.clock.now(),
-        ...(action === 'cancel' ? { scheduled_at: null } : {}),
-      })
-      .where('id', '=', mailingId)
-      .where('state', '=', m.state)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1)
-      throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
-    await effect();
+    await this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable('mailings')
+        .set({
+          state: next,
+          updated_at: this.clock.now(),
+          ...(action === 'cancel' ? { scheduled_at: null } : {}),
+        })
+        .where('id', '=', mailingId)
+        .where('state', '=', m.state)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1)
+        throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
+      await effect(trx);
+    });
     await this.audit.record(actor, `mailing.${action}`, 'mailing', mailingId);
   }
 }

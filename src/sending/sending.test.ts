@@ -880,6 +880,19 @@ describe.each(engines)('sending on %s', (engine) => {
       const cancelled = await s.sending.cancel(id, admin);
       expect(cancelled.state).toBe('cancelled');
       expect(cancelled.byState).toMatchObject({ sent: 100, cancelled: n - 100 });
+      // the recipients say so too, in the list and in each person's history
+      expect((await s.recipients.summary(id)).byStatus).toMatchObject({ sent: 100, cancelled: n - 100 });
+      const unsent = await s.db
+        .selectFrom('recipients')
+        .select('person_id')
+        .where('mailing_id', '=', id)
+        .where('status', '=', 'cancelled')
+        .executeTakeFirstOrThrow();
+      const history = await s.followup.personHistory(Number(unsent.person_id));
+      expect(history.find((h) => h.mailingId === id)).toMatchObject({
+        status: 'cancelled',
+        mailingState: 'cancelled',
+      });
       await expect(s.sending.start(id, admin)).rejects.toMatchObject({ code: 'MAILING_TRANSITION_REFUSED' });
       // the dev outbox captured what was sent (no relay configured)
       expect(
