@@ -10,6 +10,11 @@ import { version } from './cli/version.js';
  * 3 not found, 4 conflict, 5 forbidden, 6 unavailable, 1 unexpected.
  */
 export async function run(argv: string[]): Promise<number> {
+  // `posthorn … | head`: the reader went away; that is the end of the output, not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const program = new Command('posthorn')
     .description(
       'Posthorn: self-hosted mailings (e-mail, SMS, letters, form responses) to the persons of your CRM.',

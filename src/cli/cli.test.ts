@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -261,6 +262,21 @@ describe('posthorn CLI', () => {
     expect(
       progressLine('checked', { rows: 10, totalRows: 10, bytesRead: 5, totalBytes: 5 }, 90_000_000),
     ).toBe('checked 10 of 10 rows (100%), 0 s left');
+  });
+
+  it('output piped into a reader that has gone (posthorn --help | head -0) ends quietly with exit code 0', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve('src/main.ts'), '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    // like `head -0`: the reader is gone before anything is written
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
   });
 
   it('the command line loads no heavy module before a command runs (--help answers at once)', () => {
