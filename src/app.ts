@@ -175,7 +175,7 @@ export function startWorkers(
     services.emailAccounts,
     options.smtpUrl
       ? new SmtpTransport(options.smtpUrl, { poolSize: options.smtpPoolSize })
-      : new DevOutboxTransport(services.db, services.clock),
+      : new DevOutboxTransport(services.outbox),
     services.clock,
   );
   // "send me a fresh link" mails of the public pages go out the same way
@@ -200,7 +200,7 @@ export function startWorkers(
   const sms = new SmsSender(
     render,
     services.smsGateways,
-    new DevOutboxSmsGateway(services.db, services.clock),
+    new DevOutboxSmsGateway(services.outbox),
     receipts,
     throttle,
     services.clock,

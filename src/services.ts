@@ -8,6 +8,7 @@ import { EmailAccountsService } from './channels/email/accounts.service.js';
 import type { TxtResolver } from './channels/email/dkim.js';
 import { SendingDomainsService } from './channels/email/domains.service.js';
 import { DevOutboxTransport } from './channels/email/transport.js';
+import { OutboxService } from './channels/outbox/index.js';
 import { SmsGatewaysService } from './channels/sms/gateways.service.js';
 import type { Clock } from './core/index.js';
 import { randomToken, TokenSigner } from './core/index.js';
@@ -94,6 +95,8 @@ export interface Services {
   tracking: TrackingService;
   bounces: BouncesService;
   followup: FollowupService;
+  /** The dev outbox: what was "sent" while no relay or gateway is set. */
+  outbox: OutboxService;
   /** Keys of the bounce webhooks (the generic signature and SES token; Mailgun's signing key). */
   webhookKeys: { secret: string; mailgunSigningKey: string };
 }
@@ -152,7 +155,8 @@ export function buildServices(
   });
   const followup = new FollowupService(db, access, selections, projects, sending, capabilities.engine);
   // "send me a fresh link" mails: the dev outbox until the app wires its relay
-  tracking.setMailer(new DevOutboxTransport(db, clock), 'noreply@localhost');
+  const outbox = new OutboxService(db, clock);
+  tracking.setMailer(new DevOutboxTransport(outbox), 'noreply@localhost');
   return {
     db,
     capabilities,
@@ -192,6 +196,7 @@ export function buildServices(
     tracking,
     bounces: new BouncesService(db, clock, access, settings, signer),
     followup,
+    outbox,
     webhookKeys: { secret: webhookSecret, mailgunSigningKey: options.mailgunSigningKey ?? webhookSecret },
   };
 }

@@ -310,7 +310,7 @@ describe.each(engines)('what is previewed is what is sent, on %s', (engine) => {
         now: 0,
       },
     );
-    await new DevOutboxTransport(s.db, f.clock).send({
+    await new DevOutboxTransport(s.outbox).send({
       ledgerId: null,
       mailingId: id,
       from: m.envelopeFrom,

@@ -1,8 +1,7 @@
 import net from 'node:net';
-import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
-import { type Clock, redactUrl } from '../../core/index.js';
-import type { Database } from '../../storage/index.js';
+import { redactUrl } from '../../core/index.js';
+import type { OutboxService } from '../outbox/index.js';
 
 /** What a relay said about one message: accepted, or refused (temporarily or for good) with its code. */
 export type Delivery =
@@ -59,34 +58,13 @@ export interface EmailTransport {
   close(): Promise<void>;
 }
 
-/** Captures every message in the database (`GET /api/v1/outbox`) when no relay is configured. */
+/** Captures every message in the dev outbox (`GET /api/v1/outbox`) when no relay is configured. */
 export class DevOutboxTransport implements EmailTransport {
   readonly name = 'dev-outbox';
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly outbox: Pick<OutboxService, 'captureEmail'>) {}
 
-  /**
-   * Stores the message as a receiving server would deliver it: the envelope sender (the VERP
-   * return path) in a `Return-Path:` header first, and in `envelope_from` for the outbox list.
-   */
   async send(m: OutgoingMessage): Promise<Delivery> {
-    const returnPath = m.from.replace(/[\r\n<>]/g, '');
-    await this.db
-      .insertInto('outbox')
-      .values({
-        ledger_id: m.ledgerId,
-        mailing_id: m.mailingId,
-        channel: 'email',
-        address: m.to,
-        subject: m.subject,
-        test: m.test ? 1 : 0,
-        message: `Return-Path: <${returnPath}>\r\n${m.raw.toString('utf8')}`,
-        envelope_from: returnPath,
-        created_at: this.clock.now(),
-      })
-      .execute();
+    await this.outbox.captureEmail(m);
     return { ok: true, response: '250 stored in the dev outbox' };
   }
 

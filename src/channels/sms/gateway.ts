@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Clock } from '../../core/index.js';
-import type { Database } from '../../storage/index.js';
 import type { Delivery } from '../email/transport.js';
+import type { OutboxService } from '../outbox/index.js';
 
 /** One SMS to one number; the gateway splits it into parts. */
 export interface OutgoingSms {
@@ -38,30 +36,14 @@ export interface SmsGateway {
   close(): Promise<void>;
 }
 
-/** Captures every SMS in the outbox table (`GET /api/v1/outbox?channel=sms`) when no gateway is configured. */
+/** Captures every SMS in the dev outbox (`GET /api/v1/outbox?channel=sms`) when no gateway is configured. */
 export class DevOutboxSmsGateway implements SmsGateway {
   readonly name = 'dev-outbox';
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly outbox: Pick<OutboxService, 'captureSms'>) {}
 
   async send(m: OutgoingSms): Promise<SmsDelivery> {
-    const r = await this.db
-      .insertInto('outbox')
-      .values({
-        ledger_id: m.ledgerId,
-        mailing_id: m.mailingId,
-        channel: 'sms',
-        address: m.to,
-        subject: `from ${m.from}`,
-        test: m.test ? 1 : 0,
-        message: m.text,
-        created_at: this.clock.now(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { ok: true, response: 'stored in the dev outbox', providerIds: [`outbox-${r.id}`] };
+    const id = await this.outbox.captureSms(m);
+    return { ok: true, response: 'stored in the dev outbox', providerIds: [`outbox-${id}`] };
   }
 
   onReceipt(): void {}

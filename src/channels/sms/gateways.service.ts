@@ -13,6 +13,7 @@ import {
   TokenSigner,
 } from '../../core/index.js';
 import type { Database, SmsGatewaysTable } from '../../storage/index.js';
+import { OutboxService } from '../outbox/index.js';
 import { checkSmsSender } from './encoding.js';
 import { type DeliveryReceipt, DevOutboxSmsGateway, type SmsGateway } from './gateway.js';
 
@@ -258,7 +259,7 @@ export class SmsGatewaysService {
                 timeoutMs: v.timeoutSeconds * 1000,
                 guard: this.guard,
               })
-            : new DevOutboxSmsGateway(this.db, this.clock);
+            : new DevOutboxSmsGateway(new OutboxService(this.db, this.clock));
       return {
         gateway,
         sender: r.sender,

@@ -1,11 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { simpleParser } from 'mailparser';
 import { z } from 'zod';
 import { emailAccountInput, emailAccountPatch } from '../../channels/email/accounts.service.js';
 import { sendingDomainInput } from '../../channels/email/domains.service.js';
 import { smsGatewayInput, smsGatewayPatch } from '../../channels/sms/gateways.service.js';
-import { notFound } from '../../core/index.js';
-import { escapeHtml } from '../../merge/index.js';
 import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.js';
 import { idParams, mailingContentResponse, pageQuery, route } from '../route.js';
 
@@ -95,45 +92,7 @@ export const sendingRoutes = [
       mailingId: z.coerce.number().int().positive().optional(),
       channel: z.enum(['email', 'sms']).optional(),
     }),
-    handler: async ({ services, query }) => {
-      let q = services.db.selectFrom('outbox');
-      if (query.mailingId) q = q.where('mailing_id', '=', query.mailingId);
-      if (query.channel) q = q.where('channel', '=', query.channel);
-      const [rows, total] = await Promise.all([
-        q
-          .select([
-            'id',
-            'mailing_id',
-            'channel',
-            'address',
-            'envelope_from',
-            'subject',
-            'test',
-            'created_at',
-          ])
-          .orderBy('id', 'desc')
-          .limit(query.limit)
-          .offset(query.offset)
-          .execute(),
-        q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
-      ]);
-      return {
-        items: rows.map((r) => ({
-          id: r.id,
-          mailingId: r.mailing_id,
-          channel: r.channel,
-          address: r.address,
-          /** The SMTP envelope sender (the VERP return path); null for SMS. */
-          envelopeFrom: r.envelope_from,
-          subject: r.subject,
-          test: r.test === 1,
-          createdAt: r.created_at,
-          raw: `/api/v1/outbox/${r.id}/raw`,
-          html: `/api/v1/outbox/${r.id}/html`,
-        })),
-        total: Number(total?.n ?? 0),
-      };
-    },
+    handler: ({ services, query }) => services.outbox.list(query),
   }),
   route({
     method: 'GET',
@@ -143,16 +102,11 @@ export const sendingRoutes = [
     summary: 'One captured message as raw .eml (message/rfc822)',
     params: idParams,
     handler: async ({ services, params, reply }) => {
-      const r = await services.db
-        .selectFrom('outbox')
-        .select(['message'])
-        .where('id', '=', params.id)
-        .executeTakeFirst();
-      if (!r) throw notFound('OUTBOX_MESSAGE_NOT_FOUND', `no captured message ${params.id}`);
+      const message = await services.outbox.raw(params.id);
       void reply
         .header('content-type', 'message/rfc822')
         .header('content-disposition', `attachment; filename="message-${params.id}.eml"`);
-      return r.message;
+      return message;
     },
   }),
   route({
@@ -163,22 +117,8 @@ export const sendingRoutes = [
     summary:
       'One captured message as its recipient would see it: the HTML part (or the text / SMS), in a sandbox that runs no script',
     params: idParams,
-    handler: async ({ services, params }) => {
-      const r = await services.db
-        .selectFrom('outbox')
-        .select(['message', 'channel', 'address', 'subject'])
-        .where('id', '=', params.id)
-        .executeTakeFirst();
-      if (!r) throw notFound('OUTBOX_MESSAGE_NOT_FOUND', `no captured message ${params.id}`);
-      let body: string;
-      if (r.channel === 'email') {
-        const mail = await simpleParser(r.message);
-        body = typeof mail.html === 'string' ? mail.html : `<pre>${escapeHtml(mail.text ?? '')}</pre>`;
-      } else
-        body = `<p>SMS to ${escapeHtml(r.address)} (${escapeHtml(r.subject ?? '')})</p><pre>${escapeHtml(r.message)}</pre>`;
-      // the mailing's own HTML, shown on our origin: it runs nothing (route.ts)
-      return mailingContentResponse(body);
-    },
+    // the mailing's own HTML, shown on our origin: it runs nothing (route.ts)
+    handler: async ({ services, params }) => mailingContentResponse(await services.outbox.view(params.id)),
   }),
 ];
 

@@ -1,0 +1,1 @@
+export { type OutboxItem, OutboxService } from './outbox.service.js';
