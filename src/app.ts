@@ -7,7 +7,15 @@ import { InboundSmtp } from './bounces/inbound.js';
 import { DevOutboxTransport, type EmailTransport, SmtpTransport } from './channels/email/transport.js';
 import { DevOutboxSmsGateway } from './channels/sms/gateway.js';
 import { type Config, resolveSecret } from './config.js';
-import { type Actor, randomToken, systemActor, systemClock, TokenSigner } from './core/index.js';
+import {
+  type Actor,
+  createLogger,
+  type Logger,
+  randomToken,
+  systemActor,
+  systemClock,
+  TokenSigner,
+} from './core/index.js';
 import { buildServer } from './http/server.js';
 import { Renderer } from './render/index.js';
 import {
@@ -34,6 +42,8 @@ export interface App {
   config: Config & { secret: string };
   handle: DatabaseHandle;
   services: Services;
+  /** The process's one logger (JSON on stderr at POSTHORN_LOG_LEVEL). */
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -85,6 +95,7 @@ export async function openApp(config: Config, options: { migrate?: boolean } = {
     }
     return {
       config: withSecret,
+      logger: createLogger(config.logLevel),
       handle,
       services,
       close: async () => {
@@ -168,8 +179,11 @@ export function startWorkers(
     idleMs?: number | undefined;
     /** false: build the worker without starting its loop (tests drive `tick`). */
     run?: boolean | undefined;
+    /** Where failing ticks are reported (default: nowhere, for tests that drive `tick`). */
+    logger?: Logger | undefined;
   },
 ): Workers {
+  const log = options.logger ?? createLogger('silent');
   // the accounts of the settings; without any, the POSTHORN_SMTP_URL relay or the dev outbox
   const transport: EmailTransport = new EmailRouter(
     services.emailAccounts,
@@ -222,9 +236,7 @@ export function startWorkers(
   if (options.run !== false) {
     worker.start(options.idleMs ?? 500, (e) => {
       // the database or the relay is away: say so once per failing tick, and keep trying
-      process.stderr.write(
-        `${JSON.stringify({ level: 'error', msg: 'send worker tick failed', worker: worker.id, error: e instanceof Error ? e.message : String(e) })}\n`,
-      );
+      log.error({ worker: worker.id, err: e }, 'send worker tick failed');
     });
     timer = setInterval(() => {
       void services.sending.startDue(schedulerActor).catch(() => undefined);
@@ -271,9 +283,7 @@ export async function startBounceIntake(
   if (c.bounceImapUrl) {
     poller = new ImapPoller(app.services.bounces, c.bounceImapUrl, { maxBytes: c.inboundMaxBytes });
     poller.start(c.bounceImapPollMs, (e) => {
-      process.stderr.write(
-        `${JSON.stringify({ level: 'error', msg: 'bounce mailbox poll failed', error: e instanceof Error ? e.message : String(e) })}\n`,
-      );
+      app.logger.error({ err: e }, 'bounce mailbox poll failed');
     });
   }
   return {
@@ -299,7 +309,7 @@ export async function startServer(app: App): Promise<FastifyInstance> {
     adminUrl: app.config.adminUrl,
     trustProxy: app.config.trustProxy,
     version,
-    logStream: process.stderr,
+    logger: app.logger,
   });
   await server.listen({ host: app.config.host, port: app.config.port });
   return server;

@@ -24,6 +24,7 @@ function workerSettings(app: App) {
     bounceDomain: app.config.bounceDomain,
     smtpUrl: app.config.smtpUrl,
     smtpPoolSize: app.config.smtpPoolSize,
+    logger: app.logger,
     workerOptions: { batchSize: app.config.sendBatchSize, leaseMs: app.config.sendLeaseMs },
     limits: {
       accountPerSecond: app.config.smtpRatePerSecond,

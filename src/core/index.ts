@@ -2,6 +2,7 @@ export * from './actor.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './key-set.js';
+export { createLogger, type Logger } from './log.js';
 export * from './merge-patch.js';
 export * from './outbound-url.js';
 export * from './random.js';

@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
@@ -23,7 +24,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { ZodError } from 'zod';
-import { type Actor, AppError, httpStatusByKind, isAppError } from '../core/index.js';
+import { type Actor, AppError, httpStatusByKind, isAppError, type Logger } from '../core/index.js';
 import type { Services } from '../services.js';
 import { notFoundPage } from './pages.js';
 import { RawResponse, type RouteDefinition } from './route.js';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   version: string;
   /** POSTHORN_TRUST_PROXY: whose X-Forwarded-For/-Proto to believe (default: nobody's). */
   trustProxy?: boolean | number | string[] | undefined;
+  /** The process's logger (app.ts); without one, a logger of `logLevel` on `logStream`. */
+  logger?: Logger | undefined;
   /** Where JSON logs go (the app passes stderr, so stdout stays for command output). */
   logStream?: NodeJS.WritableStream | undefined;
 }
@@ -74,10 +77,15 @@ declare module 'fastify' {
  */
 export async function buildServer(services: Services, options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger:
-      options.logLevel === 'silent'
-        ? false
-        : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
+    ...(options.logger
+      ? // the pino logger is Fastify's own kind; its wider type is narrowed to what Fastify keeps
+        { loggerInstance: options.logger as FastifyBaseLogger }
+      : {
+          logger:
+            options.logLevel === 'silent'
+              ? false
+              : { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
+        }),
     bodyLimit: options.bodyLimitBytes,
     // behind a reverse proxy the client address (login rate limit) and https (Secure cookies)
     // come from X-Forwarded-*, but only from the proxies the admin named
