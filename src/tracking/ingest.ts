@@ -258,6 +258,10 @@ export class EventIngest {
 
       const newReaders: string[] = [];
       const rows: RawBuilder<unknown>[] = [];
+      const rowIds: number[] = [];
+      // sent → read (also delivered → read, PRODUCT.md §4) on a human event: the candidates are
+      // the recipients whose status was sent or delivered when the batch was read
+      const moves = new Map<number, { mailingId: number; from: string; at: number }>();
       for (const [id, r] of perRecipient) {
         const before = found.get(id);
         if (!before) continue;
@@ -270,22 +274,52 @@ export class EventIngest {
         }
         const firstClick = r.clickAt !== null && before.first_click_at === null;
         if (firstClick) m.clickers += 1;
+        const move =
+          r.readAt !== null && (before.status === 'sent' || before.status === 'delivered')
+            ? { mailingId: before.mailing_id, from: before.status, at: r.readAt }
+            : null;
+        if (move) moves.set(id, move);
+        rowIds.push(id);
         rows.push(
-          sql`(${int(id)}, ${int(r.opens)}, ${int(r.clicks)}, ${int(r.machine)}, ${big(firstRead ? r.readAt : null)}, ${big(firstClick ? r.clickAt : null)}, cast(${firstRead ? r.client : null} as text))`,
+          sql`(${int(id)}, ${int(r.opens)}, ${int(r.clicks)}, ${int(r.machine)}, ${big(firstRead ? r.readAt : null)}, ${big(firstClick ? r.clickAt : null)}, cast(${firstRead ? r.client : null} as text), cast(${move?.from ?? null} as text), ${big(move?.at ?? null)})`,
         );
       }
-      // every recipient of the batch in one statement (column1… are the VALUES columns on both engines)
-      for (let i = 0; i < rows.length; i += 500)
-        await sql`update recipients set
+      // every recipient of the batch in one statement (column1… are the VALUES columns on both
+      // engines), the status move included (a separate statement cost a quarter more per first
+      // read): SET expressions read the row as it was, and a status another transaction changed
+      // meanwhile (PostgreSQL re-checks the row) is left as it is
+      const moved: Array<{ mailingId: number; from: string; reason: string }> = [];
+      for (let i = 0; i < rows.length; i += 500) {
+        const anyMove = rowIds.slice(i, i + 500).some((id) => moves.has(id));
+        const r = await sql<{
+          id: number;
+          status: string;
+          status_at: number | string;
+          reason: string | null;
+        }>`
+          update recipients set
             opens = recipients.opens + v.column2,
             clicks = recipients.clicks + v.column3,
             machine_events = recipients.machine_events + v.column4,
             first_read_at = coalesce(recipients.first_read_at, v.column5),
             first_click_at = coalesce(recipients.first_click_at, v.column6),
-            client = coalesce(recipients.client, v.column7)
+            client = coalesce(recipients.client, v.column7),
+            status = case when recipients.status = v.column8 then 'read' else recipients.status end,
+            status_at = case when recipients.status = v.column8 then v.column9 else recipients.status_at end
           from (values ${sql.join(rows.slice(i, i + 500))}) as v
-          where recipients.id = v.column1`.execute(trx);
-      await this.moveToRead(trx, perRecipient, found);
+          where recipients.id = v.column1
+          ${anyMove ? sql`returning recipients.id, recipients.status, recipients.status_at, recipients.reason` : sql``}`.execute(
+          trx,
+        );
+        // what moved, from the rows as written: read now, at this batch's read time (a row
+        // another process moved to read meanwhile carries its own time)
+        for (const row of r.rows) {
+          const m = moves.get(Number(row.id));
+          if (m && row.status === 'read' && Number(row.status_at) === m.at)
+            moved.push({ mailingId: m.mailingId, from: m.from, reason: row.reason ?? '' });
+        }
+      }
+      await this.countReads(trx, moved);
       // a read resets the address's consecutive soft bounces (PRODUCT.md §11)
       if (newReaders.length > 0)
         await trx.deleteFrom('address_bounces').where('address_key', 'in', newReaders).execute();
@@ -348,50 +382,15 @@ export class EventIngest {
   }
 
   /**
-   * Recipient status `sent → read` (also `delivered → read`, PRODUCT.md §4) on a human open or
-   * click, with `recipient_counts` kept in step in the same transaction. Only recipients whose
-   * status was sent or delivered when the batch was read are candidates (most events of a busy
-   * mailing are repeat events of readers: no statement for them). One UPDATE per old status, so
-   * the rows it returns say exactly what moved from where, even when another transaction changed
-   * a status meanwhile (PostgreSQL re-checks the WHERE; a row that bounced meanwhile stays bounced);
-   * then one upsert moves the counts.
+   * `recipient_counts` follows the recipients that moved to `read` (from sent or delivered), in
+   * the flush's transaction: one upsert for the whole batch. The old status's row always exists
+   * (it counted these recipients); the read row is created by the first reader.
    */
-  private async moveToRead(
+  private async countReads(
     trx: Kysely<Database>,
-    perRecipient: ReadonlyMap<number, { readAt: number | null }>,
-    found: ReadonlyMap<number, { status: string }>,
+    moved: ReadonlyArray<{ mailingId: number; from: string; reason: string }>,
   ): Promise<void> {
-    const byStatus = new Map<string, RawBuilder<unknown>[]>();
-    for (const [id, r] of perRecipient) {
-      if (r.readAt === null) continue;
-      const status = found.get(id)?.status;
-      if (status !== 'sent' && status !== 'delivered') continue;
-      const rows = byStatus.get(status) ?? [];
-      rows.push(sql`(${int(id)}, ${big(r.readAt)})`);
-      byStatus.set(status, rows);
-    }
-    if (byStatus.size === 0) return;
-    // (mailing, old status, reason) → rows moved
-    const moved = new Map<string, { mailingId: number; from: string; reason: string; n: number }>();
-    for (const [from, rows] of byStatus) {
-      for (let i = 0; i < rows.length; i += 500) {
-        const r = await sql<{ mailing_id: number; reason: string | null }>`update recipients
-            set status = 'read', status_at = v.column2
-          from (values ${sql.join(rows.slice(i, i + 500))}) as v
-          where recipients.id = v.column1 and recipients.status = ${from}
-          returning recipients.mailing_id, recipients.reason`.execute(trx);
-        for (const row of r.rows) {
-          const reason = row.reason ?? '';
-          const key = `${row.mailing_id}:${from}:${reason}`;
-          const m = moved.get(key) ?? { mailingId: Number(row.mailing_id), from, reason, n: 0 };
-          m.n += 1;
-          moved.set(key, m);
-        }
-      }
-    }
-    if (moved.size === 0) return;
-    // one statement for both directions: the old status's row always exists (it counted these
-    // recipients), the read row is created by the first reader
+    if (moved.length === 0) return;
     const counts = new Map<string, { mailingId: number; status: string; reason: string; n: number }>();
     const add = (mailingId: number, status: string, reason: string, n: number) => {
       const key = `${mailingId}:${status}:${reason}`;
@@ -399,9 +398,9 @@ export class EventIngest {
       c.n += n;
       counts.set(key, c);
     };
-    for (const m of moved.values()) {
-      add(m.mailingId, m.from, m.reason, -m.n);
-      add(m.mailingId, 'read', m.reason, m.n);
+    for (const m of moved) {
+      add(m.mailingId, m.from, m.reason, -1);
+      add(m.mailingId, 'read', m.reason, 1);
     }
     await sql`insert into recipient_counts (mailing_id, status, reason, n)
       values ${sql.join(
