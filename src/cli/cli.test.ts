@@ -235,6 +235,18 @@ describe('posthorn CLI', () => {
       expect(missing.stderr).toContain('nope.json: no such file');
       // a refused file creates nothing, not even a draft it then leaves behind
       expect(await count()).toBe(before);
+      // a linked selection fills the recipient list, as the same PATCH does
+      const [selection] = (await app.services.selections.list({ limit: 1, offset: 0 })).items;
+      const linked = await cli(
+        'mailing',
+        'create',
+        '--from',
+        write('linked.json', { ...spring, name: 'Linked', selectionId: selection?.id }),
+        '--json',
+      );
+      expect(linked.code).toBe(0);
+      const summary = await app.services.recipients.summary(JSON.parse(linked.stdout).mailing.id);
+      expect(summary.total).toBeGreaterThan(0);
     } finally {
       await app.close();
     }

@@ -119,6 +119,7 @@ export async function createMailingFromFile(
       // content in the file is the choice the Template step asks for: start blank with it
       if (patch.content !== undefined && !templateId)
         await services.mailings.chooseTemplate(mailing.id, { blank: true }, actor);
+      await services.recipients.beforeSetupChange(mailing.id, changes, actor);
       mailing = await services.mailings.update(mailing.id, changes, actor);
     } catch (e) {
       await services.mailings.delete(mailing.id, actor);
@@ -126,5 +127,8 @@ export async function createMailingFromFile(
       throw placed(file, e, 'setup');
     }
   }
+  // as PATCH does: a linked selection or project fills the recipient list
+  if (Object.keys(changes).length > 0)
+    await services.recipients.afterSetupChange(mailing.id, Object.keys(changes), actor);
   return { mailing, steps: await services.mailings.steps(mailing.id) };
 }

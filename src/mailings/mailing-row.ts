@@ -1,5 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
-import { type Actor, type AuditSink, notFound } from '../core/index.js';
+import type { Kysely, Selectable, UpdateObject } from 'kysely';
+import { type Actor, type AuditSink, conflict, notFound } from '../core/index.js';
 import type { Database } from '../storage/index.js';
 import { type MailingState, nextState } from './lifecycle.js';
 
@@ -12,23 +12,46 @@ export async function findMailingRow(db: Kysely<Database>, id: number): Promise<
   return m;
 }
 
+/** A mailing that may be edited, and whether writing the edit takes it back from scheduled to draft. */
+export interface EditableMailing extends MailingRow {
+  /** It was scheduled: the write of the edit returns it to draft (see `unscheduled`). */
+  unschedule: boolean;
+  /** The state it was read in (guards the write against the scheduler starting it meanwhile). */
+  stateBefore: MailingState;
+}
+
 /**
  * The lifecycle guard every change goes through: a draft stays a draft, a scheduled mailing
- * returns to draft (recorded, with `reason`), anything else refuses with `MAILING_NOT_EDITABLE`.
+ * returns to draft, anything else refuses with `MAILING_NOT_EDITABLE`. It writes nothing: the
+ * edit's own write carries the state change (`unscheduled`), so a refused edit — invalid input
+ * found after this check — leaves a scheduled mailing scheduled.
  */
-export async function editableMailingRow(
-  db: Kysely<Database>,
-  audit: AuditSink,
-  id: number,
-  actor: Actor,
-  reason: string,
-): Promise<MailingRow> {
+export async function editableMailingRow(db: Kysely<Database>, id: number): Promise<EditableMailing> {
   const m = await findMailingRow(db, id);
   const state = m.state as MailingState;
   const next = nextState(state, 'edit');
-  if (next !== state) {
-    await db.updateTable('mailings').set({ state: next, scheduled_at: null }).where('id', '=', id).execute();
-    await audit.record(actor, 'mailing.unschedule', 'mailing', id, { reason });
-  }
-  return { ...m, state: next };
+  return { ...m, state: next, unschedule: next !== state, stateBefore: state };
+}
+
+/**
+ * Writes an edit's effect on the mailing row: its columns, and for a scheduled mailing the way
+ * back to draft, guarded by the state it was read in (the scheduler may have started it since:
+ * then the edit is refused and nothing is written). Records the unscheduling.
+ */
+export async function writeEdit(
+  db: Kysely<Database>,
+  audit: AuditSink,
+  m: EditableMailing,
+  set: UpdateObject<Database, 'mailings'>,
+  actor: Actor,
+): Promise<void> {
+  const r = await db
+    .updateTable('mailings')
+    .set(m.unschedule ? { ...set, state: m.state, scheduled_at: null } : set)
+    .where('id', '=', m.id)
+    .where('state', '=', m.stateBefore)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1)
+    throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile (it may have started); try again');
+  if (m.unschedule) await audit.record(actor, 'mailing.unschedule', 'mailing', m.id, { reason: 'edited' });
 }

@@ -37,7 +37,13 @@ import {
 } from './content.js';
 import type { FoldersService } from './folders.service.js';
 import { canDelete, type MailingState } from './lifecycle.js';
-import { editableMailingRow, findMailingRow, type MailingRow } from './mailing-row.js';
+import {
+  type EditableMailing,
+  editableMailingRow,
+  findMailingRow,
+  type MailingRow,
+  writeEdit,
+} from './mailing-row.js';
 import {
   applyRecipientOptionsPatch,
   applySetupPatch,
@@ -296,7 +302,7 @@ export class MailingsService {
   }
 
   async update(id: number, input: z.input<typeof mailingPatch>, actor: Actor): Promise<Mailing> {
-    const m = await this.editable(id, actor);
+    const m = await this.editable(id);
     const channel = m.channel as Channel;
     const v = mailingPatch.parse(input);
     const stored = JSON.parse(m.setup) as Record<string, unknown>;
@@ -368,11 +374,7 @@ export class MailingsService {
       set.rendered = null;
     }
     if (stale) set.recipients_stale = 1;
-    await this.db
-      .updateTable('mailings')
-      .set({ ...set, revision: nextRevision })
-      .where('id', '=', id)
-      .execute();
+    await writeEdit(this.db, this.audit, m, { ...set, revision: nextRevision }, actor);
     await this.audit.record(actor, 'mailing.update', 'mailing', id, {
       fields: Object.keys(v),
       ...(v.recipientOptions?.overrideConsent ? { overrideConsent: true } : {}),
@@ -386,7 +388,7 @@ export class MailingsService {
     input: z.input<typeof chooseTemplateInput>,
     actor: Actor,
   ): Promise<Mailing> {
-    const m = await this.editable(id, actor);
+    const m = await this.editable(id);
     const v = chooseTemplateInput.parse(input);
     const channel = m.channel as Channel;
     const set: Updateable<Database['mailings']> = { template_chosen: 1, updated_at: this.clock.now() };
@@ -400,11 +402,7 @@ export class MailingsService {
       set.rendered = null;
       set.template_id = t.id;
     }
-    await this.db
-      .updateTable('mailings')
-      .set({ ...set, revision: nextRevision })
-      .where('id', '=', id)
-      .execute();
+    await writeEdit(this.db, this.audit, m, { ...set, revision: nextRevision }, actor);
     await this.audit.record(actor, 'mailing.chooseTemplate', 'mailing', id, v);
     return this.get(id);
   }
@@ -807,7 +805,7 @@ export class MailingsService {
     data: Buffer,
     actor: Actor,
   ): Promise<Attachment> {
-    const m = await this.editable(id, actor);
+    const m = await this.editable(id);
     requireCapability(m.channel as Channel, 'attachments', 'file');
     const used = await this.db
       .selectFrom('mailing_attachments')
@@ -841,7 +839,7 @@ export class MailingsService {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await this.bumpRevision(id);
+    await writeEdit(this.db, this.audit, m, { revision: nextRevision }, actor);
     await this.audit.record(actor, 'mailing.addAttachment', 'mailing', id, {
       file: r.file_name,
       bytes: data.length,
@@ -850,7 +848,7 @@ export class MailingsService {
   }
 
   async removeAttachment(id: number, attachmentId: number, actor: Actor): Promise<void> {
-    await this.editable(id, actor);
+    const m = await this.editable(id);
     const r = await this.db
       .selectFrom('mailing_attachments')
       .selectAll()
@@ -859,7 +857,7 @@ export class MailingsService {
       .executeTakeFirst();
     if (!r) throw notFound('ATTACHMENT_NOT_FOUND', `mailing ${id} has no attachment ${attachmentId}`);
     await this.db.deleteFrom('mailing_attachments').where('id', '=', attachmentId).execute();
-    await this.bumpRevision(id);
+    await writeEdit(this.db, this.audit, m, { revision: nextRevision }, actor);
     await rm(join(this.files.attachmentsDir, r.storage_name), { force: true });
     await this.audit.record(actor, 'mailing.removeAttachment', 'mailing', id, { file: r.file_name });
   }
@@ -875,16 +873,13 @@ export class MailingsService {
   }
 
   /** A new revision after a change outside the mailing row (attachments): written after the change. */
-  private async bumpRevision(id: number): Promise<void> {
-    await this.db.updateTable('mailings').set({ revision: nextRevision }).where('id', '=', id).execute();
-  }
-
   private row(id: number): Promise<MailingRow> {
     return findMailingRow(this.db, id);
   }
 
-  private editable(id: number, actor: Actor): Promise<MailingRow> {
-    return editableMailingRow(this.db, this.audit, id, actor, 'edited');
+  /** The lifecycle guard of an edit (nothing written yet: `writeEdit` carries the state change). */
+  private editable(id: number): Promise<EditableMailing> {
+    return editableMailingRow(this.db, id);
   }
 
   private async requireRow(

@@ -419,6 +419,29 @@ describe.each(engines)('mailings on %s', (engine) => {
     expect((await s.mailings.copy(id, admin)).state).toBe('draft');
   });
 
+  it('an edit refused for its input leaves a scheduled mailing scheduled; an accepted one returns it to draft', async () => {
+    const m = await s.mailings.create({ name: 'Planned', channel: 'email' }, admin);
+    const at = Date.now() + 86_400_000;
+    await s.db
+      .updateTable('mailings')
+      .set({ state: 'scheduled', scheduled_at: at })
+      .where('id', '=', m.id)
+      .execute();
+    await expect(s.mailings.update(m.id, { selectionId: 999_999 }, admin)).rejects.toMatchObject({
+      code: 'SELECTION_NOT_FOUND',
+    });
+    await expect(s.mailings.chooseTemplate(m.id, { templateId: 999_999 }, admin)).rejects.toMatchObject({
+      code: expect.stringMatching(/NOT_FOUND/),
+    });
+    expect(await s.mailings.get(m.id)).toMatchObject({ state: 'scheduled', scheduledAt: at });
+    await s.mailings.update(m.id, { name: 'Planned, renamed' }, admin);
+    expect(await s.mailings.get(m.id)).toMatchObject({
+      state: 'draft',
+      scheduledAt: null,
+      name: 'Planned, renamed',
+    });
+  });
+
   it("a mailing appears on its selection's Mailings and its project's Activities", async () => {
     const sel = await s.selections.create({ name: 'Sel', kind: 'static' }, admin);
     const project = await s.projects.create({ name: 'Proj' }, admin);
