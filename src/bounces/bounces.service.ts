@@ -5,12 +5,11 @@ import {
   type Actor,
   type AuditSink,
   type Clock,
-  forbidden,
   notFound,
   type Page,
   type TokenSigner,
 } from '../core/index.js';
-import { writeConsent } from '../crm/preferences.service.js';
+import { PreferencesService } from '../crm/index.js';
 import { moveRecipients } from '../sending/recipient-status.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
@@ -68,6 +67,8 @@ export class BouncesService {
     private readonly audit: AuditSink,
     private readonly settings: SettingsService,
     private readonly signer: TokenSigner,
+    /** The one writer of blocked addresses, soft-bounce counts and consent. */
+    private readonly preferences: PreferencesService = new PreferencesService(db, clock, audit),
   ) {}
 
   /**
@@ -170,7 +171,6 @@ export class BouncesService {
         .where('r.id', '=', recipientId)
         .executeTakeFirstOrThrow();
       const address = r.address ?? report.recipient;
-      const key = address ? emailKey(address) : null;
       await trx
         .insertInto('bounces')
         .values({
@@ -189,22 +189,8 @@ export class BouncesService {
         .execute();
       const done = [{ recipient_id: recipientId, mailing_id: mailingId }];
       const block = async (reason: string) => {
-        if (!key || !address) return;
-        await trx
-          .insertInto('blocked_addresses')
-          .values({
-            address_key: key,
-            address,
-            channel: r.channel,
-            reason,
-            code,
-            diagnostic,
-            blocked_at: now,
-          })
-          .onConflict((oc) =>
-            oc.column('address_key').doUpdateSet({ reason, code, diagnostic, blocked_at: now }),
-          )
-          .execute();
+        if (!address) return;
+        await this.preferences.blockAddress({ address, channel: r.channel, reason, code, diagnostic }, trx);
       };
       const bounced = async (reason: 'hardBounce' | 'softBounce') => {
         for (const from of ['sent', 'delivered', 'bounced'])
@@ -224,26 +210,9 @@ export class BouncesService {
           break;
         case 'soft': {
           await bounced('softBounce');
-          if (!key) break;
-          const before = await trx
-            .selectFrom('address_bounces')
-            .selectAll()
-            .where('address_key', '=', key)
-            .executeTakeFirst();
           // consecutive bounced mailings: a second soft bounce of the same mailing is not another one
-          const count =
-            before && before.last_mailing_id === mailingId
-              ? before.soft_count
-              : (before?.soft_count ?? 0) + 1;
-          await trx
-            .insertInto('address_bounces')
-            .values({ address_key: key, soft_count: count, last_mailing_id: mailingId, updated_at: now })
-            .onConflict((oc) =>
-              oc
-                .column('address_key')
-                .doUpdateSet({ soft_count: count, last_mailing_id: mailingId, updated_at: now }),
-            )
-            .execute();
+          const count = address ? await this.preferences.countSoftBounce(address, mailingId, trx) : null;
+          if (count === null) break;
           if (count >= bounceThreshold) {
             await block('softBounces');
             note = `soft bounce ${count} of ${bounceThreshold}: the address is blocked`;
@@ -255,22 +224,19 @@ export class BouncesService {
           for (const from of ['sent', 'delivered', 'read', 'bounced'])
             await moveRecipients(trx, done, from, 'complained', null, now);
           if (r.person_id !== null)
-            await writeConsent(
-              trx,
+            await this.preferences.withdrawConsent(
               r.person_id,
               'emarketing',
-              'withdrawn',
               'complaint',
-              now,
-              null,
               `spam complaint about mailing ${mailingId}`,
+              trx,
             );
           await block('complaint');
           note = 'complaint: e-marketing consent withdrawn and the address blocked';
           break;
         case 'delivered':
           await moveRecipients(trx, done, 'sent', 'delivered', null, now);
-          if (key) await trx.deleteFrom('address_bounces').where('address_key', '=', key).execute();
+          if (address) await this.preferences.resetSoftBounces(address, trx);
           note = 'delivered: the soft-bounce count is reset';
           break;
       }
@@ -403,26 +369,7 @@ export class BouncesService {
    */
   async clear(address: string, actor: Actor): Promise<void> {
     const key = await this.requireBlocked(address);
-    const row = await this.db
-      .selectFrom('blocked_addresses')
-      .select(['reason', 'code', 'blocked_at'])
-      .where('address_key', '=', key)
-      .executeTakeFirstOrThrow();
-    if ((row.reason === 'unsubscribed' || row.reason === 'complaint') && !actor.rights.has('overrideConsent'))
-      throw forbidden(
-        'OVERRIDE_CONSENT_NOT_ALLOWED',
-        `${address} is blocked because of ${row.reason === 'complaint' ? 'a spam complaint' : 'an unsubscribe'}: only a user with the right to override consent may clear it`,
-        { reason: row.reason, right: 'overrideConsent' },
-      );
-    await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('blocked_addresses').where('address_key', '=', key).execute();
-      await trx.deleteFrom('address_bounces').where('address_key', '=', key).execute();
-    });
-    await this.audit.record(actor, 'blockedAddress.clear', 'blockedAddress', key, {
-      reason: row.reason,
-      code: row.code,
-      blockedAt: row.blocked_at,
-    });
+    await this.preferences.clearBlockedAddress(address, key, actor);
   }
 
   /** The persons with this address are former employees (they get no mailings); it stays blocked. */

@@ -1,6 +1,15 @@
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
-import { type Actor, type AuditSink, type Clock, conflict, notFound, patchSchemaOf } from '../core/index.js';
+import { emailKey } from '../addresses/index.js';
+import {
+  type Actor,
+  type AuditSink,
+  type Clock,
+  conflict,
+  forbidden,
+  notFound,
+  patchSchemaOf,
+} from '../core/index.js';
 import type { Database } from '../storage/index.js';
 
 export const consentPurposes = ['emarketing', 'salesService'] as const;
@@ -244,6 +253,197 @@ export class PreferencesService {
     return rows.map((r) => ({ id: r.id, name: r.name, personCount: Number(r.n ?? 0) }));
   }
 
+  // ——— the person's own wishes and the blocked list: the one writer of `subscriptions`,
+  // `consents`, `blocked_addresses` and `address_bounces` (tracking and bounces call these) ———
+
+  /**
+   * Unsubscribes from a subscription type (`typeId` null: from every type the person has active)
+   * with the source, time and mailing; an address without a person becomes a blocked address
+   * (`unsubscribed`; an address blocked already keeps its reason). Idempotent: a cancelled
+   * subscription is not written again.
+   */
+  async unsubscribe(
+    who: { personId: number } | { address: string; channel: string },
+    typeId: number | null,
+    source: string,
+    mailingId: number,
+    trx: Db = this.db,
+  ): Promise<void> {
+    const now = this.clock.now();
+    if ('personId' in who) {
+      const types =
+        typeId !== null
+          ? [typeId]
+          : (
+              await trx
+                .selectFrom('subscriptions')
+                .select('subscription_type_id')
+                .where('person_id', '=', who.personId)
+                .where('status', '=', 'active')
+                .execute()
+            ).map((s) => s.subscription_type_id);
+      for (const id of types) {
+        const current = await trx
+          .selectFrom('subscriptions')
+          .select('status')
+          .where('person_id', '=', who.personId)
+          .where('subscription_type_id', '=', id)
+          .executeTakeFirst();
+        if (current?.status !== 'cancelled')
+          await writeSubscription(trx, who.personId, id, 'cancelled', source, now, mailingId);
+      }
+      return;
+    }
+    await trx
+      .insertInto('blocked_addresses')
+      .values({
+        address_key: emailKey(who.address) ?? who.address.toLowerCase(),
+        address: who.address,
+        channel: who.channel,
+        reason: 'unsubscribed',
+        code: null,
+        diagnostic: `unsubscribed from mailing ${mailingId}`,
+        blocked_at: now,
+      })
+      .onConflict((oc) => oc.column('address_key').doNothing())
+      .execute();
+  }
+
+  /**
+   * The manage-subscriptions page saved: the wanted types are active, the others cancelled; a
+   * type the person never had and does not want stays absent; an unchanged one is not written.
+   */
+  async saveSubscriptions(
+    personId: number,
+    wanted: ReadonlySet<number>,
+    source: string,
+    mailingId: number | null,
+    trx: Db = this.db,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const types = await trx.selectFrom('subscription_types').select('id').execute();
+    const current = new Map(
+      (
+        await trx
+          .selectFrom('subscriptions')
+          .select(['subscription_type_id', 'status'])
+          .where('person_id', '=', personId)
+          .execute()
+      ).map((s) => [s.subscription_type_id, s.status]),
+    );
+    for (const { id } of types) {
+      const status = wanted.has(id) ? 'active' : 'cancelled';
+      const before = current.get(id);
+      if (before === status || (before === undefined && status === 'cancelled')) continue;
+      await writeSubscription(trx, personId, id, status, source, now, mailingId);
+    }
+  }
+
+  /** Records the legal basis `withdrawn` for a purpose (a spam complaint); call inside a transaction. */
+  async withdrawConsent(
+    personId: number,
+    purpose: ConsentPurpose,
+    source: string,
+    note: string | null,
+    trx: Db,
+  ): Promise<void> {
+    await writeConsent(trx, personId, purpose, 'withdrawn', source, this.clock.now(), null, note);
+  }
+
+  /**
+   * Blocks an e-mail address for every future mailing (a hard bounce, too many soft bounces, a
+   * complaint); an address blocked already takes the new reason. An address with no key is ignored.
+   */
+  async blockAddress(
+    block: {
+      address: string;
+      channel: string;
+      reason: string;
+      code: string | null;
+      diagnostic: string | null;
+    },
+    trx: Db = this.db,
+  ): Promise<void> {
+    const key = emailKey(block.address);
+    if (!key) return;
+    const now = this.clock.now();
+    const { reason, code, diagnostic } = block;
+    await trx
+      .insertInto('blocked_addresses')
+      .values({
+        address_key: key,
+        address: block.address,
+        channel: block.channel,
+        reason,
+        code,
+        diagnostic,
+        blocked_at: now,
+      })
+      .onConflict((oc) => oc.column('address_key').doUpdateSet({ reason, code, diagnostic, blocked_at: now }))
+      .execute();
+  }
+
+  /**
+   * Counts a soft bounce of the address in this mailing: consecutive bounced mailings, so a
+   * second soft bounce of the same mailing is not another one. Answers the count.
+   */
+  async countSoftBounce(address: string, mailingId: number, trx: Db = this.db): Promise<number | null> {
+    const key = emailKey(address);
+    if (!key) return null;
+    const now = this.clock.now();
+    const before = await trx
+      .selectFrom('address_bounces')
+      .selectAll()
+      .where('address_key', '=', key)
+      .executeTakeFirst();
+    const count =
+      before && before.last_mailing_id === mailingId ? before.soft_count : (before?.soft_count ?? 0) + 1;
+    await trx
+      .insertInto('address_bounces')
+      .values({ address_key: key, soft_count: count, last_mailing_id: mailingId, updated_at: now })
+      .onConflict((oc) =>
+        oc
+          .column('address_key')
+          .doUpdateSet({ soft_count: count, last_mailing_id: mailingId, updated_at: now }),
+      )
+      .execute();
+    return count;
+  }
+
+  /** A delivery report or a read: the address's consecutive soft bounces start over. */
+  async resetSoftBounces(address: string, trx: Db = this.db): Promise<void> {
+    const key = emailKey(address);
+    if (key) await resetSoftBounces(trx, [key]);
+  }
+
+  /**
+   * Clears a blocked address: sendable again, its soft-bounce count starts over. An unsubscribe
+   * or a complaint is the person's own wish (for an unregistered address the only record of it):
+   * clearing one needs the right to override consent, and the audit log keeps what was cleared.
+   */
+  async clearBlockedAddress(address: string, key: string, actor: Actor): Promise<void> {
+    const row = await this.db
+      .selectFrom('blocked_addresses')
+      .select(['reason', 'code', 'blocked_at'])
+      .where('address_key', '=', key)
+      .executeTakeFirstOrThrow();
+    if ((row.reason === 'unsubscribed' || row.reason === 'complaint') && !actor.rights.has('overrideConsent'))
+      throw forbidden(
+        'OVERRIDE_CONSENT_NOT_ALLOWED',
+        `${address} is blocked because of ${row.reason === 'complaint' ? 'a spam complaint' : 'an unsubscribe'}: only a user with the right to override consent may clear it`,
+        { reason: row.reason, right: 'overrideConsent' },
+      );
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('blocked_addresses').where('address_key', '=', key).execute();
+      await resetSoftBounces(trx, [key]);
+    });
+    await this.audit.record(actor, 'blockedAddress.clear', 'blockedAddress', key, {
+      reason: row.reason,
+      code: row.code,
+      blockedAt: row.blocked_at,
+    });
+  }
+
   private async requirePerson(personId: number, db: Db = this.db): Promise<void> {
     const p = await db.selectFrom('persons').select('id').where('id', '=', personId).executeTakeFirst();
     if (!p) throw notFound('PERSON_NOT_FOUND', `person ${personId} does not exist`);
@@ -311,4 +511,16 @@ export async function writeConsent(
     )
     .execute();
   return row.id;
+}
+
+/**
+ * The consecutive soft bounces of these address keys start over (a delivery or a read). A free
+ * function so that the tracking flush can call it inside its own transaction.
+ */
+export async function resetSoftBounces(db: Db, addressKeys: readonly string[]): Promise<void> {
+  if (addressKeys.length > 0)
+    await db
+      .deleteFrom('address_bounces')
+      .where('address_key', 'in', [...addressKeys])
+      .execute();
 }

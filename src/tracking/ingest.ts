@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { emailKey } from '../addresses/email.js';
+import { resetSoftBounces } from '../crm/index.js';
 import type { Database } from '../storage/index.js';
 import { type MachineReason, scannerWindowMs } from './classify.js';
 
@@ -321,8 +322,7 @@ export class EventIngest {
       }
       await this.countReads(trx, moved);
       // a read resets the address's consecutive soft bounces (PRODUCT.md §11)
-      if (newReaders.length > 0)
-        await trx.deleteFrom('address_bounces').where('address_key', 'in', newReaders).execute();
+      if (newReaders.length > 0) await resetSoftBounces(trx, newReaders);
 
       // unique clickers per link: the pairs not stored yet
       const byMailing = new Map<number, Set<number>>();

@@ -1,9 +1,12 @@
 import { type Kysely, sql } from 'kysely';
-import { emailKey } from '../addresses/email.js';
 import type { EmailTransport } from '../channels/email/transport.js';
 import { type Actor, type Clock, randomToken, systemActor, type TokenSigner } from '../core/index.js';
-import type { PersonsService, ProjectsService, SelectionsService } from '../crm/index.js';
-import { writeSubscription } from '../crm/preferences.service.js';
+import {
+  type PersonsService,
+  PreferencesService,
+  type ProjectsService,
+  type SelectionsService,
+} from '../crm/index.js';
 import { type LinkAction, type MailingsService, trapLinkNo } from '../mailings/index.js';
 import type { RecipientsService } from '../recipients/index.js';
 import type { Renderer } from '../render/index.js';
@@ -74,6 +77,11 @@ export class TrackingService {
     },
     /** The public addresses (the fresh manage link). */
     private readonly addresses: TrackingLinks,
+    /** The one writer of subscriptions and blocked addresses (unsubscribe, manage subscriptions). */
+    private readonly preferences: PreferencesService = new PreferencesService(db, clock, {
+      // its unsubscribe and save methods audit nothing (the person acts through a token)
+      record: async () => {},
+    }),
   ) {}
 
   /** Where "send me a fresh link" e-mails go out (the app wires its transport). */
@@ -215,43 +223,13 @@ export class TrackingService {
         .select(['r.person_id', 'r.address', 'r.unsubscribed_at', 'm.subscription_type_id', 'm.channel'])
         .where('r.id', '=', t.recipientId)
         .executeTakeFirstOrThrow();
-      if (r.person_id !== null) {
-        const types =
-          r.subscription_type_id !== null
-            ? [r.subscription_type_id]
-            : (
-                await trx
-                  .selectFrom('subscriptions')
-                  .select('subscription_type_id')
-                  .where('person_id', '=', r.person_id)
-                  .where('status', '=', 'active')
-                  .execute()
-              ).map((s) => s.subscription_type_id);
-        for (const typeId of types) {
-          const current = await trx
-            .selectFrom('subscriptions')
-            .select('status')
-            .where('person_id', '=', r.person_id)
-            .where('subscription_type_id', '=', typeId)
-            .executeTakeFirst();
-          if (current?.status !== 'cancelled')
-            await writeSubscription(trx, r.person_id, typeId, 'cancelled', source, now, t.mailingId);
-        }
-      } else if (r.address) {
-        await trx
-          .insertInto('blocked_addresses')
-          .values({
-            address_key: emailKey(r.address) ?? r.address.toLowerCase(),
-            address: r.address,
-            channel: r.channel,
-            reason: 'unsubscribed',
-            code: null,
-            diagnostic: `unsubscribed from mailing ${t.mailingId}`,
-            blocked_at: now,
-          })
-          .onConflict((oc) => oc.column('address_key').doNothing())
-          .execute();
-      }
+      const who =
+        r.person_id !== null
+          ? { personId: r.person_id }
+          : r.address
+            ? { address: r.address, channel: r.channel }
+            : null;
+      if (who) await this.preferences.unsubscribe(who, r.subscription_type_id, source, t.mailingId, trx);
       if (r.unsubscribed_at === null) {
         await trx
           .updateTable('recipients')
@@ -314,27 +292,17 @@ export class TrackingService {
     if (!who.ok) return who;
     const { personId, test, mailingId } = who.value;
     if (personId !== null && !test) {
-      const now = this.clock.now();
-      const wanted = new Set(typeIds);
-      await this.db.transaction().execute(async (trx) => {
-        const types = await trx.selectFrom('subscription_types').select('id').execute();
-        const current = new Map(
-          (
-            await trx
-              .selectFrom('subscriptions')
-              .select(['subscription_type_id', 'status'])
-              .where('person_id', '=', personId)
-              .execute()
-          ).map((s) => [s.subscription_type_id, s.status]),
+      await this.db
+        .transaction()
+        .execute((trx) =>
+          this.preferences.saveSubscriptions(
+            personId,
+            new Set(typeIds),
+            'manageSubscriptions',
+            mailingId,
+            trx,
+          ),
         );
-        for (const { id } of types) {
-          const status = wanted.has(id) ? 'active' : 'cancelled';
-          const before = current.get(id);
-          // an unchecked type the person never had stays absent
-          if (before === status || (before === undefined && status === 'cancelled')) continue;
-          await writeSubscription(trx, personId, id, status, 'manageSubscriptions', now, mailingId);
-        }
-      });
     }
     return this.managePage(token);
   }
