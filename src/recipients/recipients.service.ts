@@ -1,4 +1,6 @@
-import { parse as parseCsv } from 'csv-parse/sync';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { validateEmail, validateMobile } from '../addresses/index.js';
@@ -13,6 +15,7 @@ import {
   notFound,
   type Page,
 } from '../core/index.js';
+import { openRowSource } from '../crm/import/index.js';
 import type { SelectionsService } from '../crm/index.js';
 import { type Channel, capabilityMatrix, requireCapability } from '../mailings/channels.js';
 import { type MailingState, nextState } from '../mailings/lifecycle.js';
@@ -258,12 +261,7 @@ export class RecipientsService {
       throw invalid('FILE_TOO_LARGE', `the file is larger than ${recipientFileMaxBytes / 1024 / 1024} MB`, {
         file: fileName,
       });
-    const { rows, problems } = parseRecipientFile(
-      decodeText(data, fileName),
-      fileName,
-      channel,
-      this.defaultCountry,
-    );
+    const { rows, problems } = await parseRecipientFile(data, fileName, channel, this.defaultCountry);
     const prepared = await this.prepare(m, actor);
     const { result: source, unscheduled } = await this.db.transaction().execute(async (trx) => {
       const unscheduled = await this.unschedule(trx, m);
@@ -1321,36 +1319,49 @@ interface FileRow {
   mobile: string | null;
 }
 
-/** The rows of a recipient file and the problems of the rest (no database: it runs before any write). */
-function parseRecipientFile(
-  text: string,
+/**
+ * The rows of a recipient file and the problems of the rest (no database: it runs before any
+ * write). Read by the import's reader (UTF-8 with or without BOM or Windows-1252; comma,
+ * semicolon or tab), without a header: the first row is a header only when it names columns.
+ */
+async function parseRecipientFile(
+  data: Buffer,
   fileName: string,
   channel: Channel,
   defaultCountry: string,
-): { rows: FileRow[]; problems: FileRowProblem[] } {
-  const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
-  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
-  let records: string[][];
-  try {
-    records = parseCsv(text, {
-      delimiter,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: false,
-      bom: true,
-    });
-  } catch (e) {
-    throw invalid('FILE_UNREADABLE', `${fileName}: ${e instanceof Error ? e.message : String(e)}`, {
+): Promise<{ rows: FileRow[]; problems: FileRowProblem[] }> {
+  const sample = data.subarray(0, Math.min(data.length, 65_536));
+  // binary, or a zip (an XLSX workbook, which the reader would open): a recipient file is text
+  if (sample.includes(0) || sample.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])))
+    throw invalid('FILE_NOT_TEXT', `${fileName} is not a text file (it contains binary data)`, {
       file: fileName,
     });
+  if (data.length === 0) return { rows: [], problems: [] };
+  const dir = await mkdtemp(join(tmpdir(), 'posthorn-recipients-'));
+  const records: Array<{ line: number; values: string[] }> = [];
+  try {
+    const file = join(dir, 'recipients.csv');
+    await writeFile(file, data);
+    const source = await openRowSource(file, {
+      maxBytes: recipientFileMaxBytes,
+      name: fileName,
+      header: false,
+      relaxQuotes: true,
+    });
+    for await (const r of source.rows()) records.push(r);
+  } catch (e) {
+    if (isAppError(e) && e.code === 'IMPORT_MALFORMED_CSV')
+      throw invalid('FILE_UNREADABLE', e.message, { ...e.details, file: fileName });
+    throw e;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
   const rows: FileRow[] = [];
   const problems: FileRowProblem[] = [];
-  records.forEach((rec, index) => {
-    const line = index + 1;
-    const cells = rec.map((c) => c.trim());
+  records.forEach(({ line, values }, index) => {
+    const cells = values.map((c) => c.trim());
     if (cells.every((c) => c === '')) return;
-    if (line === 1 && cells.some((c) => /^(e-?mail|name|navn|mobile|mobil|phone)$/i.test(c))) return;
+    if (index === 0 && cells.some((c) => /^(e-?mail|name|navn|mobile|mobil|phone)$/i.test(c))) return;
     if (cells.length > 3) {
       problems.push({
         line,
@@ -1411,16 +1422,4 @@ function toSource(r: Selectable<Database['mailing_sources']> | RecipientSource):
     };
   }
   return r;
-}
-
-/** UTF-8 (with or without BOM) or Windows-1252; binary content is refused. */
-function decodeText(data: Buffer, fileName: string): string {
-  const sample = data.subarray(0, Math.min(data.length, 65_536));
-  if (sample.includes(0))
-    throw invalid('FILE_NOT_TEXT', `${fileName} is not a text file (it contains binary data)`, {
-      file: fileName,
-    });
-  const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  if (!utf8.includes('\uFFFD')) return utf8;
-  return new TextDecoder('windows-1252').decode(data);
 }

@@ -1,3 +1,3 @@
 export * from './columns.js';
 export * from './import.service.js';
-export type { RowSource } from './reader.js';
+export { openRowSource, type ReadOptions, type RowSource } from './reader.js';

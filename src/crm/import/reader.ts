@@ -34,6 +34,15 @@ export interface ReadOptions {
   name?: string | undefined;
   delimiter?: ',' | ';' | '\t' | undefined;
   encoding?: 'utf-8' | 'windows-1252' | undefined;
+  /**
+   * Whether the first record names the columns (default true: the import). False (a recipient
+   * file, which may be plain addresses): `rows()` yields the first record too, `headers` is it
+   * as read, and an empty first line is no error (the delimiter is sniffed from the first
+   * non-empty line).
+   */
+  header?: boolean | undefined;
+  /** Keep a quote inside an unquoted field as text instead of refusing the file (csv-parse `relax_quotes`). */
+  relaxQuotes?: boolean | undefined;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -83,8 +92,9 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
   const encoding =
     options.encoding ?? (hasBom || isUtf8(head, size <= SNIFF_BYTES) ? 'utf-8' : 'windows-1252');
   const headText = encoding === 'utf-8' ? head.toString('utf8') : iconv.decode(head, 'win1252');
-  const firstLine = firstRecordLine(headText.replace(/^\uFEFF/, ''));
-  if (firstLine.trim() === '')
+  const header = options.header !== false;
+  const firstLine = firstRecordLine(headText.replace(header ? /^\uFEFF/ : /^\uFEFF?\s*/, ''));
+  if (header && firstLine.trim() === '')
     throw invalid('IMPORT_NO_HEADER', `${name}: the first line is empty; it must name the columns`, {
       file: name,
     });
@@ -101,6 +111,7 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
       delimiter,
       bom: true,
       relax_column_count: true,
+      relax_quotes: options.relaxQuotes === true,
       // empty lines come through (as ['']) and are skipped below, so line numbers can be counted
       // here instead of asking the parser for an info object per record (a fifth of its time)
       skip_empty_lines: false,
@@ -128,7 +139,7 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
     }
     return [];
   })();
-  if (headers.length === 0 || headers.every((h) => h === '')) {
+  if (header && (headers.length === 0 || headers.every((h) => h === ''))) {
     throw invalid('IMPORT_NO_HEADER', `${name}: the first line must name the columns`, { file: name });
   }
   // Progress: the parser's own position (records made, bytes parsed) — not the file stream's,
@@ -164,7 +175,7 @@ export async function openRowSource(file: string, options: ReadOptions): Promise
       records = 0;
       dataRows = 0;
       finished = false;
-      let headerSeen = false;
+      let headerSeen = !header;
       let nextLine = 1;
       try {
         for await (const record of parser as AsyncIterable<string[]>) {
