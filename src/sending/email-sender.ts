@@ -1,13 +1,12 @@
-import type { Selectable } from 'kysely';
 import type { Delivery, EmailTransport } from '../channels/email/transport.js';
 import type { Clock } from '../core/index.js';
 import type { MergeData } from '../merge/index.js';
 import { MessageNotBuiltError, type PreparedEmail, type Renderer } from '../render/index.js';
-import type { LedgerTable } from '../storage/index.js';
 import { mergeDataOfBatch, preparedOfBatch } from './batch.js';
+import type { LedgerRow } from './ledger.store.js';
 import type { Throttle } from './throttle.js';
 
-export type LedgerRow = Selectable<LedgerTable>;
+export type { LedgerRow };
 
 export interface SendOutcome {
   id: number;

@@ -12,13 +12,13 @@ import {
   invalid,
   isTimeZone,
   notFound,
-  randomToken,
   zonedToUtc,
 } from '../core/index.js';
 import { type MailingState, type MailingsService, nextState } from '../mailings/index.js';
 import { type RecipientsService, recipientOptionsOf } from '../recipients/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
+import * as ledger from './ledger.store.js';
 
 export const testSendInput = z.strictObject({
   /** `;`-separated e-mail addresses, or mobile numbers for an SMS mailing (at most 20). */
@@ -50,8 +50,7 @@ export const scheduleInput = z.strictObject({
  */
 export const SCHEDULER_LOCK = 0x706f7374;
 
-/** Lanes: lower is claimed first, so test and transactional sends never wait behind bulk. */
-export const priorities = { test: 0, transactional: 1, bulk: 5 } as const;
+export { priorities } from './ledger.store.js';
 
 export interface Progress {
   mailingId: number;
@@ -351,33 +350,14 @@ export class SendingService {
       null;
     const now = this.clock.now();
     const domain = messageIdDomain(m.channel, m.setup);
-    const roundId = await this.db.transaction().execute(async (trx) => {
-      const round = await insertRound(trx, {
-        mailingId,
-        kind: 'test',
-        total: addresses.length,
-        createdBy: actor.label,
-        now,
-      });
-      await trx
-        .insertInto('ledger')
-        .values(
-          addresses.map((address, k) => ({
-            round_id: round.id,
-            mailing_id: mailingId,
-            recipient_id: sample,
-            address,
-            priority: priorities.test,
-            state: 'ready' as const,
-            message_id: `<test.${mailingId}.${round.id}.${k}.${randomToken(6)}@${domain}>`,
-            attempts: 0,
-            next_attempt_at: now,
-            test: 1 as const,
-            channel: m.channel,
-          })),
-        )
-        .execute();
-      return round.id;
+    const roundId = await ledger.insertTestRound(this.db, {
+      mailingId,
+      channel: m.channel,
+      addresses,
+      sampleRecipientId: sample,
+      domain,
+      createdBy: actor.label,
+      now,
     });
     await this.audit.record(actor, 'mailing.testSend', 'mailing', mailingId, { addresses });
     return { roundId, addresses };
@@ -386,28 +366,14 @@ export class SendingService {
   /** Releases rows held for review after a worker died: they are sent (again) with their Message-ID. */
   async releaseHeld(mailingId: number, actor: Actor): Promise<{ released: number }> {
     await this.mailings.get(mailingId);
-    const r = await this.db
-      .updateTable('ledger')
-      .set({ state: 'ready', next_attempt_at: this.clock.now() })
-      .where('mailing_id', '=', mailingId)
-      .where('state', '=', 'held')
-      .executeTakeFirst();
-    await this.audit.record(actor, 'mailing.releaseHeld', 'mailing', mailingId, {
-      released: Number(r.numUpdatedRows),
-    });
-    return { released: Number(r.numUpdatedRows) };
+    const released = await ledger.releaseHeld(this.db, mailingId, this.clock.now());
+    await this.audit.record(actor, 'mailing.releaseHeld', 'mailing', mailingId, { released });
+    return { released };
   }
 
   /** Stop pauses: workers claim nothing more of it; what is in flight finishes. */
   async stop(mailingId: number, actor: Actor): Promise<Progress> {
-    await this.transition(mailingId, 'stop', actor, async (trx) => {
-      await trx
-        .updateTable('send_rounds')
-        .set({ state: 'stopped' })
-        .where('mailing_id', '=', mailingId)
-        .where('state', '=', 'running')
-        .execute();
-    });
+    await this.transition(mailingId, 'stop', actor, (trx) => ledger.stopRounds(trx, mailingId));
     return this.progress(mailingId);
   }
 
@@ -420,14 +386,7 @@ export class SendingService {
       await this.startRound(mailingId, ['scheduled'], actor);
       await this.audit.record(actor, 'mailing.start', 'mailing', mailingId);
     } else {
-      await this.transition(mailingId, 'start', actor, async (trx) => {
-        await trx
-          .updateTable('send_rounds')
-          .set({ state: 'running', paused_reason: null })
-          .where('mailing_id', '=', mailingId)
-          .where('state', '=', 'stopped')
-          .execute();
-      });
+      await this.transition(mailingId, 'start', actor, (trx) => ledger.resumeRounds(trx, mailingId));
     }
     return this.progress(mailingId);
   }
@@ -439,18 +398,7 @@ export class SendingService {
   async cancel(mailingId: number, actor: Actor): Promise<Progress> {
     await this.transition(mailingId, 'cancel', actor, async (trx) => {
       const now = this.clock.now();
-      await trx
-        .updateTable('send_rounds')
-        .set({ state: 'cancelled', finished_at: now })
-        .where('mailing_id', '=', mailingId)
-        .where('state', 'in', ['running', 'stopped'])
-        .execute();
-      await trx
-        .updateTable('ledger')
-        .set({ state: 'cancelled' })
-        .where('mailing_id', '=', mailingId)
-        .where('state', 'in', ['ready', 'held'])
-        .execute();
+      await ledger.cancelRounds(trx, mailingId, now);
       // a row a worker holds right now ('sending') finishes and moves its recipient itself
       await trx
         .updateTable('recipients')
@@ -610,12 +558,6 @@ export class SendingService {
       await this.recipients.build(mailingId, actor);
     const now = this.clock.now();
     const domain = messageIdDomain(row.channel, JSON.parse(row.setup));
-    // a secret part per message: bounces may be matched by the original Message-ID, so one
-    // recipient's own Message-ID must not let them work out another's (docs/security.md)
-    const secretPart =
-      this.files.engine === 'sqlite'
-        ? sql`lower(hex(randomblob(9)))`
-        : sql`replace(gen_random_uuid()::text, '-', '')`;
     await this.db.transaction().execute(async (trx) => {
       const moved = await trx
         .updateTable('mailings')
@@ -625,27 +567,14 @@ export class SendingService {
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1)
         throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
-      const round = await insertRound(trx, {
+      await ledger.freezeRound(trx, {
         mailingId,
-        kind: 'bulk',
-        total: 0,
+        channel: row.channel,
+        domain,
+        engine: this.files.engine,
         createdBy: actor.label,
         now,
       });
-      await sql`insert into ledger (round_id, mailing_id, recipient_id, address, priority, state, message_id, attempts, next_attempt_at, channel)
-        select ${round.id}, ${mailingId}, r.id, r.address, ${priorities.bulk}, 'ready',
-          '<' || ${`${mailingId}.${round.id}.`} || r.id || '.' || ${secretPart} || '@' || ${domain} || '>', 0, ${now}, ${row.channel}
-        from recipients r where r.mailing_id = ${mailingId} and r.status = 'ready'`.execute(trx);
-      const total = await trx
-        .selectFrom('ledger')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('round_id', '=', round.id)
-        .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('send_rounds')
-        .set({ total: Number(total.n) })
-        .where('id', '=', round.id)
-        .execute();
       await trx
         .updateTable('recipients')
         .set({ status: 'sending', status_at: now })
@@ -714,38 +643,4 @@ async function recount(trx: Kysely<Database>, mailingId: number): Promise<void> 
   await sql`insert into recipient_counts (mailing_id, status, reason, n)
     select mailing_id, status, coalesce(reason, ''), count(*) from recipients where mailing_id = ${mailingId}
     group by mailing_id, status, coalesce(reason, '')`.execute(trx);
-}
-
-/**
- * A new running round in the lane of its kind. Bulk rounds are numbered 1, 2, 3 … (the rounds a
- * user sees: the send, each resend); test sends count down from -1 so they never take a number.
- */
-async function insertRound(
-  trx: Kysely<Database>,
-  r: { mailingId: number; kind: 'bulk' | 'test'; total: number; createdBy: string; now: number },
-): Promise<{ id: number }> {
-  const last = await trx
-    .selectFrom('send_rounds')
-    .select((eb) => (r.kind === 'bulk' ? eb.fn.max<number>('number') : eb.fn.min<number>('number')).as('n'))
-    .where('mailing_id', '=', r.mailingId)
-    .where('kind', '=', r.kind)
-    .executeTakeFirst();
-  const n = Number(last?.n ?? 0);
-  return trx
-    .insertInto('send_rounds')
-    .values({
-      mailing_id: r.mailingId,
-      number: r.kind === 'bulk' ? Math.max(n, 0) + 1 : Math.min(n, 0) - 1,
-      kind: r.kind,
-      state: 'running',
-      priority: priorities[r.kind],
-      total: r.total,
-      paused_reason: null,
-      created_by: r.createdBy,
-      created_at: r.now,
-      started_at: r.now,
-      finished_at: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
 }

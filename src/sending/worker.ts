@@ -1,10 +1,11 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Delivery } from '../channels/email/transport.js';
 import { type Clock, randomToken } from '../core/index.js';
 import type { Capabilities, Database } from '../storage/index.js';
 import type { DocumentRenderer } from './document-sender.js';
-import type { ChannelSender, LedgerRow, SendOutcome } from './email-sender.js';
-import { moveRecipients } from './recipient-status.js';
+import type { ChannelSender, SendOutcome } from './email-sender.js';
+import type { BatchOutcomes, LedgerRow } from './ledger.store.js';
+import * as ledger from './ledger.store.js';
 import { settleSms } from './sms-receipts.js';
 
 /** The channels a worker sends: a worker claims only rows of channels it has a sender for. */
@@ -90,53 +91,19 @@ export class SendWorker {
    */
   private async documentRound(renderer: DocumentRenderer): Promise<number> {
     const now = this.clock.now();
-    const due = await sql<{
-      round_id: number;
-      mailing_id: number;
-      number: number;
-    }>`select l.round_id, l.mailing_id, r.number
-      from ledger l join send_rounds r on r.id = l.round_id
-      where l.channel = 'document' and l.state = 'ready' and r.state = 'running' and l.next_attempt_at <= ${now}
-      limit 1`.execute(this.db);
-    const round = due.rows[0];
-    if (!round) return 0;
     const claim = `${this.id}:${randomToken(6)}`;
-    const count = await this.db
-      .selectFrom('ledger')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('round_id', '=', round.round_id)
-      .where('state', '=', 'ready')
-      .executeTakeFirstOrThrow();
-    // the lease covers rendering at a pessimistic 20 ms per letter
-    const lease = now + Math.max(this.options.leaseMs, Number(count.n) * 20);
-    const claimed = await this.db
-      .updateTable('ledger')
-      .set({ state: 'sending', claim, lease_until: lease })
-      .where('round_id', '=', round.round_id)
-      .where('state', '=', 'ready')
-      .returningAll()
-      .execute();
-    if (claimed.length === 0) return 0;
-    claimed.sort((a, b) => a.id - b.id);
+    const round = await ledger.claimDocumentRound(this.db, { claim, leaseMs: this.options.leaseMs, now });
+    if (!round) return 0;
     try {
-      const doc = await renderer.render(round.mailing_id, round.number, claimed);
+      const doc = await renderer.render(round.mailingId, round.number, round.rows);
       const done = this.clock.now();
       await this.db.transaction().execute(async (trx) => {
-        const sent = await trx
-          .updateTable('ledger')
-          .set({ state: 'sent', sent_at: done, claim: null, lease_until: null })
-          .where('round_id', '=', round.round_id)
-          .where('state', '=', 'sending')
-          .where('claim', '=', claim)
-          .returning(['recipient_id', 'mailing_id', 'test'])
-          .execute();
-        for (let i = 0; i < sent.length; i += 1000)
-          await moveRecipients(trx, sent.slice(i, i + 1000), 'sending', 'sent', null, done);
+        await ledger.recordDocumentIncluded(trx, round.roundId, claim, done);
         await trx
           .insertInto('documents')
           .values({
-            mailing_id: round.mailing_id,
-            round_id: round.round_id,
+            mailing_id: round.mailingId,
+            round_id: round.roundId,
             file: doc.file,
             letters: doc.letters,
             pages: doc.pages,
@@ -147,21 +114,10 @@ export class SendWorker {
       });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      await this.db
-        .updateTable('ledger')
-        .set({
-          state: 'ready',
-          claim: null,
-          lease_until: null,
-          last_code: 'DOCUMENT_FAILED',
-          last_error: message.slice(0, 500),
-        })
-        .where('round_id', '=', round.round_id)
-        .where('claim', '=', claim)
-        .execute();
-      await this.pause(round.mailing_id, `the PDF could not be made: ${message}`.slice(0, 300), now);
+      await ledger.releaseDocumentClaim(this.db, round.roundId, claim, message);
+      await this.pause(round.mailingId, `the PDF could not be made: ${message}`.slice(0, 300), now);
     }
-    return claimed.length;
+    return round.rows.length;
   }
 
   /** Runs ticks until stopped; idles `idleMs` between empty ticks. A failing tick is reported to `onError` and retried after the idle time. */
@@ -207,138 +163,53 @@ export class SendWorker {
       .where('key', '=', 'expiredLeases')
       .executeTakeFirst();
     const hold = setting?.value === '"hold"';
-    const r = await this.db
-      .updateTable('ledger')
-      .set({ state: hold ? 'held' : 'ready', claim: null, lease_until: null })
-      .where('state', '=', 'sending')
-      .where('lease_until', '<', this.clock.now())
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return ledger.recoverExpiredLeases(this.db, this.clock.now(), hold);
   }
 
   private async claim(): Promise<LedgerRow[]> {
-    if (this.channels.length === 0) return [];
     const now = this.clock.now();
-    const claim = `${this.id}:${randomToken(6)}`;
-    const skipLocked = this.capabilities.skipLocked ? sql`for update of l skip locked` : sql``;
-    return this.db.transaction().execute(async (trx) => {
-      const picked = await sql<{ id: number }>`select l.id from ledger l
-        join send_rounds r on r.id = l.round_id
-        where l.state = 'ready' and l.next_attempt_at <= ${now} and r.state = 'running'
-          and l.channel in (${sql.join(this.channels)})
-        order by l.priority, l.id limit ${this.options.batchSize} ${skipLocked}`.execute(trx);
-      const ids = picked.rows.map((p) => Number(p.id));
-      if (ids.length === 0) return [];
-      return trx
-        .updateTable('ledger')
-        .set({ state: 'sending', claim, lease_until: now + this.options.leaseMs })
-        .where('id', 'in', ids)
-        .where('state', '=', 'ready')
-        .returningAll()
-        .execute();
+    return ledger.claimBatch(this.db, {
+      channels: this.channels,
+      claim: `${this.id}:${randomToken(6)}`,
+      limit: this.options.batchSize,
+      leaseUntil: now + this.options.leaseMs,
+      now,
+      skipLocked: this.capabilities.skipLocked,
     });
   }
 
   private async record(rows: LedgerRow[], outcomes: SendOutcome[]): Promise<void> {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const now = this.clock.now();
-    const sent: number[] = [];
-    const failed: Array<{ id: number; code: string; message: string }> = [];
-    const retry: Array<{ id: number; code: string; message: string; at: number }> = [];
-    const deferred: Array<{ id: number; at: number }> = [];
-    for (const o of outcomes) {
-      const row = byId.get(o.id);
+    const o: BatchOutcomes = { sent: [], failed: [], retry: [], deferred: [] };
+    for (const out of outcomes) {
+      const row = byId.get(out.id);
       if (!row) continue;
-      if (o.deferUntil !== undefined) {
-        deferred.push({ id: o.id, at: o.deferUntil });
+      if (out.deferUntil !== undefined) {
+        o.deferred.push({ id: out.id, at: out.deferUntil });
         continue;
       }
-      this.countFailures(row.mailing_id, o.delivery);
-      if (o.delivery.ok) sent.push(o.id);
+      this.countFailures(row.mailing_id, out.delivery);
+      if (out.delivery.ok) o.sent.push(out.id);
       else {
-        const d = o.delivery;
+        const d = out.delivery;
+        const message = d.message.slice(0, 500);
         const firstTry = row.next_attempt_at - backoff(this.options.retryBaseMs, row.attempts - 1);
         const at = now + backoff(this.options.retryBaseMs, row.attempts);
         if (d.retryable && at - Math.min(firstTry, now) < this.options.retryForMs)
-          retry.push({ id: o.id, code: d.code, message: d.message.slice(0, 500), at });
-        else failed.push({ id: o.id, code: d.code, message: d.message.slice(0, 500) });
+          o.retry.push({ id: out.id, code: d.code, message, at });
+        else
+          o.failed.push({
+            id: out.id,
+            code: d.code,
+            message,
+            reason: d.code.startsWith('5') ? 'hardBounce' : 'failed',
+          });
       }
     }
-    await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < sent.length; i += 500) {
-        const chunk = sent.slice(i, i + 500);
-        const claims = [...new Set(chunk.map((id) => byId.get(id)?.claim ?? ''))];
-        const done = await trx
-          .updateTable('ledger')
-          .set({ state: 'sent', sent_at: now, claim: null, lease_until: null })
-          .where('id', 'in', chunk)
-          .where('state', '=', 'sending')
-          .where('claim', 'in', claims)
-          .returning(['recipient_id', 'mailing_id', 'test'])
-          .execute();
-        await moveRecipients(
-          trx,
-          done.filter((d) => d.test === 0),
-          'sending',
-          'sent',
-          null,
-          now,
-        );
-      }
-      for (const f of failed) {
-        const done = await trx
-          .updateTable('ledger')
-          .set({
-            state: 'failed',
-            last_code: f.code,
-            last_error: f.message,
-            claim: null,
-            lease_until: null,
-            attempts: sql`attempts + 1`,
-          })
-          .where('id', '=', f.id)
-          .where('state', '=', 'sending')
-          .where('claim', '=', byId.get(f.id)?.claim ?? '')
-          .returning(['recipient_id', 'mailing_id', 'test'])
-          .execute();
-        await moveRecipients(
-          trx,
-          done.filter((d) => d.test === 0),
-          'sending',
-          'failed',
-          f.code.startsWith('5') ? 'hardBounce' : 'failed',
-          now,
-        );
-      }
-      for (const d of deferred) {
-        await trx
-          .updateTable('ledger')
-          .set({ state: 'ready', claim: null, lease_until: null, next_attempt_at: d.at })
-          .where('id', '=', d.id)
-          .where('state', '=', 'sending')
-          .where('claim', '=', byId.get(d.id)?.claim ?? '')
-          .execute();
-      }
-      for (const r of retry) {
-        await trx
-          .updateTable('ledger')
-          .set({
-            state: 'ready',
-            last_code: r.code,
-            last_error: r.message,
-            claim: null,
-            lease_until: null,
-            next_attempt_at: r.at,
-            attempts: sql`attempts + 1`,
-          })
-          .where('id', '=', r.id)
-          .where('state', '=', 'sending')
-          .where('claim', '=', byId.get(r.id)?.claim ?? '')
-          .execute();
-      }
-    });
+    await ledger.recordOutcomes(this.db, new Map(rows.map((r) => [r.id, r.claim ?? ''])), o, now);
     // a receipt can arrive before the row is recorded as sent: settle those now
-    const sms = sent.filter((id) => byId.get(id)?.channel === 'sms');
+    const sms = o.sent.filter((id) => byId.get(id)?.channel === 'sms');
     if (sms.length > 0) await settleSms(this.db, sms, now);
     for (const [mailingId, f] of this.failures) {
       if (f.count < this.options.pauseAfterFailures || f.paused) continue;
@@ -356,14 +227,7 @@ export class SendWorker {
         .where('id', '=', mailingId)
         .where('state', '=', 'sending')
         .executeTakeFirst();
-      if (Number(stopped.numUpdatedRows) === 1)
-        await trx
-          .updateTable('send_rounds')
-          .set({ state: 'stopped', paused_reason: reason })
-          .where('mailing_id', '=', mailingId)
-          .where('state', '=', 'running')
-          .where('kind', '=', 'bulk')
-          .execute();
+      if (Number(stopped.numUpdatedRows) === 1) await ledger.stopRounds(trx, mailingId, reason);
     });
   }
 
@@ -384,25 +248,11 @@ export class SendWorker {
   /** A running round with nothing left ready or in flight is finished, and so is its mailing. */
   private async finishRounds(): Promise<void> {
     const now = this.clock.now();
-    const done = await sql<{
-      id: number;
-      mailing_id: number;
-      kind: string;
-    }>`select r.id, r.mailing_id, r.kind from send_rounds r
-      where r.state = 'running' and not exists (
-        select 1 from ledger l where l.round_id = r.id and l.state in ('ready', 'sending', 'held'))`.execute(
-      this.db,
-    );
-    for (const r of done.rows) {
+    for (const r of await ledger.roundsToFinish(this.db)) {
       await this.db.transaction().execute(async (trx) => {
-        const moved = await trx
-          .updateTable('send_rounds')
-          .set({ state: 'finished', finished_at: now })
-          .where('id', '=', r.id)
-          .where('state', '=', 'running')
-          .executeTakeFirst();
+        const finished = await ledger.finishRound(trx, r.id, now);
         // a finished test round says nothing about the mailing
-        if (Number(moved.numUpdatedRows) === 1 && r.kind === 'bulk')
+        if (finished && r.kind === 'bulk')
           await trx
             .updateTable('mailings')
             .set({ state: 'finished', updated_at: now })
