@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { emailKey } from '../addresses/email.js';
+import { emailKey } from '../addresses/index.js';
 import {
   type Actor,
   type AuditSink,
@@ -10,10 +10,11 @@ import {
   type TokenSigner,
 } from '../core/index.js';
 import { PreferencesService } from '../crm/index.js';
+// biome-ignore lint/style/noRestrictedImports: recipient states are getting their own owner (issue 12 §8, in progress)
 import { moveRecipients } from '../sending/recipient-status.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
-import { parseRecipientToken, parseReturnPathToken, type RecipientToken } from '../tracking/links.js';
+import { parseRecipientToken, parseReturnPathToken, type RecipientToken } from '../tracking/index.js';
 import type { BounceReport } from './parse.js';
 
 export type BounceSource = 'smtp' | 'imap' | 'webhook';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { SMTPServerDataStream, SMTPServer as SmtpServerType } from 'smtp-server';
-import type { TrackingService } from '../tracking/tracking.service.js';
+import type { TrackingService } from '../tracking/index.js';
 import type { BouncesService } from './bounces.service.js';
 import { parseBounce } from './parse.js';
 

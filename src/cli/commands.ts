@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { App } from '../app.js';
-import type { SendingDomain } from '../channels/email/domains.service.js';
+import type { SendingDomain } from '../channels/email/index.js';
 import type { Actor } from '../core/index.js';
 import type { Progress } from '../sending/index.js';
 import { makeOutput, type Output, reportError, table } from './output.js';

@@ -1,4 +1,5 @@
 // the errors module alone, not the core barrel: this file loads with `posthorn --help`
+// biome-ignore lint/style/noRestrictedImports: `posthorn --help` loads no heavy module; core's index brings pino and zod
 import { type AppError, exitCodeByKind, isAppError } from '../core/errors.js';
 
 /** Where a command writes: humans get text, `--json` gets one JSON document on stdout. */

@@ -1,4 +1,4 @@
-import type { ImportProgress } from '../crm/import/import.service.js';
+import type { ImportProgress } from '../crm/import/index.js';
 
 /** Shows an import's progress while it runs. */
 export interface ProgressView {

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { type Actor, type AuditSink, invalid, notFound, type Page } from '../core/index.js';
 import type { ProjectsService, SelectionsService } from '../crm/index.js';
-import type { SendingService } from '../sending/sending.service.js';
+import type { SendingService } from '../sending/index.js';
 import type { Database } from '../storage/index.js';
 
 /** Statuses a recipient ends in once something was sent to it (`read` is sent, delivered and opened). */

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../merge/compile.js';
+import { escapeHtml } from '../merge/index.js';
 
 /**
  * Server-rendered public pages (unsubscribe, manage subscriptions, errors): plain HTML that works

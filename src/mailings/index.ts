@@ -3,6 +3,7 @@ export * from './content.js';
 export * from './folders.service.js';
 export * from './images.service.js';
 export * from './lifecycle.js';
+export * from './mailing-row.js';
 export * from './mailings.service.js';
 export * from './setup.js';
 export * from './starters.js';

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Kysely, sql, type Updateable } from 'kysely';
 import { z } from 'zod';
-import { countSms, type SmsCount } from '../channels/sms/encoding.js';
+import { countSms, type SmsCount } from '../channels/sms/index.js';
 import {
   type Actor,
   AppError,
@@ -21,7 +21,7 @@ import {
 import type { CustomFieldsService } from '../crm/index.js';
 import { knownFieldTest, type MergeField, mergeCatalogue } from '../merge/index.js';
 // a leaf module: which recipient lists are being built (the recipients service writes it)
-import { recipientBuilds } from '../recipients/progress.js';
+import { recipientBuilds } from '../recipients/index.js';
 import type { Database } from '../storage/index.js';
 import { type Channel, capabilityMatrix, channels, requireCapability } from './channels.js';
 import {

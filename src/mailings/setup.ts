@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateEmail } from '../addresses/index.js';
-import { checkSmsSender } from '../channels/sms/encoding.js';
+import { checkSmsSender } from '../channels/sms/index.js';
 import { mergePatch, parseMerged, patchSchemaOf } from '../core/index.js';
 import { type Channel, capabilityMatrix, requireCapability } from './channels.js';
 

@@ -1,6 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
-import { type Channel, capabilityMatrix } from '../mailings/channels.js';
-import type { RecipientOptions } from '../mailings/setup.js';
+import type { RecipientOptions } from '../mailings/index.js';
+import { type Channel, capabilityMatrix } from '../mailings/index.js';
 
 /**
  * The recipient list of a mailing as ONE set-based `INSERT … SELECT` (PRODUCT.md §8): the sources

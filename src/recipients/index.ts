@@ -1,2 +1,3 @@
 export * from './build.js';
+export * from './progress.js';
 export * from './recipients.service.js';

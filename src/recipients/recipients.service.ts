@@ -17,10 +17,17 @@ import {
 } from '../core/index.js';
 import { openRowSource } from '../crm/import/index.js';
 import type { SelectionsService } from '../crm/index.js';
-import { type Channel, capabilityMatrix, requireCapability } from '../mailings/channels.js';
-import { type MailingState, nextState } from '../mailings/lifecycle.js';
-import { findMailingRow, type MailingRow } from '../mailings/mailing-row.js';
-import { type RecipientOptions, recipientOptionsSchema } from '../mailings/setup.js';
+import {
+  type Channel,
+  capabilityMatrix,
+  findMailingRow,
+  type MailingRow,
+  type MailingState,
+  nextState,
+  type RecipientOptions,
+  recipientOptionsSchema,
+  requireCapability,
+} from '../mailings/index.js';
 import type { ContactData, MergeData } from '../merge/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { LetterFrame } from '../channels/document/letter.js';
-import type { DkimKey } from '../channels/email/dkim.js';
+import type { LetterFrame } from '../channels/document/index.js';
+import type { DkimKey } from '../channels/email/index.js';
 import { invalid } from '../core/index.js';
 import type {
   DocumentContent,

@@ -1,14 +1,18 @@
 import { type Kysely, sql } from 'kysely';
-import { composeLetter, type Letter, letterText } from '../channels/document/letter.js';
-import { type DkimKey, signMessage } from '../channels/email/dkim.js';
-import { buildFastEmail, fastPathAddresses } from '../channels/email/fast-mime.js';
-import { buildEmail } from '../channels/email/message.js';
-import { countSms, type SmsCount } from '../channels/sms/encoding.js';
+import { composeLetter, type Letter, letterText } from '../channels/document/index.js';
+import {
+  buildEmail,
+  buildFastEmail,
+  type DkimKey,
+  fastPathAddresses,
+  signMessage,
+} from '../channels/email/index.js';
+import { countSms, type SmsCount } from '../channels/sms/index.js';
 import { type Clock, notFound } from '../core/index.js';
 import { type RenderContext as MergeContext, type MergeData, mergeValues } from '../merge/index.js';
 import type { RecipientsService } from '../recipients/index.js';
 import type { Database } from '../storage/index.js';
-import type { RecipientLinks, TrackingLinks } from '../tracking/links.js';
+import type { RecipientLinks, TrackingLinks } from '../tracking/index.js';
 import {
   type Prepared,
   type PreparedDocument,

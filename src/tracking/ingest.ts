@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { emailKey } from '../addresses/email.js';
+import { emailKey } from '../addresses/index.js';
 import { resetSoftBounces } from '../crm/index.js';
 import type { Database } from '../storage/index.js';
 import { type MachineReason, scannerWindowMs } from './classify.js';

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { EmailTransport } from '../channels/email/transport.js';
+import type { EmailTransport } from '../channels/email/index.js';
 import { type Actor, type Clock, randomToken, systemActor, type TokenSigner } from '../core/index.js';
 import {
   type PersonsService,
@@ -329,7 +329,7 @@ export class TrackingService {
     const url = this.addresses.freshManage(row.person_id, this.clock.now());
     if (this.mailer) {
       const from = this.mailer.from;
-      const { buildEmail } = await import('../channels/email/message.js');
+      const { buildEmail } = await import('../channels/email/index.js');
       const raw = await buildEmail({
         from: { name: 'Posthorn', address: this.mailer.from },
         to: row.address,

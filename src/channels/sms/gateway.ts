@@ -1,4 +1,4 @@
-import type { Delivery } from '../email/transport.js';
+import type { Delivery } from '../email/index.js';
 import type { OutboxService } from '../outbox/index.js';
 
 /** One SMS to one number; the gateway splits it into parts. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { blockedQuery } from '../../bounces/bounces.service.js';
-import { readWebhook } from '../../bounces/webhooks.js';
+import { blockedQuery, readWebhook } from '../../bounces/index.js';
 import { pageQuery, route } from '../route.js';
 
 const addressBody = z.strictObject({ address: z.string().trim().min(3).max(320) });

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
-import { addToTargetInput, recipientsQuery } from '../../followup/followup.service.js';
-import { resendInput } from '../../sending/sending.service.js';
+import { addToTargetInput, recipientsQuery } from '../../followup/index.js';
+import { resendInput } from '../../sending/index.js';
 import { idParams, pageQuery, RawResponse, route } from '../route.js';
 
 const linkParams = z.object({ id: z.coerce.number().int().positive(), n: z.coerce.number().int().min(1) });

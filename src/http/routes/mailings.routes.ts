@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { countSms } from '../../channels/sms/encoding.js';
+import { countSms } from '../../channels/sms/index.js';
 import { invalid, notFound } from '../../core/index.js';
 import {
   channels,

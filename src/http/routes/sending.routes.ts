@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { z } from 'zod';
-import { emailAccountInput, emailAccountPatch } from '../../channels/email/accounts.service.js';
-import { sendingDomainInput } from '../../channels/email/domains.service.js';
-import { smsGatewayInput, smsGatewayPatch } from '../../channels/sms/gateways.service.js';
+import { emailAccountInput, emailAccountPatch, sendingDomainInput } from '../../channels/email/index.js';
+import { smsGatewayInput, smsGatewayPatch } from '../../channels/sms/index.js';
 import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.js';
 import { idParams, mailingContentResponse, pageQuery, route } from '../route.js';
 
