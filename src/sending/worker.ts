@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Delivery } from '../channels/email/transport.js';
+import { type Delivery, isHardBounce } from '../channels/email/transport.js';
 import { type Clock, randomToken } from '../core/index.js';
 import type { Capabilities, Database } from '../storage/index.js';
 import type { DocumentRenderer } from './document-sender.js';
@@ -203,7 +203,8 @@ export class SendWorker {
             id: out.id,
             code: d.code,
             message,
-            reason: d.code.startsWith('5') ? 'hardBounce' : 'failed',
+            // only a relay's refusal of an e-mail recipient is a bounce; a refused SMS is a failure
+            reason: row.channel !== 'sms' && isHardBounce(d) ? 'hardBounce' : 'failed',
           });
       }
     }

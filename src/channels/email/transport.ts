@@ -3,10 +3,60 @@ import nodemailer from 'nodemailer';
 import { redactUrl } from '../../core/index.js';
 import type { OutboxService } from '../outbox/index.js';
 
-/** What a relay said about one message: accepted, or refused (temporarily or for good) with its code. */
-export type Delivery =
-  | { ok: true; response: string }
-  | { ok: false; retryable: boolean; code: string; message: string };
+/**
+ * A message not delivered: `code` names the failure (the SMTP reply code as text, a nodemailer or
+ * socket code, `HTTP_429`, `SMPP_THROTTLED`, `RECIPIENT_GONE` …); `retryable` says whether it may
+ * be tried again. `responseCode` is the number the relay or gateway answered (SMTP reply code, HTTP
+ * status, SMPP command status) and `enhancedStatus` the SMTP enhanced status code (RFC 3463,
+ * `5.1.1`); both are absent when no reply was received (a connection failure, our own refusal).
+ */
+export interface DeliveryFailure {
+  ok: false;
+  code: string;
+  retryable: boolean;
+  responseCode?: number | undefined;
+  enhancedStatus?: string | undefined;
+  message: string;
+}
+
+/** What a relay said about one message: accepted, or refused (temporarily or for good). */
+export type Delivery = { ok: true; response: string } | DeliveryFailure;
+
+/**
+ * The reply code and enhanced status code at the start of an SMTP reply (`550 5.1.1 no such
+ * user`, `452-4.2.2 …`); `responseCode` (nodemailer's own parse) wins when given.
+ */
+export function parseSmtpReply(
+  reply: string,
+  responseCode?: number,
+): { responseCode?: number; enhancedStatus?: string } {
+  const m = /^\s*([2-5]\d\d)(?:[ -]([2-5]\.\d{1,3}\.\d{1,3})\b)?/.exec(reply);
+  const code = responseCode ?? (m ? Number(m[1]) : undefined);
+  const out: { responseCode?: number; enhancedStatus?: string } = {};
+  if (code !== undefined) out.responseCode = code;
+  if (m?.[2]) out.enhancedStatus = m[2];
+  return out;
+}
+
+/**
+ * A refusal from an SMTP reply: a 4xx is retryable, a 5xx is not (RFC 5321 §4.2.1); `code` is
+ * the reply code.
+ */
+export function smtpRefusal(reply: string, responseCode?: number): DeliveryFailure {
+  const parsed = parseSmtpReply(reply, responseCode);
+  const rc = parsed.responseCode ?? 550;
+  return { ok: false, code: String(rc), retryable: rc < 500, ...parsed, responseCode: rc, message: reply };
+}
+
+/**
+ * A failure that is a hard bounce: the relay refused the recipient for good with a 5xx reply. A
+ * failure of the relay account (its login, TLS, connection) is never one, whatever it answered.
+ */
+export function isHardBounce(d: DeliveryFailure): boolean {
+  return (
+    d.responseCode !== undefined && d.responseCode >= 500 && d.responseCode < 600 && !isAccountFault(d.code)
+  );
+}
 
 export interface OutgoingMessage {
   ledgerId: number | null;
@@ -138,12 +188,12 @@ export class SmtpTransport implements EmailTransport {
   async send(m: OutgoingMessage): Promise<Delivery> {
     try {
       const info = await this.transport.sendMail({ envelope: { from: m.from, to: [m.to] }, raw: m.raw });
-      if (info.rejected.length > 0)
-        return { ok: false, retryable: false, code: '550', message: String(info.response) };
+      if (info.rejected.length > 0) return { ...smtpRefusal(String(info.response)), retryable: false };
       return { ok: true, response: String(info.response) };
     } catch (e) {
       const err = e as { responseCode?: number; response?: string; message?: string; code?: string };
       const message = err.response ?? err.message ?? String(e);
+      const reply = err.response !== undefined ? parseSmtpReply(err.response, err.responseCode) : {};
       if (err.responseCode === undefined && err.code && socketErrors.has(err.code)) {
         // nodemailer's pool keeps a resource whose socket never connected and stops sending:
         // start a fresh pool (what the old one still holds fails as retryable)
@@ -155,10 +205,10 @@ export class SmtpTransport implements EmailTransport {
       // the account's problem (login, TLS, connection), not the recipient's: never a bounce,
       // tried again later (and the mailing pauses itself when it keeps failing)
       if (err.code && accountErrors.has(err.code))
-        return { ok: false, retryable: true, code: err.code, message: `${this.name}: ${message}` };
-      const code = err.responseCode ? String(err.responseCode) : (err.code ?? 'ECONNECTION');
-      const retryable = err.responseCode === undefined || err.responseCode < 500;
-      return { ok: false, retryable, code, message };
+        return { ok: false, retryable: true, code: err.code, ...reply, message: `${this.name}: ${message}` };
+      if (reply.responseCode !== undefined) return smtpRefusal(message, reply.responseCode);
+      // no reply at all: the connection failed, try again later
+      return { ok: false, retryable: true, code: err.code ?? 'ECONNECTION', message };
     }
   }
 

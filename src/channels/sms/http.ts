@@ -95,6 +95,7 @@ export class HttpSmsGateway implements SmsGateway {
         ok: false,
         retryable,
         code: `HTTP_${res.status}`,
+        responseCode: res.status,
         message: `the gateway answered ${res.status}: ${text.slice(0, 200)}`,
       };
     }

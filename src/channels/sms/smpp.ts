@@ -125,6 +125,7 @@ export class SmppGateway implements SmsGateway {
           ok: false,
           retryable: temporary.has(pdu.command_status),
           code: `SMPP_${name.replace(/^ESME_/, '')}`,
+          responseCode: pdu.command_status,
           message: `the gateway refused the message: ${name}`,
         };
       }
