@@ -173,7 +173,9 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
     const traversal = await t.app.inject({ url: '/media/../../etc/passwd' });
     expect(traversal.body).not.toMatch(/root:/);
     expect(traversal.headers['content-type']).not.toMatch(/octet-stream|image/);
-    expect((await t.app.inject({ url: '/media/..%2F..%2Fetc%2Fpasswd' })).statusCode).toBeGreaterThanOrEqual(400);
+    expect((await t.app.inject({ url: '/media/..%2F..%2Fetc%2Fpasswd' })).statusCode).toBeGreaterThanOrEqual(
+      400,
+    );
   });
 
   it('send is refused over HTTP with the failing steps; the dev outbox lists what a worker sent', async () => {
