@@ -139,6 +139,8 @@ export function buildServices(
   );
   const links = new TrackingLinks(signer, publicUrl, options.bounceDomain ?? new URL(publicUrl).hostname);
   const render = new Renderer(db, { mailings, recipients, domains: sendingDomains }, links, clock);
+  // the one writer of subscriptions, consent and blocked addresses; tracking and bounces call it
+  const preferences = new PreferencesService(db, clock, access);
   const tracking = new TrackingService(
     db,
     clock,
@@ -146,6 +148,7 @@ export function buildServices(
     new EventIngest(db),
     { mailings, recipients, settings, persons, selections, projects, render },
     links,
+    preferences,
   );
   const sending = new SendingService(db, clock, access, mailings, recipients, settings, {
     documentsDir: join(options.dataDir ?? 'data', 'documents'),
@@ -166,7 +169,7 @@ export function buildServices(
     customFields,
     companies: new CompaniesService(db, clock, access, customFields),
     persons,
-    preferences: new PreferencesService(db, clock, access),
+    preferences,
     selections,
     projects,
     imports: new ImportService(db, bulk, clock, access, {
@@ -194,7 +197,7 @@ export function buildServices(
     smsGateways: new SmsGatewaysService(db, clock, access, options.secret, options.allowPrivateUrls),
     emailAccounts: new EmailAccountsService(db, clock, access, options.secret),
     tracking,
-    bounces: new BouncesService(db, clock, access, settings, signer),
+    bounces: new BouncesService(db, clock, access, settings, signer, preferences),
     followup,
     outbox,
     webhookKeys: { secret: webhookSecret, mailgunSigningKey: options.mailgunSigningKey ?? webhookSecret },
