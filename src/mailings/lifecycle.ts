@@ -1,4 +1,6 @@
+import type { Kysely, UpdateObject } from 'kysely';
 import { conflict } from '../core/index.js';
+import type { Database } from '../storage/index.js';
 
 /** Mailing states (PRODUCT.md §4); `active` is a form-response mailing in use by a form. */
 export const mailingStates = [
@@ -64,4 +66,30 @@ export function nextState(state: MailingState, action: MailingAction): MailingSt
 /** A draft that never sent anything can be deleted; everything else is archived. */
 export function canDelete(state: MailingState, sentAnything: boolean): boolean {
   return state === 'draft' && !sentAnything;
+}
+
+/**
+ * Writes a lifecycle action: the mailing moves from `from` (the state it was read in) to the
+ * state the table gives, with `set` (other columns of the same change), guarded by that state.
+ * Returns the new state, or null when the table refuses the action or the mailing changed
+ * meanwhile (nothing written). Every automatic state change (the worker's pause and finish, a
+ * round's start) goes through here or through `nextState` and the same guard.
+ */
+export async function moveMailing(
+  db: Kysely<Database>,
+  mailingId: number,
+  from: MailingState,
+  action: MailingAction,
+  now: number,
+  set: UpdateObject<Database, 'mailings'> = {},
+): Promise<MailingState | null> {
+  const next = transitions[action][from];
+  if (!next) return null;
+  const r = await db
+    .updateTable('mailings')
+    .set({ ...set, state: next, updated_at: now })
+    .where('id', '=', mailingId)
+    .where('state', '=', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1 ? next : null;
 }

@@ -14,7 +14,7 @@ import {
   notFound,
   zonedToUtc,
 } from '../core/index.js';
-import { type MailingState, type MailingsService, nextState } from '../mailings/index.js';
+import { type MailingState, type MailingsService, moveMailing, nextState } from '../mailings/index.js';
 import { type RecipientsService, recipientOptionsOf } from '../recipients/index.js';
 import type { SettingsService } from '../settings/index.js';
 import type { Database } from '../storage/index.js';
@@ -134,7 +134,7 @@ export class SendingService {
     const m = await this.mailings.get(mailingId);
     nextState(m.state, 'send');
     await this.mailings.requireComplete(mailingId);
-    await this.startRound(mailingId, ['draft', 'scheduled'], actor);
+    await this.startRound(mailingId, ['draft', 'scheduled'], 'send', actor);
     await this.audit.record(actor, 'mailing.send', 'mailing', mailingId);
     return this.progress(mailingId);
   }
@@ -222,7 +222,7 @@ export class SendingService {
     }
     if (chosen === 0)
       throw invalid('NOTHING_TO_RESEND', 'no recipient to send to: none matched', { mode: v.mode, skipped });
-    await this.startRound(mailingId, ['finished', 'stopped'], actor, { rebuild: false });
+    await this.startRound(mailingId, ['finished', 'stopped'], 'resend', actor, { rebuild: false });
     await this.audit.record(actor, 'mailing.resend', 'mailing', mailingId, {
       mode: v.mode,
       recipients: chosen,
@@ -243,18 +243,14 @@ export class SendingService {
     const at = /(Z|[+-]\d{2}:?\d{2})$/i.test(v.at) ? Date.parse(v.at) : zonedToUtc(v.at, zone);
     if (Number.isNaN(at)) throw invalid('INVALID_TIME', `"${v.at}" is not a time`, { field: 'at' });
     const m = await this.mailings.get(mailingId);
-    const next = nextState(m.state, 'schedule');
+    nextState(m.state, 'schedule');
     if (at <= this.clock.now())
       throw invalid('SCHEDULE_IN_PAST', 'the time is in the past: send now instead', { field: 'at' });
     await this.mailings.requireComplete(mailingId);
-    const r = await this.db
-      .updateTable('mailings')
-      .set({ state: next, scheduled_at: at, updated_at: this.clock.now() })
-      .where('id', '=', mailingId)
-      .where('state', '=', m.state)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1)
-      throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
+    const moved = await moveMailing(this.db, mailingId, m.state, 'schedule', this.clock.now(), {
+      scheduled_at: at,
+    });
+    if (moved === null) throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
     await this.audit.record(actor, 'mailing.schedule', 'mailing', mailingId, {
       at: new Date(at).toISOString(),
     });
@@ -383,7 +379,7 @@ export class SendingService {
     nextState(m.state, 'start');
     if (m.state === 'scheduled') {
       await this.mailings.requireComplete(mailingId);
-      await this.startRound(mailingId, ['scheduled'], actor);
+      await this.startRound(mailingId, ['scheduled'], 'start', actor);
       await this.audit.record(actor, 'mailing.start', 'mailing', mailingId);
     } else {
       await this.transition(mailingId, 'start', actor, (trx) => ledger.resumeRounds(trx, mailingId));
@@ -454,7 +450,7 @@ export class SendingService {
     let started = 0;
     for (const d of due) {
       try {
-        await this.startRound(d.id, ['scheduled'], actor);
+        await this.startRound(d.id, ['scheduled'], 'start', actor);
         started += 1;
       } catch (e) {
         // a mailing that became incomplete or was taken by another process stays as it is
@@ -545,6 +541,7 @@ export class SendingService {
   private async startRound(
     mailingId: number,
     from: MailingState[],
+    action: 'send' | 'resend' | 'start',
     actor: Actor,
     options: { rebuild?: boolean } = {},
   ): Promise<void> {
@@ -559,14 +556,18 @@ export class SendingService {
     const now = this.clock.now();
     const domain = messageIdDomain(row.channel, JSON.parse(row.setup));
     await this.db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('mailings')
-        .set({ state: 'sending', sent_anything: 1, scheduled_at: null, updated_at: now })
+      // the state as it is now (building the list may have moved it), guarded by the lifecycle
+      const current = await trx
+        .selectFrom('mailings')
+        .select('state')
         .where('id', '=', mailingId)
-        .where('state', 'in', from)
         .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1)
-        throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
+      const state = current?.state as MailingState | undefined;
+      const moved =
+        state !== undefined && from.includes(state)
+          ? await moveMailing(trx, mailingId, state, action, now, { sent_anything: 1, scheduled_at: null })
+          : null;
+      if (moved === null) throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
       await ledger.freezeRound(trx, {
         mailingId,
         channel: row.channel,
@@ -601,20 +602,17 @@ export class SendingService {
     effect: (trx: Kysely<Database>) => Promise<void>,
   ): Promise<void> {
     const m = await this.mailings.get(mailingId);
-    const next = nextState(m.state, action);
+    nextState(m.state, action);
     await this.db.transaction().execute(async (trx) => {
-      const r = await trx
-        .updateTable('mailings')
-        .set({
-          state: next,
-          updated_at: this.clock.now(),
-          ...(action === 'cancel' ? { scheduled_at: null } : {}),
-        })
-        .where('id', '=', mailingId)
-        .where('state', '=', m.state)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1)
-        throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
+      const moved = await moveMailing(
+        trx,
+        mailingId,
+        m.state,
+        action,
+        this.clock.now(),
+        action === 'cancel' ? { scheduled_at: null } : {},
+      );
+      if (moved === null) throw conflict('MAILING_STATE_CHANGED', 'the mailing changed meanwhile; try again');
       await effect(trx);
     });
     await this.audit.record(actor, `mailing.${action}`, 'mailing', mailingId);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Delivery, isHardBounce } from '../channels/email/transport.js';
 import { type Clock, randomToken } from '../core/index.js';
+import { type MailingState, moveMailing } from '../mailings/index.js';
 import type { Capabilities, Database } from '../storage/index.js';
 import type { DocumentRenderer } from './document-sender.js';
 import type { ChannelSender, SendOutcome } from './email-sender.js';
@@ -219,16 +220,15 @@ export class SendWorker {
     }
   }
 
-  /** The mailing stops itself and says why (Start resumes it). */
+  /**
+   * The mailing stops itself and says why (Start resumes it): the lifecycle's `stop`, guarded by
+   * the state it was read in; its bulk rounds stop with the reason.
+   */
   private async pause(mailingId: number, reason: string, now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const stopped = await trx
-        .updateTable('mailings')
-        .set({ state: 'stopped', updated_at: now })
-        .where('id', '=', mailingId)
-        .where('state', '=', 'sending')
-        .executeTakeFirst();
-      if (Number(stopped.numUpdatedRows) === 1) await ledger.stopRounds(trx, mailingId, reason);
+      const state = await mailingState(trx, mailingId);
+      if (state === null || (await moveMailing(trx, mailingId, state, 'stop', now)) === null) return;
+      await ledger.stopRounds(trx, mailingId, reason);
     });
   }
 
@@ -253,16 +253,17 @@ export class SendWorker {
       await this.db.transaction().execute(async (trx) => {
         const finished = await ledger.finishRound(trx, r.id, now);
         // a finished test round says nothing about the mailing
-        if (finished && r.kind === 'bulk')
-          await trx
-            .updateTable('mailings')
-            .set({ state: 'finished', updated_at: now })
-            .where('id', '=', r.mailing_id)
-            .where('state', '=', 'sending')
-            .execute();
+        if (!finished || r.kind !== 'bulk') return;
+        const state = await mailingState(trx, r.mailing_id);
+        if (state !== null) await moveMailing(trx, r.mailing_id, state, 'finish', now);
       });
     }
   }
+}
+
+async function mailingState(db: Kysely<Database>, mailingId: number): Promise<MailingState | null> {
+  const m = await db.selectFrom('mailings').select('state').where('id', '=', mailingId).executeTakeFirst();
+  return m ? (m.state as MailingState) : null;
 }
 
 function backoff(baseMs: number, attempts: number): number {
