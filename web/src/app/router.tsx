@@ -98,6 +98,20 @@ export const mailingsRoute = createRoute({
   component: lazyRouteComponent(() => import('../mailings/MailingsPage'), 'MailingsPage'),
 });
 
+const wizardSteps = ['setup', 'template', 'content', 'recipients', 'confirm'] as const;
+export interface MailingSearch {
+  step?: (typeof wizardSteps)[number];
+}
+
+/** The mailing wizard (its own chunk: not in the first download). */
+export const mailingRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/mailings/$id',
+  validateSearch: (raw: Record<string, unknown>): MailingSearch =>
+    wizardSteps.find((s) => s === raw.step) ? { step: raw.step as (typeof wizardSteps)[number] } : {},
+  component: lazyRouteComponent(() => import('../mailings/wizard/WizardPage'), 'WizardPage'),
+});
+
 const comingLater = lazyRouteComponent(() => import('../placeholder/ComingLater'), 'ComingLater');
 const laterRoutes = [
   '/templates',
@@ -110,7 +124,7 @@ const laterRoutes = [
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([indexRoute, mailingsRoute, ...laterRoutes]),
+  appRoute.addChildren([indexRoute, mailingsRoute, mailingRoute, ...laterRoutes]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {

@@ -1,6 +1,9 @@
 import {
+  ActionIcon,
   Badge,
+  Button,
   Group,
+  Menu,
   Pagination,
   Paper,
   Select,
@@ -11,18 +14,32 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useDebouncedCallback, useDocumentTitle } from '@mantine/hooks';
-import { IconDeviceMobileMessage, IconFileText, IconForms, IconMail, IconSearch } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { useDebouncedCallback, useDisclosure, useDocumentTitle } from '@mantine/hooks';
+import { modals } from '@mantine/modals';
+import { notifications } from '@mantine/notifications';
+import {
+  IconCopy,
+  IconDeviceMobileMessage,
+  IconDots,
+  IconFileText,
+  IconForms,
+  IconMail,
+  IconPlus,
+  IconSearch,
+  IconTrash,
+} from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { type ReactNode, useState } from 'react';
-import { toApiError } from '../api/errors';
-import type { Channel, MailingState } from '../api/types';
+import { api, call } from '../api/client';
+import { asSentence, toApiError } from '../api/errors';
+import type { Channel, Mailing, MailingState } from '../api/types';
 import { ErrorState } from '../app/ErrorState';
 import { mailingsRoute } from '../app/router';
 import { useFormat } from '../format/FormatContext';
 import { mailingsQuery } from './api';
 import { channelLabels, stateColors, stateLabels } from './labels';
+import { NewMailingModal } from './NewMailingModal';
 import { mailingsPageSize, type SearchPatch, withPatch } from './search';
 
 const channelIcons: Record<Channel, ReactNode> = {
@@ -43,6 +60,37 @@ export function MailingsPage() {
   const format = useFormat();
   const list = useQuery(mailingsQuery(search));
   const [q, setQ] = useState(search.q ?? '');
+  const [creating, newMailing] = useDisclosure(false);
+  const queryClient = useQueryClient();
+  const openMailing = (id: number) => void navigate({ to: '/mailings/$id', params: { id: String(id) } });
+  const failed = (title: string) => (error: unknown) => {
+    const e = toApiError(error);
+    notifications.show({ color: 'red', title, message: `${asSentence(e.message)} (${e.code})` });
+  };
+  const copy = useMutation({
+    mutationFn: (id: number) =>
+      call<Mailing>(() =>
+        api.POST('/api/v1/mailings/{id}/copy', { params: { path: { id } }, body: {} as never }),
+      ),
+    onSuccess: async (copied) => {
+      await queryClient.invalidateQueries({ queryKey: ['mailings', 'list'] });
+      openMailing(copied.id);
+    },
+    onError: failed('The mailing was not copied'),
+  });
+  const remove = useMutation({
+    mutationFn: (id: number) => call(() => api.DELETE('/api/v1/mailings/{id}', { params: { path: { id } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['mailings', 'list'] }),
+    onError: failed('The mailing was not deleted'),
+  });
+  const confirmDelete = (m: Mailing) =>
+    modals.openConfirmModal({
+      title: 'Delete this draft?',
+      children: <Text size="sm">“{m.name}” and its recipient list are deleted. This cannot be undone.</Text>,
+      labels: { confirm: 'Delete', cancel: 'Keep it' },
+      confirmProps: { color: 'red.9' },
+      onConfirm: () => remove.mutate(m.id),
+    });
 
   const setSearch = (patch: SearchPatch) =>
     void navigate({
@@ -64,9 +112,15 @@ export function MailingsPage() {
 
   return (
     <Stack gap="lg" maw={1200}>
-      <Title order={1} size="h2">
-        Mailings
-      </Title>
+      <Group justify="space-between">
+        <Title order={1} size="h2">
+          Mailings
+        </Title>
+        <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={newMailing.open}>
+          New mailing
+        </Button>
+      </Group>
+      <NewMailingModal opened={creating} onClose={newMailing.close} />
 
       <Group gap="sm" align="flex-end" wrap="wrap">
         <TextInput
@@ -124,6 +178,9 @@ export function MailingsPage() {
                   <Table.Th w={150}>State</Table.Th>
                   <Table.Th w={200}>Last changed</Table.Th>
                   <Table.Th w={140}>Created</Table.Th>
+                  <Table.Th w={60}>
+                    <span className="mantine-visually-hidden">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -131,7 +188,7 @@ export function MailingsPage() {
                   Array.from({ length: 5 }, (_, i) => (
                     // biome-ignore lint/suspicious/noArrayIndexKey: placeholder rows have no identity
                     <Table.Tr key={i}>
-                      {Array.from({ length: 5 }, (_, j) => (
+                      {Array.from({ length: 6 }, (_, j) => (
                         // biome-ignore lint/suspicious/noArrayIndexKey: placeholder cells have no identity
                         <Table.Td key={j}>
                           <Skeleton height={14} radius="sm" />
@@ -140,11 +197,16 @@ export function MailingsPage() {
                     </Table.Tr>
                   ))}
                 {list.data?.items.map((m) => (
-                  <Table.Tr key={m.id}>
+                  <Table.Tr key={m.id} onClick={() => openMailing(m.id)} style={{ cursor: 'pointer' }}>
                     <Table.Td>
-                      <Text fw={600} size="sm">
+                      <Link
+                        to="/mailings/$id"
+                        params={{ id: String(m.id) }}
+                        style={{ fontWeight: 600, fontSize: 'var(--mantine-font-size-sm)', color: 'inherit' }}
+                        onClick={(e) => e.stopPropagation()}
+                      >
                         {m.name}
-                      </Text>
+                      </Link>
                     </Table.Td>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Group gap={6} wrap="nowrap">
@@ -168,11 +230,34 @@ export function MailingsPage() {
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Text size="sm">{format.date(m.createdAt)}</Text>
                     </Table.Td>
+                    <Table.Td onClick={(e) => e.stopPropagation()}>
+                      <Menu position="bottom-end" withinPortal>
+                        <Menu.Target>
+                          <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${m.name}`}>
+                            <IconDots size={18} />
+                          </ActionIcon>
+                        </Menu.Target>
+                        <Menu.Dropdown>
+                          <Menu.Item leftSection={<IconCopy size={16} />} onClick={() => copy.mutate(m.id)}>
+                            Copy
+                          </Menu.Item>
+                          {m.state === 'draft' && (
+                            <Menu.Item
+                              color="red.9"
+                              leftSection={<IconTrash size={16} />}
+                              onClick={() => confirmDelete(m)}
+                            >
+                              Delete
+                            </Menu.Item>
+                          )}
+                        </Menu.Dropdown>
+                      </Menu>
+                    </Table.Td>
                   </Table.Tr>
                 ))}
                 {list.data && list.data.items.length === 0 && (
                   <Table.Tr>
-                    <Table.Td colSpan={5}>
+                    <Table.Td colSpan={6}>
                       <Text ta="center" c="dimmed" py="lg">
                         {filtered ? 'No mailing matches this search.' : 'No mailings yet.'}
                       </Text>

@@ -1,6 +1,22 @@
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api, call } from '../api/client';
-import type { Mailing, Page } from '../api/types';
+import { errorFromResponse, networkError } from '../api/errors';
+import type {
+  AuditFinding,
+  Channel,
+  Mailing,
+  MailingDetail,
+  MergeField,
+  Named,
+  Page,
+  Progress,
+  RecipientRow,
+  RecipientSource,
+  RecipientSummary,
+  SmsCount,
+  Step,
+  Template,
+} from '../api/types';
 import { type MailingsSearch, mailingsQueryParams } from './search';
 
 export const mailingsQuery = (search: MailingsSearch) =>
@@ -12,3 +28,134 @@ export const mailingsQuery = (search: MailingsSearch) =>
       ),
     placeholderData: keepPreviousData,
   });
+
+const path = (id: number) => ({ path: { id } });
+
+export const mailingQuery = (id: number) =>
+  queryOptions({
+    queryKey: ['mailings', id] as const,
+    queryFn: ({ signal }) =>
+      call<MailingDetail>(() => api.GET('/api/v1/mailings/{id}', { params: path(id), signal })),
+  });
+
+export const stepsQuery = (id: number) =>
+  queryOptions({
+    queryKey: ['mailings', id, 'steps'] as const,
+    queryFn: ({ signal }) =>
+      call<Page<Step>>(() => api.GET('/api/v1/mailings/{id}/steps', { params: path(id), signal })),
+  });
+
+export const templatesQuery = (channel: Channel) =>
+  queryOptions({
+    queryKey: ['templates', channel] as const,
+    queryFn: ({ signal }) =>
+      call<Page<Template>>(() =>
+        api.GET('/api/v1/templates', { params: { query: { channel, limit: 100 } as never }, signal }),
+      ),
+    staleTime: 60_000,
+  });
+
+export const subscriptionTypesQuery = queryOptions({
+  queryKey: ['subscription-types'] as const,
+  queryFn: ({ signal }) => call<Page<Named>>(() => api.GET('/api/v1/subscription-types', { signal })),
+  staleTime: 60_000,
+});
+
+/** Selections or projects whose name starts with `q` (the type-ahead of Setup and Recipients). */
+export const namedListQuery = (kind: 'selections' | 'projects', q: string) =>
+  queryOptions({
+    queryKey: [kind, q] as const,
+    queryFn: ({ signal }) =>
+      call<Page<Named>>(() =>
+        api.GET(`/api/v1/${kind}` as '/api/v1/selections', {
+          params: { query: { q, limit: 20 } as never },
+          signal,
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+
+export const selectionsQuery = (q: string) => namedListQuery('selections', q);
+export const projectsQuery = (q: string) => namedListQuery('projects', q);
+
+export const mergeFieldsQuery = queryOptions({
+  queryKey: ['merge-fields'] as const,
+  queryFn: ({ signal }) => call<Page<MergeField>>(() => api.GET('/api/v1/merge-fields', { signal })),
+  staleTime: 300_000,
+});
+
+export const auditQuery = (id: number, revision: number) =>
+  queryOptions({
+    queryKey: ['mailings', id, 'audit', revision] as const,
+    queryFn: ({ signal }) =>
+      call<Page<AuditFinding>>(() => api.GET('/api/v1/mailings/{id}/audit', { params: path(id), signal })),
+  });
+
+export const summaryQuery = (id: number) =>
+  queryOptions({
+    queryKey: ['mailings', id, 'recipients', 'summary'] as const,
+    queryFn: ({ signal }) =>
+      call<RecipientSummary>(() =>
+        api.GET('/api/v1/mailings/{id}/recipients/summary', { params: path(id), signal }),
+      ),
+    refetchInterval: (q) => (q.state.data?.building ? 2000 : false),
+  });
+
+export const recipientsQuery = (id: number, status: string | null, reason: string | null) =>
+  queryOptions({
+    queryKey: ['mailings', id, 'recipients', 'list', status, reason] as const,
+    queryFn: ({ signal }) =>
+      call<Page<RecipientRow>>(() =>
+        api.GET('/api/v1/mailings/{id}/recipients', {
+          params: {
+            ...path(id),
+            query: { limit: 50, ...(status ? { status } : {}), ...(reason ? { reason } : {}) } as never,
+          },
+          signal,
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+
+export const sourcesQuery = (id: number) =>
+  queryOptions({
+    queryKey: ['mailings', id, 'recipients', 'sources'] as const,
+    queryFn: ({ signal }) =>
+      call<Page<RecipientSource>>(() =>
+        api.GET('/api/v1/mailings/{id}/recipient-sources', { params: path(id), signal }),
+      ),
+  });
+
+export const progressQuery = (id: number) =>
+  queryOptions({
+    queryKey: ['mailings', id, 'progress'] as const,
+    queryFn: ({ signal }) =>
+      call<Progress>(() => api.GET('/api/v1/mailings/{id}/progress', { params: path(id), signal })),
+    refetchInterval: (q) => (q.state.data?.state === 'sending' ? 2000 : false),
+  });
+
+export async function countSms(text: string, signal?: AbortSignal): Promise<SmsCount> {
+  return call<SmsCount>(() =>
+    api.POST('/api/v1/sms/count', { body: { text } as never, ...(signal ? { signal } : {}) }),
+  );
+}
+
+/** A CSV or text file of recipients, sent as multipart (openapi-fetch sends JSON). */
+export async function uploadRecipientFile(id: number, file: File): Promise<unknown> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1/mailings/${id}/recipient-sources`, {
+      method: 'POST',
+      body: form,
+      credentials: 'same-origin',
+      headers: { 'X-Posthorn-CSRF': '1' },
+    });
+  } catch (e) {
+    throw networkError(e);
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw errorFromResponse(response.status, body);
+  return body;
+}

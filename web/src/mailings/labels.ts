@@ -27,3 +27,28 @@ export const stateColors: Record<MailingState, string> = {
   cancelled: 'dark',
   active: 'teal',
 };
+
+/** Why a recipient is blocked, in words a marketer reads. */
+export const reasonLabels: Record<string, string> = {
+  invalidAddress: 'Invalid address',
+  blockedAddress: 'Blocked address',
+  complained: 'Complained (marked as spam)',
+  noConsent: 'No consent',
+  noSubscription: 'Not subscribed',
+  duplicate: 'Duplicate address',
+};
+
+export const recipientStatusLabels: Record<string, string> = {
+  ready: 'Ready',
+  blocked: 'Blocked',
+  sending: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Failed',
+  bounced: 'Bounced',
+  complained: 'Complained',
+  cancelled: 'Cancelled',
+};
+
+export const label = (labels: Record<string, string>, key: string): string => labels[key] ?? key;

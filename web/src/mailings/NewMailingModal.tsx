@@ -1,0 +1,119 @@
+import {
+  Alert,
+  Button,
+  Code,
+  Group,
+  Modal,
+  Radio,
+  SegmentedControl,
+  Stack,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { useState } from 'react';
+import { api, call } from '../api/client';
+import { asSentence, toApiError } from '../api/errors';
+import type { Channel, Mailing } from '../api/types';
+import { templatesQuery } from './api';
+
+const channels: { value: Channel; label: string }[] = [
+  { value: 'email', label: 'E-mail' },
+  { value: 'sms', label: 'SMS' },
+  { value: 'document', label: 'Document' },
+];
+
+/** New mailing: channel, starter template (or blank) and name; then the wizard opens. */
+export function NewMailingModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const [channel, setChannel] = useState<Channel>('email');
+  const [starter, setStarter] = useState('blank');
+  const [name, setName] = useState('');
+  const templates = useQuery({ ...templatesQuery(channel), enabled: opened });
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const create = useMutation({
+    mutationFn: async () => {
+      const mailing = await call<Mailing>(() =>
+        api.POST('/api/v1/mailings', { body: { name: name.trim(), channel } as never }),
+      );
+      const body = starter === 'blank' ? { blank: true } : { templateId: Number(starter) };
+      await call(() =>
+        api.POST('/api/v1/mailings/{id}/template', {
+          params: { path: { id: mailing.id } },
+          body: body as never,
+        }),
+      );
+      return mailing;
+    },
+    onSuccess: async (mailing) => {
+      await queryClient.invalidateQueries({ queryKey: ['mailings', 'list'] });
+      onClose();
+      void navigate({ to: '/mailings/$id', params: { id: String(mailing.id) }, search: { step: 'setup' } });
+    },
+  });
+  const error = create.error ? toApiError(create.error) : null;
+
+  return (
+    <Modal opened={opened} onClose={onClose} title="New mailing" size="lg">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <Stack gap="md">
+          <TextInput
+            label="Name"
+            description="Only your team sees it"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            required
+            data-autofocus
+            error={error?.field === 'name' ? asSentence(error.message) : undefined}
+          />
+          <Stack gap={4}>
+            <Text size="sm" fw={500} id="new-mailing-channel">
+              Channel
+            </Text>
+            <SegmentedControl
+              aria-labelledby="new-mailing-channel"
+              data={channels}
+              value={channel}
+              onChange={(v) => {
+                setChannel(v as Channel);
+                setStarter('blank');
+              }}
+            />
+          </Stack>
+          <Radio.Group label="Start from" value={starter} onChange={setStarter}>
+            <Stack gap="xs" mt="xs">
+              <Radio value="blank" label="Blank" description="An empty message" />
+              {templates.data?.items.map((t) => (
+                <Radio
+                  key={t.id}
+                  value={String(t.id)}
+                  label={t.name}
+                  description={t.description ?? undefined}
+                />
+              ))}
+            </Stack>
+          </Radio.Group>
+          {error && error.field !== 'name' && (
+            <Alert color="red" variant="light" role="alert" title="The mailing was not created">
+              {asSentence(error.message)} <Code>{error.code}</Code>
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={create.isPending} disabled={!name.trim()}>
+              Create
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,260 @@
+import {
+  Alert,
+  Badge,
+  Box,
+  Group,
+  Paper,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  Title,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { asSentence, toApiError } from '../../api/errors';
+import { auditQuery, countSms, recipientsQuery } from '../api';
+import { useWizard } from './context';
+import { MergeFieldPicker } from './MergeFieldPicker';
+import { smsCountLine, smsEncodingHint } from './sms';
+
+const mono = { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace', fontSize: 13 };
+
+function EmailContent() {
+  const { mailing, change, fieldError, readOnly, dirty } = useWizard();
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const [width, setWidth] = useState('desktop');
+  const source = mailing.content.source ?? '';
+  const audit = useQuery(auditQuery(mailing.id, mailing.revision));
+  const first = useQuery(recipientsQuery(mailing.id, null, null));
+  const recipientId = first.data?.items[0]?.id;
+  const format = mailing.content.format ?? 'mjml';
+
+  return (
+    <Stack gap="lg">
+      <Group align="flex-end" gap="md" wrap="wrap">
+        <SegmentedControl
+          aria-label="Source format"
+          value={format}
+          onChange={(v) => change('content.format', v)}
+          disabled={readOnly}
+          data={[
+            { value: 'mjml', label: 'MJML' },
+            { value: 'html', label: 'HTML' },
+          ]}
+        />
+        <MergeFieldPicker
+          target={ref}
+          value={source}
+          onChange={(v) => change('content.source', v)}
+          disabled={readOnly}
+        />
+      </Group>
+      <Textarea
+        ref={ref}
+        label={format === 'mjml' ? 'MJML source' : 'HTML source'}
+        description="Merge fields like [[customer.firstname]] are filled in for each recipient"
+        autosize
+        minRows={14}
+        maxRows={28}
+        spellCheck={false}
+        styles={{ input: mono }}
+        value={source}
+        onChange={(e) => change('content.source', e.currentTarget.value)}
+        error={fieldError('content.source') ?? fieldError('content')}
+        readOnly={readOnly}
+      />
+
+      <Paper withBorder p="md" radius="md">
+        <Stack gap="sm">
+          <Group justify="space-between" wrap="wrap">
+            <Title order={2} size="h4">
+              Preview
+            </Title>
+            <SegmentedControl
+              aria-label="Preview width"
+              value={width}
+              onChange={setWidth}
+              data={[
+                { value: 'desktop', label: 'Desktop' },
+                { value: 'mobile', label: 'Mobile' },
+              ]}
+            />
+          </Group>
+          {dirty && (
+            <Text size="sm" c="orange.9">
+              The preview shows the saved version: save to see your changes.
+            </Text>
+          )}
+          {recipientId ? (
+            <Text size="sm" c="dimmed">
+              As {first.data?.items[0]?.name ?? first.data?.items[0]?.address} receives it.
+            </Text>
+          ) : null}
+          {recipientId ? (
+            <Box
+              style={{
+                width: width === 'mobile' ? 375 : '100%',
+                maxWidth: '100%',
+                margin: '0 auto',
+                border: '1px solid var(--mantine-color-gray-4)',
+              }}
+            >
+              <iframe
+                key={`${mailing.revision}-${recipientId}`}
+                title="Preview of the e-mail"
+                sandbox=""
+                src={`/api/v1/mailings/${mailing.id}/preview/html?recipientId=${recipientId}`}
+                style={{ width: '100%', height: 640, border: 0, display: 'block', background: 'white' }}
+              />
+            </Box>
+          ) : (
+            <Text size="sm" c="dimmed">
+              The preview shows the e-mail as a recipient gets it: add recipients (Setup or Recipients) to see
+              it.
+            </Text>
+          )}
+        </Stack>
+      </Paper>
+
+      <Stack gap="xs">
+        <Title order={2} size="h4">
+          Content check
+        </Title>
+        {audit.isError && (
+          <Alert color="red" variant="light">
+            {asSentence(toApiError(audit.error).message)}
+          </Alert>
+        )}
+        {audit.data && audit.data.items.length === 0 && (
+          <Text size="sm" c="green.9">
+            No problems found.
+          </Text>
+        )}
+        {audit.data && audit.data.items.length > 0 && (
+          <Table aria-label="Content check" withTableBorder>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th w={110}>Severity</Table.Th>
+                <Table.Th>Finding</Table.Th>
+                <Table.Th w={90}>Line</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {audit.data.items.map((f, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: findings have no id; the list is replaced whole
+                <Table.Tr key={`${f.code}-${i}`}>
+                  <Table.Td>
+                    <Badge
+                      color={f.severity === 'error' ? 'red' : f.severity === 'warning' ? 'orange' : 'gray'}
+                      variant="light"
+                    >
+                      {f.severity === 'error' ? 'Error' : f.severity === 'warning' ? 'Warning' : 'Note'}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{asSentence(f.message)}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{f.where?.line ?? '—'}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Stack>
+    </Stack>
+  );
+}
+
+function SmsContent() {
+  const { mailing, change, fieldError, readOnly } = useWizard();
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const text = mailing.content.text ?? '';
+  const [debounced] = useDebouncedValue(text, 250);
+  const count = useQuery({
+    queryKey: ['sms-count', debounced],
+    queryFn: ({ signal }) => countSms(debounced, signal),
+    placeholderData: keepPreviousData,
+  });
+  const hint = count.data ? smsEncodingHint(count.data) : null;
+  return (
+    <Stack gap="md" maw={760}>
+      <MergeFieldPicker
+        target={ref}
+        value={text}
+        onChange={(v) => change('content.text', v)}
+        disabled={readOnly}
+      />
+      <Textarea
+        ref={ref}
+        label="Message"
+        autosize
+        minRows={5}
+        value={text}
+        onChange={(e) => change('content.text', e.currentTarget.value)}
+        error={fieldError('content.text') ?? fieldError('content')}
+        readOnly={readOnly}
+      />
+      <Group gap="sm" aria-live="polite">
+        {count.data && (
+          <>
+            <Badge color={count.data.encoding === 'UCS-2' ? 'orange' : 'blue'} variant="light" radius="sm">
+              {count.data.encoding}
+            </Badge>
+            <Text size="sm" data-testid="sms-count">
+              {smsCountLine(count.data)}
+            </Text>
+          </>
+        )}
+        {count.isError && (
+          <Text size="sm" c="red.9">
+            The message could not be counted: {asSentence(toApiError(count.error).message)}
+          </Text>
+        )}
+      </Group>
+      {hint && (
+        <Text size="sm" c="orange.9">
+          {hint}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+function DocumentContent() {
+  const { mailing, change, fieldError, readOnly } = useWizard();
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const body = mailing.content.body ?? '';
+  return (
+    <Stack gap="md" maw={760}>
+      <MergeFieldPicker
+        target={ref}
+        value={body}
+        onChange={(v) => change('content.body', v)}
+        disabled={readOnly}
+      />
+      <Textarea
+        ref={ref}
+        label="Letter text"
+        description="The heading is set in Setup"
+        autosize
+        minRows={12}
+        value={body}
+        onChange={(e) => change('content.body', e.currentTarget.value)}
+        error={fieldError('content.body') ?? fieldError('content')}
+        readOnly={readOnly}
+      />
+    </Stack>
+  );
+}
+
+export function ContentStep() {
+  const { mailing } = useWizard();
+  if (mailing.channel === 'sms') return <SmsContent />;
+  if (mailing.channel === 'document') return <DocumentContent />;
+  return <EmailContent />;
+}

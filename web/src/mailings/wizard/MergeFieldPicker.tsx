@@ -1,0 +1,60 @@
+import { Select } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import type { RefObject } from 'react';
+import { mergeFieldsQuery } from '../api';
+
+/** The text with `[[field]]` put where the cursor was (replacing a selection), and the new cursor. */
+export function insertAt(
+  text: string,
+  start: number,
+  end: number,
+  field: string,
+): { text: string; cursor: number } {
+  const tag = `[[${field}]]`;
+  return { text: text.slice(0, start) + tag + text.slice(end), cursor: start + tag.length };
+}
+
+/** "Insert merge field": puts `[[name]]` at the cursor of the given text area. */
+export function MergeFieldPicker({
+  target,
+  value,
+  onChange,
+  disabled,
+}: {
+  target: RefObject<HTMLTextAreaElement | null>;
+  value: string;
+  onChange: (next: string) => void;
+  disabled?: boolean | undefined;
+}) {
+  const fields = useQuery(mergeFieldsQuery);
+  const groups = new Map<string, { value: string; label: string }[]>();
+  for (const f of fields.data?.items ?? []) {
+    const list = groups.get(f.group) ?? [];
+    list.push({ value: f.name, label: `${f.description} — [[${f.name}]]` });
+    groups.set(f.group, list);
+  }
+  return (
+    <Select
+      label="Insert merge field"
+      placeholder="Search fields, e.g. first name"
+      searchable
+      value={null}
+      disabled={disabled ?? false}
+      w={{ base: '100%', sm: 360 }}
+      data={[...groups].map(([group, items]) => ({ group, items }))}
+      onChange={(name) => {
+        if (!name) return;
+        const el = target.current;
+        const start = el?.selectionStart ?? value.length;
+        const end = el?.selectionEnd ?? value.length;
+        const next = insertAt(value, start, end, name);
+        onChange(next.text);
+        requestAnimationFrame(() => {
+          if (!el) return;
+          el.focus();
+          el.setSelectionRange(next.cursor, next.cursor);
+        });
+      }}
+    />
+  );
+}

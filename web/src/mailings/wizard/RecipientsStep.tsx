@@ -1,0 +1,408 @@
+import {
+  ActionIcon,
+  Alert,
+  Button,
+  Code,
+  FileInput,
+  Group,
+  Paper,
+  Progress,
+  Select,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { IconTrash, IconUpload } from '@tabler/icons-react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, call } from '../../api/client';
+import { asSentence, toApiError } from '../../api/errors';
+import type { RecipientOptions } from '../../api/types';
+import { ErrorState } from '../../app/ErrorState';
+import { useFormat } from '../../format/FormatContext';
+import {
+  projectsQuery,
+  recipientsQuery,
+  selectionsQuery,
+  sourcesQuery,
+  summaryQuery,
+  uploadRecipientFile,
+} from '../api';
+import { label, reasonLabels, recipientStatusLabels } from '../labels';
+import { useWizard } from './context';
+
+const optionLabels: Record<keyof RecipientOptions, string> = {
+  onePerAddress: 'One message per address (skip duplicates)',
+  overrideConsent: 'Send also to persons without consent (needs the right to override consent)',
+  includeCompanies: 'Include companies',
+  preferCompany: "Prefer the company's address over the person's",
+  updateListWhenSending: 'Update the list when sending',
+};
+
+function ApiErrorLine({ error }: { error: unknown }) {
+  if (!error) return null;
+  const e = toApiError(error);
+  return (
+    <Text size="sm" c="red.9" role="alert">
+      {asSentence(e.message)} <Code>{e.code}</Code>
+    </Text>
+  );
+}
+
+function Sources() {
+  const { mailing, refresh, readOnly } = useWizard();
+  const sources = useQuery(sourcesQuery(mailing.id));
+  const selections = useQuery(selectionsQuery(''));
+  const projects = useQuery(projectsQuery(''));
+  const [selection, setSelection] = useState<string | null>(null);
+  const [project, setProject] = useState<string | null>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const add = useMutation({
+    mutationFn: (body: Record<string, unknown>) =>
+      call(() =>
+        api.POST('/api/v1/mailings/{id}/recipient-sources', {
+          params: { path: { id: mailing.id } },
+          body: body as never,
+        }),
+      ),
+    onSuccess: refresh,
+  });
+  const upload = useMutation({
+    mutationFn: (f: File) => uploadRecipientFile(mailing.id, f),
+    onSuccess: async () => {
+      setFile(null);
+      await refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (sourceId: number) =>
+      call(() =>
+        api.DELETE('/api/v1/mailings/{id}/recipient-sources/{subId}', {
+          params: { path: { id: mailing.id, subId: sourceId } },
+        }),
+      ),
+    onSuccess: refresh,
+  });
+
+  return (
+    <Stack gap="sm">
+      <Title order={2} size="h4">
+        Where the recipients come from
+      </Title>
+      {sources.isError && <ErrorState error={sources.error} onRetry={() => void sources.refetch()} />}
+      {sources.data && sources.data.items.length === 0 && (
+        <Text size="sm" c="dimmed">
+          No sources yet: link a selection or project in Setup, or add one here.
+        </Text>
+      )}
+      {sources.data && sources.data.items.length > 0 && (
+        <Table withTableBorder aria-label="Recipient sources">
+          <Table.Tbody>
+            {sources.data.items.map((s) => (
+              <Table.Tr key={`${s.origin}-${s.kind}-${s.id ?? s.refId}`}>
+                <Table.Td>
+                  <Text size="sm">{s.label}</Text>
+                  {s.origin === 'setup' && (
+                    <Text size="xs" c="dimmed">
+                      Linked in Setup
+                    </Text>
+                  )}
+                  {s.invalidCount > 0 && (
+                    <Text size="xs" c="orange.9">
+                      {s.invalidCount} lines could not be read
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td w={60}>
+                  {s.origin === 'source' && s.id !== null && !readOnly && (
+                    <ActionIcon
+                      variant="subtle"
+                      color="red"
+                      aria-label={`Remove ${s.label}`}
+                      onClick={() => s.id !== null && remove.mutate(s.id)}
+                      loading={remove.isPending && remove.variables === s.id}
+                    >
+                      <IconTrash size={16} />
+                    </ActionIcon>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <ApiErrorLine error={remove.error} />
+      {!readOnly && (
+        <SimpleGrid cols={{ base: 1, md: 3 }}>
+          <Group gap="xs" align="flex-end" wrap="nowrap">
+            <Select
+              label="Add a selection"
+              placeholder="Choose"
+              searchable
+              data={(selections.data?.items ?? []).map((s) => ({ value: String(s.id), label: s.name }))}
+              value={selection}
+              onChange={setSelection}
+              style={{ flex: 1 }}
+            />
+            <Button
+              variant="default"
+              disabled={!selection}
+              loading={add.isPending}
+              onClick={() => add.mutate({ kind: 'selection', selectionId: Number(selection) })}
+            >
+              Add
+            </Button>
+          </Group>
+          <Group gap="xs" align="flex-end" wrap="nowrap">
+            <Select
+              label="Add a project"
+              placeholder="Choose"
+              searchable
+              data={(projects.data?.items ?? []).map((s) => ({ value: String(s.id), label: s.name }))}
+              value={project}
+              onChange={setProject}
+              style={{ flex: 1 }}
+            />
+            <Button
+              variant="default"
+              disabled={!project}
+              loading={add.isPending}
+              onClick={() => add.mutate({ kind: 'project', projectId: Number(project) })}
+            >
+              Add
+            </Button>
+          </Group>
+          <Group gap="xs" align="flex-end" wrap="nowrap">
+            <FileInput
+              label="Upload a CSV or text file"
+              placeholder="Choose a file"
+              accept=".csv,.txt,text/csv,text/plain"
+              value={file}
+              onChange={setFile}
+              clearable
+              style={{ flex: 1 }}
+            />
+            <Button
+              variant="default"
+              leftSection={<IconUpload size={16} aria-hidden />}
+              disabled={!file}
+              loading={upload.isPending}
+              onClick={() => file && upload.mutate(file)}
+            >
+              Upload
+            </Button>
+          </Group>
+        </SimpleGrid>
+      )}
+      <ApiErrorLine error={add.error} />
+      <ApiErrorLine error={upload.error} />
+    </Stack>
+  );
+}
+
+function Options() {
+  const { mailing, change, save, readOnly, fieldError } = useWizard();
+  const [pending, setPending] = useState(false);
+  return (
+    <Stack gap="xs">
+      <Title order={2} size="h4">
+        Options
+      </Title>
+      {(Object.keys(optionLabels) as (keyof RecipientOptions)[]).map((key) => (
+        <Switch
+          key={key}
+          label={optionLabels[key]}
+          checked={mailing.recipientOptions[key]}
+          disabled={readOnly || pending}
+          error={fieldError(`recipientOptions.${key}`)}
+          onChange={(e) => {
+            change(`recipientOptions.${key}`, e.currentTarget.checked);
+            setPending(true);
+          }}
+        />
+      ))}
+      {pending && (
+        <Group>
+          <Button
+            size="xs"
+            onClick={async () => {
+              if (await save()) setPending(false);
+            }}
+          >
+            Save and update the list
+          </Button>
+        </Group>
+      )}
+    </Stack>
+  );
+}
+
+function Summary({ reason, onReason }: { reason: string | null; onReason: (r: string | null) => void }) {
+  const { mailing } = useWizard();
+  const format = useFormat();
+  const summary = useQuery(summaryQuery(mailing.id));
+  if (summary.isError) return <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />;
+  const s = summary.data;
+  if (!s) return null;
+  return (
+    <Stack gap="sm">
+      <Title order={2} size="h4">
+        Summary
+      </Title>
+      {s.building && (
+        <Stack gap={4}>
+          <Text size="sm">
+            Building the list: {format.number(s.building.done)} of {format.number(s.building.total)}
+          </Text>
+          <Progress
+            value={s.building.total ? (100 * s.building.done) / s.building.total : 0}
+            aria-label="Building the recipient list"
+          />
+        </Stack>
+      )}
+      {s.buildError && (
+        <Alert color="red" variant="light" title="The list could not be built">
+          {asSentence(s.buildError)}
+        </Alert>
+      )}
+      <Paper withBorder p="md">
+        <Table aria-label="Recipients by status" verticalSpacing={4}>
+          <Table.Tbody>
+            {Object.entries(s.byStatus).map(([status, n]) => (
+              <Table.Tr key={status}>
+                <Table.Td>{label(recipientStatusLabels, status)}</Table.Td>
+                <Table.Td ta="right">{format.number(n)}</Table.Td>
+              </Table.Tr>
+            ))}
+            <Table.Tr fw={700}>
+              <Table.Td>Total</Table.Td>
+              <Table.Td ta="right">{format.number(s.total)}</Table.Td>
+            </Table.Tr>
+          </Table.Tbody>
+        </Table>
+      </Paper>
+      {Object.keys(s.byReason).length > 0 && (
+        <Paper withBorder p="md">
+          <Text size="sm" fw={600} mb={4}>
+            Why recipients are blocked
+          </Text>
+          <Table aria-label="Blocked recipients by reason" verticalSpacing={4}>
+            <Table.Tbody>
+              {Object.entries(s.byReason).map(([r, n]) => (
+                <Table.Tr key={r} bg={reason === r ? 'var(--mantine-color-blue-light)' : 'transparent'}>
+                  <Table.Td>
+                    <Button
+                      variant="subtle"
+                      size="compact-sm"
+                      onClick={() => onReason(reason === r ? null : r)}
+                    >
+                      {label(reasonLabels, r)}
+                    </Button>
+                  </Table.Td>
+                  <Table.Td ta="right">{format.number(n)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Paper>
+      )}
+    </Stack>
+  );
+}
+
+function Rows({ reason, onReason }: { reason: string | null; onReason: (r: string | null) => void }) {
+  const { mailing } = useWizard();
+  const [status, setStatus] = useState<string | null>(null);
+  const summary = useQuery(summaryQuery(mailing.id));
+  const rows = useQuery(recipientsQuery(mailing.id, reason ? 'blocked' : status, reason));
+  return (
+    <Stack gap="sm">
+      <Group gap="sm" align="flex-end" wrap="wrap">
+        <Select
+          label="Status"
+          placeholder="All"
+          clearable
+          data={Object.keys(summary.data?.byStatus ?? {}).map((v) => ({
+            value: v,
+            label: label(recipientStatusLabels, v),
+          }))}
+          value={reason ? 'blocked' : status}
+          onChange={(v) => {
+            setStatus(v);
+            if (v !== 'blocked') onReason(null);
+          }}
+          w={180}
+        />
+        <Select
+          label="Reason"
+          placeholder="Any reason"
+          clearable
+          data={Object.keys(summary.data?.byReason ?? {}).map((v) => ({
+            value: v,
+            label: label(reasonLabels, v),
+          }))}
+          value={reason}
+          onChange={onReason}
+          w={220}
+        />
+      </Group>
+      {rows.isError && <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />}
+      <Table.ScrollContainer minWidth={640} type="native">
+        <Table aria-label="Recipients" withTableBorder striped aria-busy={rows.isFetching}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Company</Table.Th>
+              <Table.Th>Address</Table.Th>
+              <Table.Th>Status</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.data?.items.map((r) => (
+              <Table.Tr key={r.id}>
+                <Table.Td>{r.name ?? '—'}</Table.Td>
+                <Table.Td>{r.companyName ?? '—'}</Table.Td>
+                <Table.Td>{r.address ?? '—'}</Table.Td>
+                <Table.Td>
+                  {label(recipientStatusLabels, r.status)}
+                  {r.reason ? ` · ${label(reasonLabels, r.reason)}` : ''}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+            {rows.data && rows.data.items.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={4}>
+                  <Text size="sm" c="dimmed" ta="center">
+                    No recipients here.
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {rows.data && rows.data.total > rows.data.items.length && (
+        <Text size="sm" c="dimmed">
+          The first {rows.data.items.length} of {rows.data.total}.
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+export function RecipientsStep() {
+  const [reason, setReason] = useState<string | null>(null);
+  return (
+    <Stack gap="xl">
+      <Sources />
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="xl">
+        <Summary reason={reason} onReason={setReason} />
+        <Options />
+      </SimpleGrid>
+      <Rows reason={reason} onReason={setReason} />
+    </Stack>
+  );
+}
