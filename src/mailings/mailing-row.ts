@@ -28,7 +28,7 @@ export interface EditableMailing extends MailingRow {
  */
 export async function editableMailingRow(db: Kysely<Database>, id: number): Promise<EditableMailing> {
   const m = await findMailingRow(db, id);
-  const state = m.state as MailingState;
+  const state = m.state;
   const next = nextState(state, 'edit');
   return { ...m, state: next, unschedule: next !== state, stateBefore: state };
 }

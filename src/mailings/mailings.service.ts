@@ -235,7 +235,7 @@ export class MailingsService {
     const v = mailingListQuery.parse(query);
     let q = this.db.selectFrom('mailings');
     if (v.folderId !== undefined) q = q.where('folder_id', '=', v.folderId);
-    if (v.state) q = q.where('state', '=', v.state);
+    if (v.state) q = q.where('state', '=', v.state as MailingState);
     if (v.channel) q = q.where('channel', '=', v.channel);
     if (v.q) q = q.where('name', 'like', `%${v.q}%`);
     const [rows, total] = await Promise.all([
@@ -288,8 +288,8 @@ export class MailingsService {
       items: rows.rows.map((m) => ({
         id: m.id,
         name: m.name,
-        channel: m.channel as Channel,
-        state: m.state as MailingState,
+        channel: m.channel,
+        state: m.state,
         folderId: m.folder_id,
         selectionId: m.selection_id,
         projectId: m.project_id,
@@ -303,7 +303,7 @@ export class MailingsService {
 
   async update(id: number, input: z.input<typeof mailingPatch>, actor: Actor): Promise<Mailing> {
     const m = await this.editable(id);
-    const channel = m.channel as Channel;
+    const channel = m.channel;
     const v = mailingPatch.parse(input);
     const stored = JSON.parse(m.setup) as Record<string, unknown>;
     const set: Updateable<Database['mailings']> = { updated_at: this.clock.now() };
@@ -390,7 +390,7 @@ export class MailingsService {
   ): Promise<Mailing> {
     const m = await this.editable(id);
     const v = chooseTemplateInput.parse(input);
-    const channel = m.channel as Channel;
+    const channel = m.channel;
     const set: Updateable<Database['mailings']> = { template_chosen: 1, updated_at: this.clock.now() };
     if ('templateId' in v) {
       const t = await this.templateFor(channel, v.templateId);
@@ -409,7 +409,7 @@ export class MailingsService {
 
   async delete(id: number, actor: Actor): Promise<void> {
     const m = await this.row(id);
-    if (!canDelete(m.state as MailingState, m.sent_anything === 1))
+    if (!canDelete(m.state, m.sent_anything === 1))
       throw conflict(
         'MAILING_NOT_DELETABLE',
         `a ${m.state} mailing is archived, not deleted; only drafts can be deleted`,
@@ -516,7 +516,7 @@ export class MailingsService {
   /** E-mail content rendered for the current version (cached in the row; rendered again after a change). */
   async rendered(id: number): Promise<RenderedEmail> {
     const m = await this.row(id);
-    const channel = m.channel as Channel;
+    const channel = m.channel;
     if (channel !== 'email' && channel !== 'formResponse')
       throw invalid('CHANNEL_NOT_EMAIL', `a ${channel} mailing has no HTML content`);
     // the epoch first: a registry change after it raises it again, so nothing older is kept
@@ -604,7 +604,7 @@ export class MailingsService {
   /** The Content step's audit: every finding names where it is. */
   async auditContent(id: number): Promise<AuditFinding[]> {
     const m = await this.row(id);
-    const channel = m.channel as Channel;
+    const channel = m.channel;
     const email = channel === 'email' || channel === 'formResponse';
     return auditContent({
       channel,
@@ -667,7 +667,7 @@ export class MailingsService {
 
   async steps(id: number): Promise<MailingStep[]> {
     const m = await this.row(id);
-    const channel = m.channel as Channel;
+    const channel = m.channel;
     const setupStep: MailingStep = {
       step: 'setup',
       complete: false,
@@ -806,7 +806,7 @@ export class MailingsService {
     actor: Actor,
   ): Promise<Attachment> {
     const m = await this.editable(id);
-    requireCapability(m.channel as Channel, 'attachments', 'file');
+    requireCapability(m.channel, 'attachments', 'file');
     const used = await this.db
       .selectFrom('mailing_attachments')
       .select((eb) => eb.fn.sum<number>('size_bytes').as('n'))
@@ -907,7 +907,7 @@ async function renderEpoch(db: Kysely<Database>): Promise<number> {
 
 function setupOf(m: MailingRow): ChannelSetup {
   const { recipients: _r, ...setup } = JSON.parse(m.setup) as Record<string, unknown>;
-  return setupSchemaOf(m.channel as Channel).parse(setup);
+  return setupSchemaOf(m.channel).parse(setup);
 }
 
 function toMailing(m: MailingRow): Mailing {
@@ -915,8 +915,8 @@ function toMailing(m: MailingRow): Mailing {
   return {
     id: m.id,
     name: m.name,
-    channel: m.channel as Channel,
-    state: m.state as MailingState,
+    channel: m.channel,
+    state: m.state,
     folderId: m.folder_id,
     selectionId: m.selection_id,
     projectId: m.project_id,
@@ -924,7 +924,7 @@ function toMailing(m: MailingRow): Mailing {
     templateId: m.template_id,
     setup: setupOf(m),
     recipientOptions: recipientOptionsSchema.parse(stored.recipients ?? {}),
-    content: contentSchemaOf(m.channel as Channel).parse(JSON.parse(m.content)),
+    content: contentSchemaOf(m.channel).parse(JSON.parse(m.content)),
     contentVersion: m.content_version,
     revision: m.revision,
     scheduledAt: m.scheduled_at,

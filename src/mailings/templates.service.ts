@@ -241,7 +241,7 @@ function toTemplate(r: Selectable<Database['templates']>): Template {
   return {
     id: r.id,
     name: r.name,
-    channel: r.channel as Channel,
+    channel: r.channel,
     folderId: r.folder_id,
     description: r.description,
     setup: JSON.parse(r.setup) as Record<string, unknown>,

@@ -562,7 +562,7 @@ export class SendingService {
         .select('state')
         .where('id', '=', mailingId)
         .executeTakeFirst();
-      const state = current?.state as MailingState | undefined;
+      const state = current?.state;
       const moved =
         state !== undefined && from.includes(state)
           ? await moveMailing(trx, mailingId, state, action, now, { sent_anything: 1, scheduled_at: null })

@@ -263,7 +263,7 @@ export class SendWorker {
 
 async function mailingState(db: Kysely<Database>, mailingId: number): Promise<MailingState | null> {
   const m = await db.selectFrom('mailings').select('state').where('id', '=', mailingId).executeTakeFirst();
-  return m ? (m.state as MailingState) : null;
+  return m ? m.state : null;
 }
 
 function backoff(baseMs: number, attempts: number): number {

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { Channel, MailingState } from '../mailings/index.js';
 
 /**
  * The table types. One representation per kind of value on both engines:
@@ -243,7 +244,7 @@ export interface BlockedAddressesTable {
 export interface TemplatesTable {
   id: Generated<number>;
   name: string;
-  channel: string;
+  channel: Channel;
   folder_id: number | null;
   description: string | null;
   setup: string;
@@ -272,8 +273,8 @@ export interface ImagesTable {
 export interface MailingsTable {
   id: Generated<number>;
   name: string;
-  channel: string;
-  state: string;
+  channel: Channel;
+  state: MailingState;
   folder_id: number | null;
   selection_id: number | null;
   project_id: number | null;
@@ -408,13 +409,14 @@ export interface LedgerTable {
   sent_at: number | null;
   /** A test send: excluded from statistics; its recipient row only lends sample merge data. */
   test: Generated<Flag>;
-  channel: Generated<'email' | 'sms' | 'document' | 'formResponse'>;
+  channel: Generated<Channel>;
 }
 export interface OutboxTable {
   id: Generated<number>;
   ledger_id: number | null;
   mailing_id: number | null;
-  channel: string;
+  /** The dev outbox captures e-mail and SMS. */
+  channel: 'email' | 'sms';
   address: string;
   subject: string | null;
   test: Flag;
