@@ -15,6 +15,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { asSentence, toApiError } from '../../api/errors';
+import { okText, warnText } from '../../app/colors';
 import { auditQuery, countSms, recipientsQuery } from '../api';
 import { useWizard } from './context';
 import { MergeFieldPicker } from './MergeFieldPicker';
@@ -84,7 +85,7 @@ function EmailContent() {
             />
           </Group>
           {dirty && (
-            <Text size="sm" c="orange.9">
+            <Text size="sm" c={warnText}>
               The preview shows the saved version: save to see your changes.
             </Text>
           )}
@@ -129,7 +130,7 @@ function EmailContent() {
           </Alert>
         )}
         {audit.data && audit.data.items.length === 0 && (
-          <Text size="sm" c="green.9">
+          <Text size="sm" c={okText}>
             No problems found.
           </Text>
         )}
@@ -202,7 +203,7 @@ function SmsContent() {
       <Group gap="sm" aria-live="polite">
         {count.data && (
           <>
-            <Badge color={count.data.encoding === 'UCS-2' ? 'orange' : 'blue'} variant="light" radius="sm">
+            <Badge color="dark" variant="outline" radius="sm">
               {count.data.encoding}
             </Badge>
             <Text size="sm" data-testid="sms-count">
@@ -217,7 +218,7 @@ function SmsContent() {
         )}
       </Group>
       {hint && (
-        <Text size="sm" c="orange.9">
+        <Text size="sm" c={warnText}>
           {hint}
         </Text>
       )}

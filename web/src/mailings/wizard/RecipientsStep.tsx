@@ -1,6 +1,7 @@
 import {
   ActionIcon,
   Alert,
+  Anchor,
   Button,
   Code,
   FileInput,
@@ -21,6 +22,7 @@ import { useState } from 'react';
 import { api, call } from '../../api/client';
 import { asSentence, toApiError } from '../../api/errors';
 import type { RecipientOptions } from '../../api/types';
+import { warnText } from '../../app/colors';
 import { ErrorState } from '../../app/ErrorState';
 import { useFormat } from '../../format/FormatContext';
 import {
@@ -111,7 +113,7 @@ function Sources() {
                     </Text>
                   )}
                   {s.invalidCount > 0 && (
-                    <Text size="xs" c="orange.9">
+                    <Text size="xs" c={warnText}>
                       {s.invalidCount} lines could not be read
                     </Text>
                   )}
@@ -178,7 +180,6 @@ function Sources() {
           <Group gap="xs" align="flex-end" wrap="nowrap">
             <FileInput
               label="Upload a CSV or text file"
-              placeholder="Choose a file"
               accept=".csv,.txt,text/csv,text/plain"
               value={file}
               onChange={setFile}
@@ -292,15 +293,18 @@ function Summary({ reason, onReason }: { reason: string | null; onReason: (r: st
           <Table aria-label="Blocked recipients by reason" verticalSpacing={4}>
             <Table.Tbody>
               {Object.entries(s.byReason).map(([r, n]) => (
-                <Table.Tr key={r} bg={reason === r ? 'var(--mantine-color-blue-light)' : 'transparent'}>
+                <Table.Tr key={r}>
                   <Table.Td>
-                    <Button
-                      variant="subtle"
-                      size="compact-sm"
+                    <Anchor
+                      component="button"
+                      type="button"
+                      size="sm"
+                      fw={reason === r ? 700 : 400}
+                      aria-pressed={reason === r}
                       onClick={() => onReason(reason === r ? null : r)}
                     >
                       {label(reasonLabels, r)}
-                    </Button>
+                    </Anchor>
                   </Table.Td>
                   <Table.Td ta="right">{format.number(n)}</Table.Td>
                 </Table.Tr>

@@ -3,6 +3,7 @@ import { IconFile, IconTemplate } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
 import { asSentence, toApiError } from '../../api/errors';
+import { okText } from '../../app/colors';
 import { ErrorState } from '../../app/ErrorState';
 import { templatesQuery } from '../api';
 import { useWizard } from './context';
@@ -66,7 +67,7 @@ export function TemplateStep({ onChosen }: { onChosen: () => void }) {
                 <IconTemplate size={20} aria-hidden />
                 <Text fw={600}>{t.name}</Text>
                 {mailing.templateId === t.id && (
-                  <Text size="xs" c="green.9">
+                  <Text size="xs" c={okText}>
                     (in use)
                   </Text>
                 )}

@@ -20,6 +20,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { api, call } from '../../api/client';
 import { asSentence, toApiError } from '../../api/errors';
 import type { MailingDetail, StepName } from '../../api/types';
+import { warnText } from '../../app/colors';
 import { ErrorState } from '../../app/ErrorState';
 import { mailingRoute } from '../../app/router';
 import { meQuery } from '../../auth/api';
@@ -28,7 +29,7 @@ import { channelLabels, stateColors, stateLabels } from '../labels';
 import { ConfirmStep } from './ConfirmStep';
 import { ContentStep } from './ContentStep';
 import { WizardContext, type WizardContextValue } from './context';
-import { fieldErrors, mergePatch, type Patch, withChange } from './draft';
+import { changes, fieldErrors, mergePatch, type Patch, withChange } from './draft';
 import { ProgressPanel } from './ProgressPanel';
 import { RecipientsStep } from './RecipientsStep';
 import { SetupStep } from './SetupStep';
@@ -121,7 +122,9 @@ export function WizardPage() {
       setPatch((p) => withChange(p, path, value));
     },
     save,
-    fieldError: (field) => refused[field] ?? errorsFor(steps.data?.items, field),
+    // a step's verdict is about the saved mailing: not shown on a field being edited
+    fieldError: (field) =>
+      refused[field] ?? (changes(patch, field) ? undefined : errorsFor(steps.data?.items, field)),
     refresh,
     readOnly,
   };
@@ -153,7 +156,7 @@ export function WizardPage() {
                 {stateLabels[view.state]}
               </Badge>
               {dirty && (
-                <Text size="sm" c="orange.9">
+                <Text size="sm" c={warnText}>
                   Unsaved changes
                 </Text>
               )}

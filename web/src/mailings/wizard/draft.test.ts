@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors';
-import { fieldErrors, mergePatch, withChange } from './draft';
+import { changes, fieldErrors, mergePatch, withChange } from './draft';
 
 describe('the wizard draft', () => {
   it('collects changes as a merge patch and applies it', () => {
@@ -16,6 +16,14 @@ describe('the wizard draft', () => {
       selectionId: null,
       setup: { subject: 'Hello', from: { rule: 'always', address: 'news@example.com' } },
     });
+  });
+
+  it('knows which fields have unsaved changes', () => {
+    const patch = withChange({}, 'setup.from.address', 'x');
+    expect(changes(patch, 'setup.from.address')).toBe(true);
+    expect(changes(patch, 'setup.from')).toBe(true);
+    expect(changes(patch, 'setup.subject')).toBe(false);
+    expect(changes({ content: { text: 'hi' } }, 'content')).toBe(true);
   });
 
   it('names the fields of a refused save', () => {

@@ -44,3 +44,12 @@ export function fieldErrors(error: ApiError | null): Record<string, string> {
   }
   return out;
 }
+
+/** Whether the patch changes the field at a dotted path, or something inside or around it. */
+export function changes(patch: Patch, path: string): boolean {
+  const [head, ...rest] = path.split('.');
+  if (head === undefined || !(head in patch)) return false;
+  const value = patch[head];
+  if (rest.length === 0 || !isObject(value)) return true;
+  return changes(value, rest.join('.'));
+}

@@ -41,6 +41,7 @@ export function readyToSend(steps: readonly Step[] | undefined): boolean {
 /** The step errors about one field (`setup.subject`), to show next to its control. */
 export function errorsFor(steps: readonly Step[] | undefined, field: string): string | undefined {
   const messages = (steps ?? [])
+    .filter((s) => s.step !== 'confirm')
     .flatMap((s) => s.errors)
     .filter((e) => e.field === field)
     .map((e) => sentence(e.message));

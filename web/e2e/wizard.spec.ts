@@ -1,0 +1,153 @@
+import { expect, expectAccessible, logIn, marketer, screenshot, test } from './fixtures.js';
+
+test.describe('the mailing wizard', () => {
+  // the e-mail preview is a frame with sandbox="" (no script): Chromium logs it when the test
+  // tooling (screenshots with animations off) tries to run its helpers inside it
+  test.use({
+    allowConsoleError:
+      /^Blocked script execution in '[^']*\/api\/v1\/mailings\/\d+\/preview\/html\?recipientId=\d+' because the document's frame is sandboxed and the 'allow-scripts' permission is not set\.$/,
+  });
+
+  test('a marketer creates an e-mail mailing from a starter, tests it, sends it and watches it finish', async ({
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    await logIn(page, marketer());
+
+    // New: channel, starter, name
+    await page.getByRole('button', { name: 'New mailing' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New mailing' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Autumn invitation');
+    await dialog.getByRole('radio', { name: 'Invitation' }).check();
+    await screenshot(page, 'wizard-new');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page).toHaveURL(/\/mailings\/\d+\?step=setup$/);
+    await expect(page.getByRole('heading', { name: 'Autumn invitation' })).toBeVisible();
+
+    // Setup: the From address is missing (red, with the message next to the field)
+    await expect(page.getByRole('tab', { name: /Setup \(needs attention\)/ })).toBeVisible();
+    await expect(page.getByText('The From address is empty').first()).toBeVisible();
+    await expect(page.getByRole('textbox', { name: 'Subject' })).toHaveValue(
+      '[[customer.firstname]], you are invited',
+    );
+    await page.getByRole('textbox', { name: 'From name' }).fill('Posthorn events');
+    await page.getByRole('textbox', { name: 'From address' }).fill('events@posthorn.example');
+    await page.getByRole('combobox', { name: 'Selection' }).click();
+    await page.getByRole('combobox', { name: 'Selection' }).fill('Gold');
+    await page.getByRole('option', { name: 'Gold customers who like sailing' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByRole('tab', { name: /Setup \(complete\)/ })).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-setup');
+
+    // Recipients: the summary with numbers and why some are blocked
+    await page.getByRole('tab', { name: /Recipients/ }).click();
+    const byStatus = page.getByRole('table', { name: 'Recipients by status' });
+    await expect(byStatus.getByRole('row', { name: /Total/ })).toBeVisible();
+    await expect(byStatus.getByRole('row', { name: /Ready \d+/ })).toBeVisible();
+    const reasons = page.getByRole('table', { name: 'Blocked recipients by reason' });
+    await expect(reasons.getByRole('button', { name: 'No consent' })).toBeVisible();
+    await reasons.getByRole('button', { name: 'No consent' }).click();
+    await expect(
+      page
+        .getByRole('table', { name: 'Recipients' })
+        .getByText(/Blocked · No consent/)
+        .first(),
+    ).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-recipients');
+
+    // Content: a merge field inserted at the cursor, saved, still there after a reload
+    await page.getByRole('tab', { name: /Content/ }).click();
+    const source = page.getByRole('textbox', { name: 'MJML source' });
+    await expect(source).toHaveValue(/You are invited/);
+    await source.evaluate((el: HTMLTextAreaElement) => {
+      const at = el.value.indexOf('You are invited') + 'You are invited'.length;
+      el.focus();
+      el.setSelectionRange(at, at);
+    });
+    await page.getByRole('combobox', { name: 'Insert merge field' }).click();
+    await page.getByRole('combobox', { name: 'Insert merge field' }).fill('Last name');
+    await page.getByRole('option', { name: /Last name — \[\[customer\.lastname\]\]/ }).click();
+    await expect(source).toHaveValue(/You are invited\[\[customer\.lastname\]\]/);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByText('Unsaved changes')).toBeHidden();
+    await page.reload();
+    await expect(page.getByRole('textbox', { name: 'MJML source' })).toHaveValue(
+      /You are invited\[\[customer\.lastname\]\]/,
+    );
+    await expect(
+      page.frameLocator('iframe[title="Preview of the e-mail"]').getByText(/You are invited/),
+    ).toBeVisible();
+    // the preview frame is the e-mail as written (sandboxed, no script: axe cannot run in it)
+    await expectAccessible(page, ['iframe[title="Preview of the e-mail"]']);
+    await screenshot(page, 'wizard-content');
+    await page.getByText('Mobile', { exact: true }).click();
+    await expect(page.getByRole('radio', { name: 'Mobile' })).toBeChecked();
+    await screenshot(page, 'wizard-content-mobile');
+
+    // Template step
+    await page.getByRole('tab', { name: /Template/ }).click();
+    await expect(page.getByRole('button', { name: 'Use Invitation' })).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-template');
+
+    // Confirm: a test send lands in the dev outbox
+    await page.getByRole('tab', { name: /Confirm/ }).click();
+    await page.getByRole('textbox', { name: 'Addresses' }).fill('proof@example.com');
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await expect(page.getByText('Test sent to proof@example.com.')).toBeVisible();
+    // the dev transport captures it a moment later
+    await expect
+      .poll(async () => {
+        const outbox = await page.request.get('/api/v1/outbox?channel=email');
+        const sent = (await outbox.json()) as {
+          items: { address: string; subject: string; test: boolean }[];
+        };
+        return sent.items.find((m) => m.address === 'proof@example.com' && m.test)?.subject;
+      })
+      .toMatch(/^\[TEST\] .+, you are invited$/);
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-confirm');
+
+    // Send, and the progress reaches finished
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await page
+      .getByRole('dialog', { name: 'Send this mailing now?' })
+      .getByRole('button', { name: 'Send now' })
+      .click();
+    await expect(page.getByRole('heading', { name: 'Sent', exact: true })).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByTestId('progress-count')).toHaveText(/^(\d+) of \1 sent$/);
+    await screenshot(page, 'wizard-progress');
+  });
+
+  test('an SMS counts parts live and switches to UCS-2 for an emoji; Send stays disabled while a step is red', async ({
+    page,
+  }) => {
+    await logIn(page, marketer());
+    await page.getByRole('button', { name: 'New mailing' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New mailing' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Reminder by SMS');
+    await dialog.getByText('SMS', { exact: true }).click();
+    await dialog.getByRole('radio', { name: 'Blank' }).check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page.getByRole('heading', { name: 'Reminder by SMS' })).toBeVisible();
+
+    await page.getByRole('tab', { name: /Content/ }).click();
+    const message = page.getByRole('textbox', { name: 'Message' });
+    await message.fill('See you tomorrow at 10');
+    await expect(page.getByTestId('sms-count')).toContainText('GSM-7 · 1 part');
+    await message.pressSequentially(' 😀');
+    await expect(page.getByTestId('sms-count')).toContainText('UCS-2');
+    await expect(page.getByText(/These characters need UCS-2/)).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-sms-content');
+
+    await page.getByRole('tab', { name: /Confirm/ }).click();
+    await expect(page.getByRole('tab', { name: /Setup \(needs attention\)/ })).toBeVisible();
+    await expect(page.getByText('The sender is empty').first()).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Send now' })).toBeDisabled();
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-sms-confirm');
+  });
+});
