@@ -66,15 +66,17 @@ test.describe('the mailing wizard', () => {
       el.focus();
       el.setSelectionRange(at, at);
     });
+    await page.keyboard.type(', ');
     await page.getByRole('combobox', { name: 'Insert merge field' }).click();
-    await page.getByRole('combobox', { name: 'Insert merge field' }).fill('Last name');
-    await page.getByRole('option', { name: /Last name — \[\[customer\.lastname\]\]/ }).click();
-    await expect(source).toHaveValue(/You are invited\[\[customer\.lastname\]\]/);
+    await page.getByRole('combobox', { name: 'Insert merge field' }).fill('First name');
+    await page.getByRole('option', { name: /^First name — \[\[customer\.firstname\]\]/ }).click();
+    await expect(source).toHaveValue(/You are invited, \[\[customer\.firstname\]\]/);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(page.getByText('Unsaved changes')).toBeHidden();
+    const previewLoaded = page.waitForResponse((r) => r.url().includes('/preview/html?'));
     await page.reload();
     await expect(page.getByRole('textbox', { name: 'MJML source' })).toHaveValue(
-      /You are invited\[\[customer\.lastname\]\]/,
+      /You are invited, \[\[customer\.firstname\]\]/,
     );
     await expect(
       page.frameLocator('iframe[title="Preview of the e-mail"]').getByText(/You are invited/),
@@ -118,6 +120,7 @@ test.describe('the mailing wizard', () => {
       .click();
     await expect(page.getByRole('heading', { name: 'Sent', exact: true })).toBeVisible({ timeout: 90_000 });
     await expect(page.getByTestId('progress-count')).toHaveText(/^(\d+) of \1 sent$/);
+    await expect(page.getByText('Finished', { exact: true })).toBeVisible();
     await screenshot(page, 'wizard-progress');
   });
 

@@ -29,7 +29,13 @@ function EmailContent() {
   const [width, setWidth] = useState('desktop');
   const source = mailing.content.source ?? '';
   const audit = useQuery(auditQuery(mailing.id, mailing.revision));
-  const first = useQuery(recipientsQuery(mailing.id, null, null));
+  // the preview is made for a real recipient: one who will get it, else anyone on the list
+  const ready = useQuery(recipientsQuery(mailing.id, 'ready', null));
+  const any = useQuery({
+    ...recipientsQuery(mailing.id, null, null),
+    enabled: ready.data?.items.length === 0,
+  });
+  const first = ready.data?.items.length ? ready : any;
   const recipientId = first.data?.items[0]?.id;
   const format = mailing.content.format ?? 'mjml';
 

@@ -1,5 +1,6 @@
 import { Alert, Button, Code, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { api, call } from '../../api/client';
 import { asSentence, toApiError } from '../../api/errors';
 import { useFormat } from '../../format/FormatContext';
@@ -25,6 +26,11 @@ export function ProgressPanel() {
     },
   });
   const p = progress.data;
+  const progressState = p?.state;
+  // the sending ended (or was stopped elsewhere): the mailing's state badge and steps follow
+  useEffect(() => {
+    if (progressState && progressState !== mailing.state) void refresh();
+  }, [progressState, mailing.state, refresh]);
   if (!p) return null;
   const sent = done.reduce((n, s) => n + (p.byState[s] ?? 0), 0);
   const percent = p.total ? Math.round((100 * sent) / p.total) : 0;
@@ -49,7 +55,7 @@ export function ProgressPanel() {
         />
         <Group gap="xl">
           {p.ratePerSecond > 0 && (
-            <Text size="sm">{format.number(Math.round(p.ratePerSecond * 60))} a minute</Text>
+            <Text size="sm">{format.number(Math.round(p.ratePerSecond * 60))} messages a minute</Text>
           )}
           {p.finishedAt ? (
             <Text size="sm">Finished {format.dateTime(p.finishedAt)}</Text>

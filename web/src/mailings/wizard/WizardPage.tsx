@@ -128,7 +128,9 @@ export function WizardPage() {
     refresh,
     readOnly,
   };
-  const views = stepViews(steps.data?.items);
+  // once sent, the steps' checks no longer apply (e.g. nobody is left to send to)
+  const sent = !['draft', 'scheduled'].includes(view.state);
+  const views = stepViews(sent ? undefined : steps.data?.items);
   const goTo = async (next: string | null) => {
     if (!next || next === step) return;
     if (!(await save())) return;
@@ -193,14 +195,14 @@ export function WizardPage() {
           </Alert>
         )}
 
-        {!['draft', 'scheduled'].includes(view.state) && <ProgressPanel />}
+        {sent && <ProgressPanel />}
 
         <Tabs value={step} onChange={(v) => void goTo(v)} keepMounted={false}>
           <Tabs.List aria-label="Wizard steps">
             {views.map((s, i) => (
-              <Tabs.Tab key={s.name} value={s.name} leftSection={stepIcons[s.state]}>
+              <Tabs.Tab key={s.name} value={s.name} leftSection={sent ? null : stepIcons[s.state]}>
                 {i + 1}. {s.label}
-                <VisuallyHidden> ({stateWords[s.state]})</VisuallyHidden>
+                {!sent && <VisuallyHidden> ({stateWords[s.state]})</VisuallyHidden>}
               </Tabs.Tab>
             ))}
           </Tabs.List>
@@ -221,7 +223,12 @@ export function WizardPage() {
               {s.name === 'template' && <TemplateStep onChosen={() => void goTo('content')} />}
               {s.name === 'content' && <ContentStep />}
               {s.name === 'recipients' && <RecipientsStep />}
-              {s.name === 'confirm' && <ConfirmStep onStep={(n) => void goTo(n)} />}
+              {s.name === 'confirm' &&
+                (sent ? (
+                  <Text size="sm">This mailing has been sent: its progress is shown above.</Text>
+                ) : (
+                  <ConfirmStep onStep={(n) => void goTo(n)} />
+                ))}
             </Tabs.Panel>
           ))}
         </Tabs>
