@@ -154,3 +154,30 @@ test.describe('the mailing wizard', () => {
     await screenshot(page, 'wizard-sms-confirm');
   });
 });
+
+test.describe('mailings list actions', () => {
+  test('a mailing opens from its row, is copied, and a draft is deleted after confirming', async ({
+    page,
+  }) => {
+    await logIn(page, marketer());
+    await page.getByRole('link', { name: 'Spring newsletter (demo)' }).click();
+    await expect(page.getByRole('heading', { name: 'Spring newsletter (demo)' })).toBeVisible();
+    await page.getByRole('link', { name: 'Mailings' }).first().click();
+
+    await page.getByRole('button', { name: 'Actions for Spring newsletter (demo)' }).click();
+    await page.getByRole('menuitem', { name: 'Copy' }).click();
+    await expect(page.getByRole('heading', { name: /Spring newsletter \(demo\)/ })).toBeVisible();
+    await expect(page).toHaveURL(/\/mailings\/\d+/);
+    const copyName = (await page.getByRole('heading', { level: 1 }).textContent()) ?? '';
+    expect(copyName).not.toBe('');
+
+    await page.getByRole('link', { name: 'Mailings' }).first().click();
+    await page.getByRole('button', { name: `Actions for ${copyName}` }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete this draft?' });
+    await expect(confirm).toBeVisible();
+    await screenshot(page, 'mailings-delete');
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await expect(page.getByRole('button', { name: `Actions for ${copyName}` })).toHaveCount(0);
+  });
+});

@@ -13,6 +13,7 @@ import {
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useDebouncedCallback, useDisclosure, useDocumentTitle } from '@mantine/hooks';
 import { modals } from '@mantine/modals';
@@ -179,7 +180,7 @@ export function MailingsPage() {
                   <Table.Th w={200}>Last changed</Table.Th>
                   <Table.Th w={140}>Created</Table.Th>
                   <Table.Th w={60}>
-                    <span className="mantine-visually-hidden">Actions</span>
+                    <VisuallyHidden>Actions</VisuallyHidden>
                   </Table.Th>
                 </Table.Tr>
               </Table.Thead>

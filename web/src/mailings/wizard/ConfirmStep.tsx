@@ -116,7 +116,11 @@ export function ConfirmStep({ onStep }: { onStep: (step: StepName) => void }) {
                 description="Up to 20, separated by ; or ,"
                 value={addresses}
                 onChange={(e) => setAddresses(e.currentTarget.value)}
-                error={testSend.error ? toApiError(testSend.error).code : undefined}
+                error={
+                  testSend.error
+                    ? `${asSentence(toApiError(testSend.error).message)} (${toApiError(testSend.error).code})`
+                    : undefined
+                }
                 style={{ flex: 1, minWidth: 260 }}
               />
               <Button
@@ -134,7 +138,6 @@ export function ConfirmStep({ onStep }: { onStep: (step: StepName) => void }) {
                 Test sent to {testSend.data.addresses.join(', ')}.
               </Alert>
             )}
-            <ErrorLine error={testSend.error} />
           </Stack>
         </Paper>
       )}
