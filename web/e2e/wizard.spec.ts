@@ -1,4 +1,4 @@
-import { expect, expectAccessible, logIn, marketer, screenshot, test } from './fixtures.js';
+import { admin, expect, expectAccessible, logIn, marketer, screenshot, test } from './fixtures.js';
 
 test.describe('the mailing wizard', () => {
   // the e-mail preview is a frame with sandbox="" (no script): Chromium logs it when the test
@@ -179,5 +179,61 @@ test.describe('mailings list actions', () => {
     await screenshot(page, 'mailings-delete');
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await expect(page.getByRole('button', { name: `Actions for ${copyName}` })).toHaveCount(0);
+  });
+});
+
+test.describe('other channels and checks', () => {
+  test('a document mailing: heading in Setup, letter text with a merge field', async ({ page }) => {
+    await logIn(page, admin());
+    await page.getByRole('button', { name: 'New mailing' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New mailing' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Letter to key accounts');
+    await dialog.getByText('Document', { exact: true }).click();
+    await dialog.getByRole('radio', { name: 'Blank' }).check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page.getByRole('heading', { name: 'Letter to key accounts' })).toBeVisible();
+    await page.getByRole('textbox', { name: 'Heading' }).fill('Our new prices');
+    await page.getByRole('textbox', { name: 'Our reference' }).fill('KA-2026');
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-document-setup');
+
+    await page.getByRole('tab', { name: /Content/ }).click();
+    const body = page.getByRole('textbox', { name: 'Letter text' });
+    await body.fill('Dear ');
+    await page.getByRole('combobox', { name: 'Insert merge field' }).click();
+    await page.getByRole('combobox', { name: 'Insert merge field' }).fill('First name');
+    await page.getByRole('option', { name: /^First name — \[\[customer\.firstname\]\]/ }).click();
+    await expect(body).toHaveValue('Dear [[customer.firstname]]');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByText('Unsaved changes')).toBeHidden();
+    await page.reload();
+    await expect(page.getByRole('textbox', { name: 'Letter text' })).toHaveValue(
+      'Dear [[customer.firstname]]',
+    );
+    await page.getByRole('tab', { name: /Setup/ }).click();
+    await expect(page.getByRole('textbox', { name: 'Heading' })).toHaveValue('Our new prices');
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-document-content');
+  });
+
+  test('the content check lists a script as an error with its line', async ({ page }) => {
+    await logIn(page, admin());
+    await page.getByRole('button', { name: 'New mailing' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New mailing' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Script check');
+    await dialog.getByRole('radio', { name: 'Blank' }).check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page.getByRole('heading', { name: 'Script check' })).toBeVisible();
+    await page.getByRole('tab', { name: /Content/ }).click();
+    await page.getByText('HTML', { exact: true }).click();
+    await page
+      .getByRole('textbox', { name: 'HTML source' })
+      .fill('<html><body>\n<p>Hello</p>\n<script>alert(1)</script>\n</body></html>');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const check = page.getByRole('table', { name: 'Content check' });
+    await expect(check.getByRole('row', { name: /Error/ }).first()).toBeVisible();
+    await expect(page.getByRole('tab', { name: /Content \(needs attention\)/ })).toBeVisible();
+    await expectAccessible(page, ['iframe[title="Preview of the e-mail"]']);
+    await screenshot(page, 'wizard-content-audit');
   });
 });

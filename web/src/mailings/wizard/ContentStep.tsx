@@ -155,8 +155,8 @@ function EmailContent() {
                 <Table.Tr key={`${f.code}-${i}`}>
                   <Table.Td>
                     <Badge
-                      color={f.severity === 'error' ? 'red' : f.severity === 'warning' ? 'orange' : 'gray'}
-                      variant="light"
+                      color={f.severity === 'error' ? 'red.9' : f.severity === 'warning' ? warnText : 'dark'}
+                      variant={f.severity === 'info' ? 'outline' : 'filled'}
                     >
                       {f.severity === 'error' ? 'Error' : f.severity === 'warning' ? 'Warning' : 'Note'}
                     </Badge>

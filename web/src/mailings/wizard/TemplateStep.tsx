@@ -1,4 +1,5 @@
 import { Alert, Button, Card, Code, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { modals } from '@mantine/modals';
 import { IconFile, IconTemplate } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
@@ -26,6 +27,21 @@ export function TemplateStep({ onChosen }: { onChosen: () => void }) {
     },
   });
   const error = choose.error ? toApiError(choose.error) : null;
+  const hasContent = Boolean(mailing.content.source || mailing.content.text || mailing.content.body);
+  // the content is replaced: asked first when there is any
+  const apply = (body: { templateId: number } | { blank: true }, what: string) => {
+    if (!hasContent) return choose.mutate(body);
+    modals.openConfirmModal({
+      title: 'Replace the content?',
+      children: (
+        <Text size="sm">
+          {what} replaces what this mailing contains now. Setup and recipients stay as they are.
+        </Text>
+      ),
+      labels: { confirm: 'Replace the content', cancel: 'Keep it' },
+      onConfirm: () => choose.mutate(body),
+    });
+  };
 
   if (templates.isError)
     return <ErrorState error={templates.error} onRetry={() => void templates.refetch()} />;
@@ -53,7 +69,7 @@ export function TemplateStep({ onChosen }: { onChosen: () => void }) {
               variant="default"
               disabled={readOnly}
               loading={choose.isPending && 'blank' in (choose.variables ?? {})}
-              onClick={() => choose.mutate({ blank: true })}
+              onClick={() => apply({ blank: true }, 'Starting blank')}
               aria-label="Start blank"
             >
               Start blank
@@ -79,7 +95,7 @@ export function TemplateStep({ onChosen }: { onChosen: () => void }) {
                 variant={mailing.templateId === t.id ? 'light' : 'default'}
                 disabled={readOnly}
                 aria-label={`Use ${t.name}`}
-                onClick={() => choose.mutate({ templateId: t.id })}
+                onClick={() => apply({ templateId: t.id }, `The template “${t.name}”`)}
               >
                 Use this template
               </Button>
