@@ -154,7 +154,7 @@ export function SetupStep() {
       {mailing.channel === 'document' && (
         <Fieldset legend="Letter">
           <Stack gap="sm">
-            {text('Heading', 'setup.heading', setup.heading)}
+            {text('Heading', 'setup.heading', setup.heading, { withAsterisk: true })}
             {text('Our reference', 'setup.ourReference', setup.ourReference)}
             <Select
               label="Attention line"
