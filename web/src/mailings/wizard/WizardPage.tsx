@@ -209,7 +209,12 @@ export function WizardPage() {
           {views.map((s) => (
             <Tabs.Panel key={s.name} value={s.name} pt="lg">
               {s.errors.length > 0 && s.name !== 'confirm' && (
-                <Alert color="red" variant="light" mb="md" title={`${s.label} needs attention${dirty ? ' (as last saved)' : ''}`}>
+                <Alert
+                  color="red"
+                  variant="light"
+                  mb="md"
+                  title={`${s.label} needs attention${dirty ? ' (as last saved)' : ''}`}
+                >
                   <Stack gap={2}>
                     {s.errors.map((e) => (
                       <Text size="sm" key={`${e.field}-${e.code}`}>
