@@ -236,3 +236,26 @@ test.describe('other channels and checks', () => {
     await screenshot(page, 'wizard-content-audit');
   });
 });
+
+test.describe('scheduling', () => {
+  test('a complete mailing is scheduled for a date and time in the user’s time zone', async ({ page }) => {
+    await logIn(page, admin());
+    await page.getByRole('button', { name: 'Actions for Spring newsletter (demo)' }).click();
+    await page.getByRole('menuitem', { name: 'Copy' }).click();
+    await expect(page).toHaveURL(/\/mailings\/\d+/);
+    // a copy's list is built when asked
+    await page.getByRole('tab', { name: /Recipients/ }).click();
+    await page.getByRole('button', { name: 'Update list' }).click();
+    await expect(page.getByRole('tab', { name: /Recipients \(complete\)/ })).toBeVisible();
+    await page.getByRole('tab', { name: /Confirm/ }).click();
+    await expect(page.getByRole('button', { name: 'Send now' })).toBeEnabled();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Date').fill(tomorrow);
+    await page.getByLabel('Time').fill('09:30');
+    await page.getByRole('button', { name: 'Schedule' }).click();
+    await expect(page.getByText('Scheduled', { exact: true })).toBeVisible();
+    await expect(page.getByText(/Scheduled for .*09:30/)).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-scheduled');
+  });
+});

@@ -79,6 +79,18 @@ function Sources() {
       await refresh();
     },
   });
+  const update = useMutation({
+    mutationFn: () =>
+      call(() =>
+        api.POST('/api/v1/mailings/{id}/recipients/refresh', {
+          params: { path: { id: mailing.id } },
+          body: {} as never,
+        }),
+      ),
+    onSuccess: refresh,
+  });
+  const summary = useQuery(summaryQuery(mailing.id));
+  const unbuilt = summary.data ? summary.data.builtAt === null || summary.data.stale : false;
   const remove = useMutation({
     mutationFn: (sourceId: number) =>
       call(() =>
@@ -91,9 +103,27 @@ function Sources() {
 
   return (
     <Stack gap="sm">
-      <Title order={2} size="h4">
-        Where the recipients come from
-      </Title>
+      <Group justify="space-between" wrap="wrap">
+        <Title order={2} size="h4">
+          Where the recipients come from
+        </Title>
+        {!readOnly && (
+          <Button
+            variant={unbuilt ? 'filled' : 'default'}
+            size="sm"
+            onClick={() => update.mutate()}
+            loading={update.isPending}
+          >
+            Update list
+          </Button>
+        )}
+      </Group>
+      {unbuilt && (
+        <Text size="sm" c={warnText}>
+          The list is not up to date with its sources: update it to see who receives the mailing.
+        </Text>
+      )}
+      <ApiErrorLine error={update.error} />
       {sources.isError && <ErrorState error={sources.error} onRetry={() => void sources.refetch()} />}
       {sources.data && sources.data.items.length === 0 && (
         <Text size="sm" c="dimmed">
