@@ -148,6 +148,12 @@ export function ConfirmStep({ onStep }: { onStep: (step: StepName) => void }) {
             <Title order={2} size="h4">
               Send
             </Title>
+            {mailing.state === 'scheduled' && mailing.scheduledAt !== null && (
+              <Alert color="blue" variant="light" icon={<IconCalendar size={18} aria-hidden />} role="status">
+                Scheduled for {format.dateTime(mailing.scheduledAt)} ({format.timeZone}). Choose another time
+                and Schedule again to move it.
+              </Alert>
+            )}
             {!ready && (
               <Text size="sm" c="red.9">
                 Complete the steps above before sending.
@@ -201,9 +207,6 @@ export function ConfirmStep({ onStep }: { onStep: (step: StepName) => void }) {
             </Group>
             <Text size="xs" c="dimmed">
               Times are in your time zone ({format.timeZone}).
-              {mailing.state === 'scheduled' && mailing.scheduledAt
-                ? ` Scheduled for ${format.dateTime(mailing.scheduledAt)}.`
-                : ''}
             </Text>
             <ErrorLine error={schedule.error} />
           </Stack>
