@@ -151,6 +151,9 @@ test.describe('the mailing wizard', () => {
     await expect(page.getByRole('button', { name: 'Send now' })).toBeDisabled();
     await expectAccessible(page);
     await screenshot(page, 'wizard-sms-confirm');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.getByRole('button', { name: 'Send now' })).toBeDisabled();
+    await screenshot(page, 'wizard-sms-confirm-phone');
   });
 });
 

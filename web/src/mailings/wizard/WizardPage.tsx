@@ -186,6 +186,12 @@ export function WizardPage() {
           )}
         </Group>
 
+        {dirty && mailing.data?.state === 'scheduled' && (
+          <Alert color="blue" variant="light" role="status">
+            Saving a change takes this mailing off its schedule: schedule it again on Confirm.
+          </Alert>
+        )}
+
         {saveError && (
           <Alert color="red" variant="light" title="Your changes were not saved" role="alert">
             <Text size="sm">{asSentence(saveError.message)}</Text>
