@@ -262,3 +262,31 @@ test.describe('scheduling', () => {
     await screenshot(page, 'wizard-scheduled');
   });
 });
+
+test.describe('recipient sources', () => {
+  test('a CSV file is uploaded as a source, counted, and removed again', async ({ page }) => {
+    await logIn(page, marketer());
+    await page.getByRole('button', { name: 'New mailing' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New mailing' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Guests from a file');
+    await dialog.getByRole('radio', { name: 'Blank' }).check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page.getByRole('heading', { name: 'Guests from a file' })).toBeVisible();
+    await page.getByRole('tab', { name: /Recipients/ }).click();
+    await page.locator('input[type="file"]').setInputFiles({
+      name: 'guests.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('email\nguest.one@example.com\nguest.two@example.com\n'),
+    });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const sources = page.getByRole('table', { name: 'Recipient sources' });
+    await expect(sources.getByText('File: guests.csv')).toBeVisible();
+    await expect(
+      page.getByRole('table', { name: 'Recipients by status' }).getByRole('row', { name: /Total 2/ }),
+    ).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'wizard-recipients-file');
+    await page.getByRole('button', { name: 'Remove File: guests.csv' }).click();
+    await expect(sources).toHaveCount(0);
+  });
+});

@@ -160,8 +160,8 @@ export interface RecipientRow {
 
 export interface RecipientSource {
   id: number | null;
-  kind: 'selection' | 'project' | 'persons' | 'file';
-  origin: 'setup' | 'source';
+  kind: 'selection' | 'project' | 'persons' | 'import';
+  origin: string;
   refId: number | null;
   label: string;
   itemCount: number;

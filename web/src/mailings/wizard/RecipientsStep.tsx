@@ -149,7 +149,7 @@ function Sources() {
                   )}
                 </Table.Td>
                 <Table.Td w={60}>
-                  {s.origin === 'source' && s.id !== null && !readOnly && (
+                  {s.origin !== 'setup' && s.id !== null && !readOnly && (
                     <ActionIcon
                       variant="subtle"
                       color="red"
