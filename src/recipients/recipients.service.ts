@@ -22,7 +22,7 @@ import {
   capabilityMatrix,
   findMailingRow,
   type MailingRow,
-  type MailingState,
+  moveMailing,
   nextState,
   type RecipientOptions,
   recipientOptionsSchema,
@@ -169,7 +169,7 @@ export class RecipientsService {
   ): Promise<RecipientSource> {
     const v = recipientSourceInput.parse(input);
     const m = await this.editableRow(mailingId);
-    requireCapability(m.channel as Channel, 'recipientSources', 'kind');
+    requireCapability(m.channel, 'recipientSources', 'kind');
     // look-ups and compiling before the transaction: SQLite has one connection, held by it
     const prepared = await this.prepare(m, actor, v.kind === 'selection' ? [v.selectionId] : []);
     const sel = v.kind === 'selection' ? prepared.selections.get(v.selectionId) : undefined;
@@ -262,7 +262,7 @@ export class RecipientsService {
     actor: Actor,
   ): Promise<FileSourceResult> {
     const m = await this.editableRow(mailingId);
-    const channel = m.channel as Channel;
+    const channel = m.channel;
     requireCapability(channel, 'fileImport', 'file');
     if (data.length > recipientFileMaxBytes)
       throw invalid('FILE_TOO_LARGE', `the file is larger than ${recipientFileMaxBytes / 1024 / 1024} MB`, {
@@ -397,7 +397,7 @@ export class RecipientsService {
   ): Promise<'none' | 'built' | 'background' | 'failed'> {
     if (!affectsRecipients(changed)) return 'none';
     const m = await this.mailing(mailingId);
-    if (!capabilityMatrix[m.channel as Channel].recipientsStep) return 'none';
+    if (!capabilityMatrix[m.channel].recipientsStep) return 'none';
     let estimate: number;
     try {
       const prepared = await this.prepare(m, actor);
@@ -520,7 +520,7 @@ export class RecipientsService {
     progress?: BuildProgress,
   ): Promise<RecipientSummary> {
     const m = await this.mailing(mailingId);
-    if (mode === 'edit') nextState(m.state as MailingState, 'edit');
+    if (mode === 'edit') nextState(m.state, 'edit');
     const prepared = await this.prepare(m, actor);
     const builds = recipientBuilds(this.db);
     // a build on request shows its progress too (PostgreSQL: other connections read meanwhile)
@@ -553,7 +553,7 @@ export class RecipientsService {
    * they exist and their criteria can be read), and which companies' stored e-mails are invalid.
    */
   private async prepare(m: MailingRow, actor: Actor, extraSelections: number[] = []): Promise<Prepared> {
-    const channel = m.channel as Channel;
+    const channel = m.channel;
     if (!capabilityMatrix[channel].recipientsStep) requireCapability(channel, 'recipientSources');
     const options = recipientOptionsOf(m);
     if (options.overrideConsent && !actor.rights.has('overrideConsent'))
@@ -639,7 +639,7 @@ export class RecipientsService {
       .execute();
     const now = await trx.selectFrom('mailings').selectAll().where('id', '=', mailingId).executeTakeFirst();
     if (!now) throw notFound('MAILING_NOT_FOUND', `mailing ${mailingId} does not exist`);
-    if (mode === 'edit') nextState(now.state as MailingState, 'edit');
+    if (mode === 'edit') nextState(now.state, 'edit');
     const p = prepared.mailing;
     if (
       now.selection_id !== p.selection_id ||
@@ -764,13 +764,10 @@ export class RecipientsService {
   /** A scheduled mailing whose recipients change returns to draft (inside the change's transaction). */
   private async unschedule(trx: Transaction<Database>, m: MailingRow): Promise<boolean> {
     if (m.state !== 'scheduled') return false;
-    const r = await trx
-      .updateTable('mailings')
-      .set({ state: 'draft', scheduled_at: null })
-      .where('id', '=', m.id)
-      .where('state', '=', 'scheduled')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    // through the lifecycle table, guarded by the state it was read in
+    return (
+      (await moveMailing(trx, m.id, 'scheduled', 'edit', this.clock.now(), { scheduled_at: null })) !== null
+    );
   }
 
   private async recordUnschedule(actor: Actor, mailingId: number, unscheduled: boolean): Promise<void> {
@@ -1251,7 +1248,7 @@ export class RecipientsService {
    */
   private async editableRow(id: number): Promise<MailingRow> {
     const m = await this.mailing(id);
-    nextState(m.state as MailingState, 'edit');
+    nextState(m.state, 'edit');
     if (m.channel === 'formResponse') requireCapability('formResponse', 'recipientSources');
     return m;
   }
