@@ -152,4 +152,31 @@ describe('the wizard', () => {
     expect(sender).toHaveValue('A sender that is far too long');
     expect(screen.getByText('SETUP_INVALID')).toBeInTheDocument();
   });
+
+  it('shows the progress of a sending mailing with its rate, pause reason and Stop and Cancel', async () => {
+    serve(['editMailings', 'sendMailings', 'viewStatistics'], (url) => {
+      if (url.pathname === '/api/v1/mailings/7') return json(200, { ...mailing, state: 'sending' });
+      if (url.pathname === '/api/v1/mailings/7/progress')
+        return json(200, {
+          mailingId: 7,
+          state: 'sending',
+          total: 100,
+          byState: { sent: 40, ready: 60 },
+          ratePerSecond: 2,
+          expectedEndAt: Date.UTC(2026, 11, 1, 9, 0),
+          finishedAt: null,
+          pausedReason: 'the SMS gateway does not answer',
+          scheduledAt: null,
+        });
+      return null;
+    });
+    renderApp('/mailings/7?step=confirm');
+    expect(await screen.findByText('40 of 100 sent', {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(screen.getByText('120 messages a minute')).toBeInTheDocument();
+    expect(screen.getByText(/Expected to end/)).toBeInTheDocument();
+    expect(screen.getByText('The SMS gateway does not answer')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Cancel the mailing' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Save and close' })).not.toBeInTheDocument();
+  });
 });
