@@ -1,4 +1,5 @@
 import { Alert, Button, Code, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
+import { modals } from '@mantine/modals';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { api, call } from '../../api/client';
@@ -83,7 +84,20 @@ export function ProgressPanel() {
             <Button
               color="red.9"
               variant="light"
-              onClick={() => action.mutate('cancel')}
+              onClick={() =>
+                modals.openConfirmModal({
+                  title: 'Cancel this mailing?',
+                  children: (
+                    <Text size="sm">
+                      Nobody who has not received it yet will get it. A cancelled mailing cannot be started
+                      again.
+                    </Text>
+                  ),
+                  labels: { confirm: 'Cancel the mailing', cancel: 'Keep sending' },
+                  confirmProps: { color: 'red.9' },
+                  onConfirm: () => action.mutate('cancel'),
+                })
+              }
               loading={action.isPending}
             >
               Cancel the mailing
