@@ -271,6 +271,13 @@ function Options() {
   );
 }
 
+/** Statuses in the order a mailing moves through them (ready first), unknown ones last. */
+function byStatusOrder(counts: Record<string, number>): [string, number][] {
+  const order = Object.keys(recipientStatusLabels);
+  const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
+  return Object.entries(counts).sort(([a], [b]) => rank(a) - rank(b));
+}
+
 function Summary({ reason, onReason }: { reason: string | null; onReason: (r: string | null) => void }) {
   const { mailing } = useWizard();
   const format = useFormat();
@@ -302,7 +309,7 @@ function Summary({ reason, onReason }: { reason: string | null; onReason: (r: st
       <Paper withBorder p="md">
         <Table aria-label="Recipients by status" verticalSpacing={4}>
           <Table.Tbody>
-            {Object.entries(s.byStatus).map(([status, n]) => (
+            {byStatusOrder(s.byStatus).map(([status, n]) => (
               <Table.Tr key={status}>
                 <Table.Td>{label(recipientStatusLabels, status)}</Table.Td>
                 <Table.Td ta="right">{format.number(n)}</Table.Td>
