@@ -4283,6 +4283,7 @@ export interface paths {
                         linkExpiryDays?: number | null;
                         onlyApprovedDomains?: boolean | null;
                         privacyFilter?: boolean | null;
+                        timeZone?: string | null;
                     };
                 };
             };

@@ -1,6 +1,7 @@
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api, call } from '../api/client';
 import { errorFromResponse, networkError } from '../api/errors';
+import type { paths } from '../api/schema';
 import type {
   AuditFinding,
   Channel,
@@ -50,7 +51,7 @@ export const templatesQuery = (channel: Channel) =>
     queryKey: ['templates', channel] as const,
     queryFn: ({ signal }) =>
       call<Page<Template>>(() =>
-        api.GET('/api/v1/templates', { params: { query: { channel, limit: 100 } as never }, signal }),
+        api.GET('/api/v1/templates', { params: { query: { channel, limit: 100 } }, signal }),
       ),
     staleTime: 60_000,
   });
@@ -68,7 +69,7 @@ export const namedListQuery = (kind: 'selections' | 'projects', q: string) =>
     queryFn: ({ signal }) =>
       call<Page<Named>>(() =>
         api.GET(`/api/v1/${kind}` as '/api/v1/selections', {
-          params: { query: { q, limit: 20 } as never },
+          params: { query: { q, limit: 20 } },
           signal,
         }),
       ),
@@ -101,6 +102,11 @@ export const summaryQuery = (id: number) =>
     refetchInterval: (q) => (q.state.data?.building ? 2000 : false),
   });
 
+/** The block reasons the recipients list filters by (as the API declares them). */
+type RecipientReason = NonNullable<
+  NonNullable<paths['/api/v1/mailings/{id}/recipients']['get']['parameters']['query']>['reason']
+>;
+
 export const recipientsQuery = (id: number, status: string | null, reason: string | null) =>
   queryOptions({
     queryKey: ['mailings', id, 'recipients', 'list', status, reason] as const,
@@ -109,7 +115,12 @@ export const recipientsQuery = (id: number, status: string | null, reason: strin
         api.GET('/api/v1/mailings/{id}/recipients', {
           params: {
             ...path(id),
-            query: { limit: 50, ...(status ? { status } : {}), ...(reason ? { reason } : {}) } as never,
+            // the reason comes from the summary's own reasons, which are the API's
+            query: {
+              limit: 50,
+              ...(status ? { status } : {}),
+              ...(reason ? { reason: reason as RecipientReason } : {}),
+            },
           },
           signal,
         }),
@@ -136,7 +147,7 @@ export const progressQuery = (id: number) =>
 
 export async function countSms(text: string, signal?: AbortSignal): Promise<SmsCount> {
   return call<SmsCount>(() =>
-    api.POST('/api/v1/sms/count', { body: { text } as never, ...(signal ? { signal } : {}) }),
+    api.POST('/api/v1/sms/count', { body: { text }, ...(signal ? { signal } : {}) }),
   );
 }
 

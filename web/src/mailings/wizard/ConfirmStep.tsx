@@ -50,18 +50,16 @@ export function ConfirmStep({ onStep }: { onStep: (step: StepName) => void }) {
   const testSend = useMutation({
     mutationFn: () =>
       call<TestSendAnswer>(() =>
-        api.POST('/api/v1/mailings/{id}/test-send', { ...path, body: { addresses } as never }),
+        api.POST('/api/v1/mailings/{id}/test-send', { ...path, body: { addresses } }),
       ),
   });
   const send = useMutation({
-    mutationFn: () => call(() => api.POST('/api/v1/mailings/{id}/send', { ...path, body: {} as never })),
+    mutationFn: () => call(() => api.POST('/api/v1/mailings/{id}/send', path)),
     onSuccess: refresh,
   });
   const schedule = useMutation({
     mutationFn: () =>
-      call(() =>
-        api.POST('/api/v1/mailings/{id}/schedule', { ...path, body: { at: `${date}T${time}` } as never }),
-      ),
+      call(() => api.POST('/api/v1/mailings/{id}/schedule', { ...path, body: { at: `${date}T${time}` } })),
     onSuccess: refresh,
   });
   const ready_n = summary.data?.byStatus.ready ?? 0;

@@ -67,7 +67,9 @@ function Sources() {
       call(() =>
         api.POST('/api/v1/mailings/{id}/recipient-sources', {
           params: { path: { id: mailing.id } },
-          body: body as never,
+          // the route takes this JSON or a multipart file, so it declares no body schema:
+          // the JSON shapes are checked by the server (recipientSourceInput)
+          body: body as unknown as undefined,
         }),
       ),
     onSuccess: refresh,
@@ -84,7 +86,6 @@ function Sources() {
       call(() =>
         api.POST('/api/v1/mailings/{id}/recipients/refresh', {
           params: { path: { id: mailing.id } },
-          body: {} as never,
         }),
       ),
     onSuccess: refresh,

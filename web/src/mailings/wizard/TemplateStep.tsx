@@ -18,7 +18,7 @@ export function TemplateStep({ onChosen }: { onChosen: () => void }) {
       call(() =>
         api.POST('/api/v1/mailings/{id}/template', {
           params: { path: { id: mailing.id } },
-          body: body as never,
+          body: body,
         }),
       ),
     onSuccess: async () => {

@@ -64,9 +64,7 @@ export function WizardPage() {
 
   const saving = useMutation({
     mutationFn: (body: Patch) =>
-      call<MailingDetail>(() =>
-        api.PATCH('/api/v1/mailings/{id}', { params: { path: { id } }, body: body as never }),
-      ),
+      call<MailingDetail>(() => api.PATCH('/api/v1/mailings/{id}', { params: { path: { id } }, body: body })),
     onSuccess: async (saved) => {
       queryClient.setQueryData(mailingQuery(id).queryKey, saved);
       setPatch({});
