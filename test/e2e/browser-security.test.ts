@@ -10,6 +10,7 @@ import {
   sendTrackedMailing,
   trackingLinks,
 } from '../helpers/audience.js';
+import { chromiumLaunch } from '../helpers/chromium.js';
 import { capturedHtmlMessage } from '../helpers/hostile-content.js';
 import { admin } from '../helpers/services.js';
 
@@ -20,7 +21,7 @@ import { admin } from '../helpers/services.js';
  * anything. Each attack is first shown to work where nothing protects it (a control), so a pass
  * means the protection held, not that the probe was blind.
  */
-const chromiumPath = '/usr/bin/chromium';
+const chromiumPath = chromiumLaunch.executablePath;
 const missing = existsSync(chromiumPath)
   ? null
   : `${chromiumPath} is not installed (apt-get install chromium)`;
@@ -115,19 +116,7 @@ describe.skipIf(missing !== null)('security in Chromium', () => {
       `<p>Hello</p>${payload.replaceAll("'/api/v1/api-keys", `'${attackerBase}/sink`)}`,
     );
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunch);
   }, 120_000);
 
   afterAll(async () => {
