@@ -129,18 +129,19 @@ export interface Mailing {
 }
 
 /** A mailing as a list shows it: what it is and where it stands, without its setup and content. */
-export interface MailingSummary {
-  id: number;
-  name: string;
-  channel: Channel;
-  state: MailingState;
-  folderId: number | null;
-  selectionId: number | null;
-  projectId: number | null;
-  scheduledAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
+export type MailingSummary = Pick<
+  Mailing,
+  | 'id'
+  | 'name'
+  | 'channel'
+  | 'state'
+  | 'folderId'
+  | 'selectionId'
+  | 'projectId'
+  | 'scheduledAt'
+  | 'createdAt'
+  | 'updatedAt'
+>;
 
 export interface MailingStep {
   step: 'setup' | 'template' | 'content' | 'recipients' | 'confirm';
