@@ -15,7 +15,16 @@ describe('visibleNav', () => {
         'manageUsers',
         'viewStatistics',
       ]),
-    ).toEqual(['Mailings', 'Templates', 'Tracked links', 'Images', 'CRM', 'Blocked addresses', 'Settings']);
+    ).toEqual([
+      'Mailings',
+      'Templates',
+      'Tracked links',
+      'Images',
+      'CRM',
+      'Blocked addresses',
+      'Outbox',
+      'Settings',
+    ]);
   });
 
   it('hides Settings from a marketer (no manageSettings, no manageUsers)', () => {

@@ -16,6 +16,7 @@ export const navItems: readonly NavItem[] = [
   { label: 'Images', to: '/images', anyOf: ['editMailings'], group: 'mailings' },
   { label: 'CRM', to: '/crm', anyOf: ['viewCrm'], group: 'crm' },
   { label: 'Blocked addresses', to: '/blocked-addresses', anyOf: ['viewStatistics'], group: 'crm' },
+  { label: 'Outbox', to: '/outbox', anyOf: ['sendMailings'], group: 'admin' },
   { label: 'Settings', to: '/settings', anyOf: ['manageSettings', 'manageUsers'], group: 'admin' },
 ];
 

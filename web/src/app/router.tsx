@@ -112,19 +112,61 @@ export const mailingRoute = createRoute({
   component: lazyRouteComponent(() => import('../mailings/wizard/WizardPage'), 'WizardPage'),
 });
 
+/** Libraries of the Mailings group (each its own chunk). */
+export const templatesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/templates',
+  component: lazyRouteComponent(() => import('../library/TemplatesPage'), 'TemplatesPage'),
+});
+export const trackedLinksRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/tracked-links',
+  component: lazyRouteComponent(() => import('../library/TrackedLinksPage'), 'TrackedLinksPage'),
+});
+export const imagesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/images',
+  component: lazyRouteComponent(() => import('../library/ImagesPage'), 'ImagesPage'),
+});
+
+/** The dev outbox: what was "sent" while no relay is set. */
+export const outboxRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/outbox',
+  component: lazyRouteComponent(() => import('../outbox/OutboxPage'), 'OutboxPage'),
+});
+
+/** Settings: one route, the section in the URL (`/settings/sending-domains`). */
+export const settingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings',
+  component: lazyRouteComponent(() => import('../settings/SettingsPage'), 'SettingsPage'),
+});
+export const settingsSectionRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/settings/$section',
+  component: lazyRouteComponent(() => import('../settings/SettingsPage'), 'SettingsPage'),
+});
+
 const comingLater = lazyRouteComponent(() => import('../placeholder/ComingLater'), 'ComingLater');
-const laterRoutes = [
-  '/templates',
-  '/tracked-links',
-  '/images',
-  '/crm',
-  '/blocked-addresses',
-  '/settings',
-].map((path) => createRoute({ getParentRoute: () => appRoute, path, component: comingLater }));
+const laterRoutes = ['/crm', '/blocked-addresses'].map((path) =>
+  createRoute({ getParentRoute: () => appRoute, path, component: comingLater }),
+);
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([indexRoute, mailingsRoute, mailingRoute, ...laterRoutes]),
+  appRoute.addChildren([
+    indexRoute,
+    mailingsRoute,
+    mailingRoute,
+    templatesRoute,
+    trackedLinksRoute,
+    imagesRoute,
+    outboxRoute,
+    settingsRoute,
+    settingsSectionRoute,
+    ...laterRoutes,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {
