@@ -11,6 +11,7 @@ test.describe('the app shell', () => {
       'Images',
       'CRM',
       'Blocked addresses',
+      'Outbox',
       'Settings',
     ])
       await expect(nav.getByRole('link', { name })).toBeVisible();
@@ -42,9 +43,9 @@ test.describe('the app shell', () => {
 
   test('a screen not built yet says so', async ({ page }) => {
     await logIn(page, admin());
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
-    await expect(page).toHaveURL(/\/templates$/);
-    await expect(page.getByRole('heading', { name: 'Templates' })).toBeVisible();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'CRM' }).click();
+    await expect(page).toHaveURL(/\/crm$/);
+    await expect(page.getByRole('heading', { name: 'CRM' })).toBeVisible();
     await expect(page.getByText('This screen is not in the web interface yet')).toBeVisible();
     await screenshot(page, 'coming-later');
   });
