@@ -4,6 +4,7 @@ import { notifications } from '@mantine/notifications';
 import {
   IconAddressBook,
   IconBan,
+  IconInbox,
   IconLink,
   IconLogout,
   IconMail,
@@ -27,6 +28,7 @@ const icons: Record<string, ReactNode> = {
   '/images': <IconPhoto size={18} stroke={1.6} />,
   '/crm': <IconAddressBook size={18} stroke={1.6} />,
   '/blocked-addresses': <IconBan size={18} stroke={1.6} />,
+  '/outbox': <IconInbox size={18} stroke={1.6} />,
   '/settings': <IconSettings size={18} stroke={1.6} />,
 };
 

@@ -210,6 +210,11 @@ export function ConfirmStep({ onStep }: { onStep: (step: StepName) => void }) {
           </Stack>
         </Paper>
       )}
+      {!canSend && !readOnly && (
+        <Alert color="gray" variant="light" title="Sending is for someone with the right “Send mailings”">
+          You can prepare this mailing; a colleague with that right tests, sends or schedules it.
+        </Alert>
+      )}
     </Stack>
   );
 }

@@ -1,4 +1,4 @@
-import { Fieldset, Group, Select, SimpleGrid, Stack, Switch, Textarea, TextInput } from '@mantine/core';
+import { Fieldset, Group, Select, SimpleGrid, Stack, Switch, Text, Textarea, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -56,6 +56,8 @@ export function SetupStep() {
   const { mailing, change, fieldError, readOnly } = useWizard();
   const setup = mailing.setup;
   const types = useQuery(subscriptionTypesQuery);
+  // PRODUCT.md §8, the Setup link rule: a linked project is a source only when no selection is
+  const bothLinked = mailing.selectionId !== null && mailing.projectId !== null;
   const text = (
     label: string,
     field: string,
@@ -212,6 +214,17 @@ export function SetupStep() {
               kind="projects"
             />
           </SimpleGrid>
+          {bothLinked ? (
+            <Text size="sm" role="status">
+              Both are linked: only the selection’s persons receive it (the selection wins; the project is not
+              used).
+            </Text>
+          ) : (
+            <Text size="sm" c="dimmed">
+              Link a selection or a project. When both are linked, the selection wins: the project is not
+              used. More sources can be added under Recipients.
+            </Text>
+          )}
         </Stack>
       </Fieldset>
 
