@@ -6,6 +6,8 @@ import {
   Code,
   FileInput,
   Group,
+  Modal,
+  MultiSelect,
   Paper,
   Progress,
   Select,
@@ -15,13 +17,15 @@ import {
   Table,
   Text,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
-import { IconTrash, IconUpload } from '@tabler/icons-react';
+import { useDebouncedValue } from '@mantine/hooks';
+import { IconEye, IconTrash, IconUpload } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, call } from '../../api/client';
 import { asSentence, toApiError } from '../../api/errors';
-import type { RecipientOptions } from '../../api/types';
+import type { RecipientOptions, RecipientRow } from '../../api/types';
 import { warnText } from '../../app/colors';
 import { ErrorState } from '../../app/ErrorState';
 import { useFormat } from '../../format/FormatContext';
@@ -35,6 +39,13 @@ import {
 } from '../api';
 import { label, reasonLabels, recipientStatusLabels } from '../labels';
 import { useWizard } from './context';
+import {
+  allRecipientsQuery,
+  allRowsCap,
+  type PersonChoice,
+  personLabel,
+  personsQuery,
+} from './recipientsExtra';
 
 const optionLabels: Record<keyof RecipientOptions, string> = {
   onePerAddress: 'One message per address (skip duplicates)',
@@ -43,6 +54,12 @@ const optionLabels: Record<keyof RecipientOptions, string> = {
   preferCompany: "Prefer the company's address over the person's",
   updateListWhenSending: 'Update the list when sending',
 };
+
+/** What a picked or uploaded source counts: persons picked, or lines read from the file. */
+function sourceUnit(kind: 'persons' | 'import', n: number): string {
+  if (kind === 'persons') return n === 1 ? 'person' : 'persons';
+  return n === 1 ? 'address' : 'addresses';
+}
 
 function ApiErrorLine({ error }: { error: unknown }) {
   if (!error) return null;
@@ -56,12 +73,22 @@ function ApiErrorLine({ error }: { error: unknown }) {
 
 function Sources() {
   const { mailing, refresh, readOnly } = useWizard();
+  const format = useFormat();
   const sources = useQuery(sourcesQuery(mailing.id));
   const selections = useQuery(selectionsQuery(''));
   const projects = useQuery(projectsQuery(''));
   const [selection, setSelection] = useState<string | null>(null);
   const [project, setProject] = useState<string | null>(null);
   const [file, setFile] = useState<File | null>(null);
+  const [personSearch, setPersonSearch] = useState('');
+  const [personQ] = useDebouncedValue(personSearch, 250);
+  const found = useQuery(personsQuery(personQ));
+  // the persons chosen so far stay listed (and labelled) whatever the search shows now
+  const [picked, setPicked] = useState<PersonChoice[]>([]);
+  const personOptions = [
+    ...picked,
+    ...(found.data?.items ?? []).filter((p) => !picked.some((q) => q.id === p.id)),
+  ].map((p) => ({ value: String(p.id), label: personLabel(p) }));
   const add = useMutation({
     mutationFn: (body: Record<string, unknown>) =>
       call(() =>
@@ -137,7 +164,15 @@ function Sources() {
             {sources.data.items.map((s) => (
               <Table.Tr key={`${s.origin}-${s.kind}-${s.id ?? s.refId}`}>
                 <Table.Td>
-                  <Text size="sm">{s.label}</Text>
+                  <Text size="sm">
+                    {s.label}
+                    {s.kind === 'persons' || s.kind === 'import' ? (
+                      <Text span c="dimmed" size="sm">
+                        {' '}
+                        · {format.number(s.itemCount)} {sourceUnit(s.kind, s.itemCount)}
+                      </Text>
+                    ) : null}
+                  </Text>
                   {s.origin === 'setup' && (
                     <Text size="xs" c="dimmed">
                       Linked in Setup
@@ -169,7 +204,7 @@ function Sources() {
       )}
       <ApiErrorLine error={remove.error} />
       {!readOnly && (
-        <SimpleGrid cols={{ base: 1, md: 3 }}>
+        <SimpleGrid cols={{ base: 1, md: 2 }}>
           <Group gap="xs" align="flex-end" wrap="nowrap">
             <Select
               label="Add a selection"
@@ -204,6 +239,43 @@ function Sources() {
               disabled={!project}
               loading={add.isPending}
               onClick={() => add.mutate({ kind: 'project', projectId: Number(project) })}
+            >
+              Add
+            </Button>
+          </Group>
+          <Group gap="xs" align="flex-end" wrap="nowrap">
+            <MultiSelect
+              label="Add persons"
+              description="Type a name, an e-mail address or a company name"
+              placeholder={picked.length ? undefined : 'Search persons'}
+              searchable
+              searchValue={personSearch}
+              onSearchChange={setPersonSearch}
+              // the server searches; show what it found as it is
+              filter={({ options }) => options}
+              data={personOptions}
+              value={picked.map((p) => String(p.id))}
+              onChange={(ids) => {
+                const known = [...picked, ...(found.data?.items ?? [])];
+                setPicked(
+                  ids
+                    .map((id) => known.find((p) => String(p.id) === id))
+                    .filter((p): p is PersonChoice => p !== undefined),
+                );
+              }}
+              nothingFoundMessage={personQ ? 'Nobody found' : 'Start typing'}
+              style={{ flex: 1 }}
+            />
+            <Button
+              variant="default"
+              disabled={picked.length === 0}
+              loading={add.isPending}
+              onClick={() =>
+                add.mutate(
+                  { kind: 'persons', personIds: picked.map((p) => p.id) },
+                  { onSuccess: () => setPicked([]) },
+                )
+              }
             >
               Add
             </Button>
@@ -359,7 +431,13 @@ function Rows({ reason, onReason }: { reason: string | null; onReason: (r: strin
   const { mailing } = useWizard();
   const [status, setStatus] = useState<string | null>(null);
   const summary = useQuery(summaryQuery(mailing.id));
-  const rows = useQuery(recipientsQuery(mailing.id, reason ? 'blocked' : status, reason));
+  const shownStatus = reason ? 'blocked' : status;
+  const [all, setAll] = useState(false);
+  const first = useQuery({ ...recipientsQuery(mailing.id, shownStatus, reason), enabled: !all });
+  const everyRow = useQuery({ ...allRecipientsQuery(mailing.id, shownStatus, reason), enabled: all });
+  const rows = all ? everyRow : first;
+  const [previewOf, setPreviewOf] = useState<RecipientRow | null>(null);
+  const format = useFormat();
   return (
     <Stack gap="sm">
       <Group gap="sm" align="flex-end" wrap="wrap">
@@ -400,6 +478,9 @@ function Rows({ reason, onReason }: { reason: string | null; onReason: (r: strin
               <Table.Th>Company</Table.Th>
               <Table.Th>Address</Table.Th>
               <Table.Th>Status</Table.Th>
+              <Table.Th>
+                <VisuallyHidden>Preview</VisuallyHidden>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -412,11 +493,20 @@ function Rows({ reason, onReason }: { reason: string | null; onReason: (r: strin
                   {label(recipientStatusLabels, r.status)}
                   {r.reason ? ` · ${label(reasonLabels, r.reason)}` : ''}
                 </Table.Td>
+                <Table.Td w={60}>
+                  <ActionIcon
+                    variant="subtle"
+                    aria-label={`Preview for ${r.name ?? r.address ?? `recipient ${r.id}`}`}
+                    onClick={() => setPreviewOf(r)}
+                  >
+                    <IconEye size={16} aria-hidden />
+                  </ActionIcon>
+                </Table.Td>
               </Table.Tr>
             ))}
             {rows.data && rows.data.items.length === 0 && (
               <Table.Tr>
-                <Table.Td colSpan={4}>
+                <Table.Td colSpan={5}>
                   <Text size="sm" c="dimmed" ta="center">
                     No recipients here.
                   </Text>
@@ -427,10 +517,38 @@ function Rows({ reason, onReason }: { reason: string | null; onReason: (r: strin
         </Table>
       </Table.ScrollContainer>
       {rows.data && rows.data.total > rows.data.items.length && (
-        <Text size="sm" c="dimmed">
-          The first {rows.data.items.length} of {rows.data.total}.
+        <Group gap="sm">
+          <Text size="sm" c="dimmed">
+            The first {format.number(rows.data.items.length)} of {format.number(rows.data.total)}.
+          </Text>
+          {!all && (
+            <Button size="xs" variant="default" onClick={() => setAll(true)}>
+              {rows.data.total > allRowsCap ? `Load ${format.number(allRowsCap)}` : 'Load all'}
+            </Button>
+          )}
+        </Group>
+      )}
+      {all && everyRow.isFetching && (
+        <Text size="sm" c="dimmed" role="status">
+          Loading every recipient…
         </Text>
       )}
+      <Modal
+        opened={previewOf !== null}
+        onClose={() => setPreviewOf(null)}
+        title={`Preview for ${previewOf?.name ?? previewOf?.address ?? ''}`}
+        size="xl"
+      >
+        {previewOf && (
+          // the server's render for this recipient (preview = send), in a frame that runs nothing
+          <iframe
+            title={`Preview for ${previewOf.name ?? previewOf.address ?? `recipient ${previewOf.id}`}`}
+            sandbox=""
+            src={`/api/v1/mailings/${mailing.id}/preview/html?recipientId=${previewOf.id}`}
+            style={{ width: '100%', height: '70vh', border: '1px solid var(--mantine-color-gray-3)' }}
+          />
+        )}
+      </Modal>
     </Stack>
   );
 }
