@@ -37,6 +37,15 @@ const head = (title: string) => `
     </mj-attributes>
   </mj-head>`;
 
+/**
+ * The starters' picture placeholder: a grey pixel drawn at the picture's size. It is inline so
+ * that neither the editor, the preview nor a test send asks a third-party host for it (no request
+ * leaves the host; a placeholder service would also learn who previews what); the user replaces it
+ * with a library image.
+ */
+const placeholderImage =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGO4cP0eAAUAAobjjbKnAAAAAElFTkSuQmCC';
+
 export const starterTemplates: readonly StarterTemplate[] = [
   {
     key: 'email-newsletter',
@@ -54,7 +63,7 @@ export const starterTemplates: readonly StarterTemplate[] = [
     </mj-section>
     <mj-section background-color="#ffffff" padding="24px">
       <mj-column>
-        <mj-image src="https://placehold.co/552x240/png" alt="The lead story" border-radius="4px" />
+        <mj-image src="${placeholderImage}" height="240px" alt="The lead story: replace this picture with one from the image library" border-radius="4px" />
         <mj-text font-size="20px" font-weight="bold">Hello [[customer.firstname]],</mj-text>
         <mj-text>Here is what is new this month. Replace this text with your lead story.</mj-text>
         <mj-button background-color="#1e3a8a" href="https://example.com/news">Read the story</mj-button>
