@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '../../test/helpers/databases.js';
 import { admin, openTestServices } from '../../test/helpers/services.js';
@@ -338,7 +340,7 @@ describe.each(engines)('mailings on %s', (engine) => {
     );
   });
 
-  it('preview: SMS text with encoding and parts; a letter with its frame', async () => {
+  it('preview: SMS text with encoding and parts; a letter with its frame, also as a one-letter PDF', async () => {
     const sms = await s.mailings.create({ name: 'SMS', channel: 'sms' }, admin);
     await s.mailings.update(
       sms.id,
@@ -372,6 +374,24 @@ describe.each(engines)('mailings on %s', (engine) => {
     expect(letter.text).toContain('Our ref.: KN/<b>Nordmann</b>');
     expect(letter.text).toContain('Invitation\n\nDear Kari');
     expect(letter.text).toContain('5003 Bergen');
+
+    // the one-letter PDF is the same letter, through the round's PDF writer
+    const pdf = await s.render.previewPdf(doc.id, did);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.subarray(-6).toString('latin1')).toMatch(/%%EOF\s*$/);
+    const pdftotext = ['/usr/bin/pdftotext', '/usr/local/bin/pdftotext'].find((p) => existsSync(p));
+    if (pdftotext) {
+      const text = execFileSync(pdftotext, ['-layout', '-', '-'], { input: pdf, encoding: 'utf8' });
+      expect(text).toContain('Dear Kari');
+      expect(text).toContain('5003 Bergen');
+    } else
+      console.warn(
+        'SKIPPED: pdftotext (poppler-utils) is not installed: the preview PDF text is not read back',
+      );
+    await expect(s.render.previewPdf(doc.id, did + 999)).rejects.toMatchObject({
+      code: 'RECIPIENT_NOT_FOUND',
+    });
+    await expect(s.render.previewPdf(sms.id, rid)).rejects.toMatchObject({ code: 'NOT_A_DOCUMENT_MAILING' });
   });
 
   it('editing a scheduled mailing returns it to draft; a sending one refuses and keeps its content', async () => {

@@ -1,5 +1,6 @@
+import { PassThrough } from 'node:stream';
 import { type Kysely, sql } from 'kysely';
-import { composeLetter, type Letter, letterText } from '../channels/document/index.js';
+import { composeLetter, type Letter, LetterPdf, letterText } from '../channels/document/index.js';
 import {
   buildEmail,
   buildFastEmail,
@@ -8,7 +9,7 @@ import {
   signMessage,
 } from '../channels/email/index.js';
 import { countSms, type SmsCount } from '../channels/sms/index.js';
-import { type Clock, notFound } from '../core/index.js';
+import { type Clock, conflict, notFound } from '../core/index.js';
 import { type RenderContext as MergeContext, type MergeData, mergeValues } from '../merge/index.js';
 import type { RecipientsService } from '../recipients/index.js';
 import type { Database } from '../storage/index.js';
@@ -209,6 +210,34 @@ export class Renderer {
       };
     const parts = await this.renderFor(prepared, recipient, { kind: 'preview', now });
     return { channel: prepared.channel, recipientId, ...parts };
+  }
+
+  /**
+   * One letter of a document mailing as a PDF, for `recipientId`: the same render and the same PDF
+   * writer as the round's PDF (preview = send), kept in memory (one letter is a few KB).
+   */
+  async previewPdf(mailingId: number, recipientId: number): Promise<Buffer> {
+    const prepared = await this.prepare(mailingId);
+    if (prepared.channel !== 'document')
+      throw conflict(
+        'NOT_A_DOCUMENT_MAILING',
+        `mailing ${mailingId} is a ${prepared.channel} mailing; only document mailings have letters`,
+      );
+    const data = (await this.recipientData(mailingId, [recipientId])).get(recipientId);
+    if (!data) throw notFound('RECIPIENT_NOT_FOUND', `mailing ${mailingId} has no recipient ${recipientId}`);
+    const chunks: Buffer[] = [];
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const pdf = await LetterPdf.open(out, { title: prepared.name });
+    pdf.add(
+      this.renderFor(
+        prepared,
+        { id: recipientId, address: data.email ?? '', data },
+        { now: this.clock.now() },
+      ),
+    );
+    await pdf.end();
+    return Buffer.concat(chunks);
   }
 
   /** View online: the message of a link token as its recipient got it; null when there is none. */
