@@ -14,6 +14,7 @@ import { ApiError } from '../api/errors';
 import { meQuery } from '../auth/api';
 import { LoginPage } from '../auth/LoginPage';
 import { redirectFor, safeRedirect } from '../auth/redirect';
+import { parseViewMailingSearch } from '../followup/search';
 import { parseMailingsSearch } from '../mailings/search';
 import { AppLayout } from './AppLayout';
 import { CenteredError, NotFound, Pending } from './Fallbacks';
@@ -112,6 +113,14 @@ export const mailingRoute = createRoute({
   component: lazyRouteComponent(() => import('../mailings/wizard/WizardPage'), 'WizardPage'),
 });
 
+/** View mailing: the follow-up of a mailing that was sent (its own chunk). */
+export const viewMailingRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: '/mailings/$id/view',
+  validateSearch: parseViewMailingSearch,
+  component: lazyRouteComponent(() => import('../followup/ViewMailingPage'), 'ViewMailingPage'),
+});
+
 /** Libraries of the Mailings group (each its own chunk). */
 export const templatesRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -159,6 +168,7 @@ const routeTree = rootRoute.addChildren([
     indexRoute,
     mailingsRoute,
     mailingRoute,
+    viewMailingRoute,
     templatesRoute,
     trackedLinksRoute,
     imagesRoute,
