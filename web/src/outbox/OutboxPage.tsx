@@ -1,5 +1,4 @@
 import {
-  Alert,
   Anchor,
   Badge,
   Box,
@@ -65,29 +64,46 @@ export function OutboxPage() {
           Refresh
         </Button>
       </Group>
-      <Alert
-        color={notice.relaySet ? 'blue' : 'yellow'}
-        variant="light"
-        icon={<IconInbox size={20} aria-hidden />}
-        title={notice.title}
+      {/* dark text on a pale background: a light Alert's coloured title and links are below 4.5:1 */}
+      <Paper
+        withBorder
+        radius="md"
+        p="md"
+        bg={notice.relaySet ? 'blue.0' : 'yellow.0'}
+        component="section"
+        aria-label="What the outbox is"
       >
-        <Text size="sm">{notice.body}</Text>
-        {!notice.relaySet && (
-          <Text size="sm" mt={4}>
-            Open a message to see it as its recipient would.
-            {canReadSettings && (
-              <>
-                {' '}
-                To send for real, add an account under{' '}
-                <Anchor component={Link} to="/settings/email-accounts" size="sm">
-                  Settings › E-mail accounts
-                </Anchor>
-                .
-              </>
+        <Group gap="sm" wrap="nowrap" align="flex-start">
+          <IconInbox size={22} aria-hidden style={{ flexShrink: 0 }} />
+          <Stack gap={4}>
+            <Text fw={700} size="sm">
+              {notice.title}
+            </Text>
+            <Text size="sm">{notice.body}</Text>
+            {!notice.relaySet && (
+              <Text size="sm">
+                Open a message to see it as its recipient would.
+                {canReadSettings && (
+                  <>
+                    {' '}
+                    To send for real, add an account under{' '}
+                    <Anchor
+                      component={Link}
+                      to="/settings/email-accounts"
+                      size="sm"
+                      c="blue.9"
+                      underline="always"
+                    >
+                      Settings › E-mail accounts
+                    </Anchor>
+                    .
+                  </>
+                )}
+              </Text>
             )}
-          </Text>
-        )}
-      </Alert>
+          </Stack>
+        </Group>
+      </Paper>
 
       <SegmentedControl
         aria-label="Channel"
@@ -141,10 +157,7 @@ export function OutboxPage() {
                         </Table.Tr>
                       ))}
                     {list.data?.items.map((m) => (
-                      <Table.Tr
-                        key={m.id}
-                        {...(open?.id === m.id ? { bg: 'var(--mantine-color-blue-light)' } : {})}
-                      >
+                      <Table.Tr key={m.id} {...(open?.id === m.id ? { bg: 'gray.1' } : {})}>
                         <Table.Td style={{ whiteSpace: 'nowrap' }}>
                           <Text size="sm">{format.dateTime(m.createdAt)}</Text>
                         </Table.Td>
@@ -168,11 +181,11 @@ export function OutboxPage() {
                             </Anchor>
                           </Group>
                           <Group gap={4} mt={2}>
-                            <Badge size="xs" variant="light" color={m.channel === 'sms' ? 'grape' : 'blue'}>
+                            <Badge size="xs" variant="dot" color={m.channel === 'sms' ? 'grape' : 'blue'}>
                               {m.channel === 'sms' ? 'SMS' : 'E-mail'}
                             </Badge>
                             {m.test && (
-                              <Badge size="xs" variant="light" color="orange">
+                              <Badge size="xs" variant="dot" color="orange">
                                 Test
                               </Badge>
                             )}

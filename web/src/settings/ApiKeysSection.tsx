@@ -1,5 +1,4 @@
 import {
-  Alert,
   Badge,
   Button,
   Group,
@@ -36,6 +35,7 @@ export function ApiKeysSection() {
         {(data) => <KeysTable keys={data.items} />}
       </Loaded>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={created !== null}
         onClose={() => setCreated(null)}
         title="Copy the new API key now"
@@ -44,15 +44,26 @@ export function ApiKeysSection() {
       >
         {created && (
           <Stack gap="md">
-            <Alert
-              color="orange"
-              variant="light"
-              icon={<IconAlertTriangle size={20} />}
-              title="You will not see it again"
-            >
-              Posthorn keeps only a fingerprint of the key. Copy it into the system that uses it now; if it is
-              lost, revoke it and create a new one.
-            </Alert>
+            {/* dark text on a pale background: the light Alert's coloured title is below 4.5:1 */}
+            <Paper bg="yellow.0" withBorder p="md" radius="md" role="alert">
+              <Group gap="sm" wrap="nowrap" align="flex-start">
+                <IconAlertTriangle
+                  size={22}
+                  color="var(--mantine-color-orange-9)"
+                  aria-hidden
+                  style={{ flexShrink: 0 }}
+                />
+                <Stack gap={4}>
+                  <Text fw={700} size="sm">
+                    You will not see it again
+                  </Text>
+                  <Text size="sm">
+                    Posthorn keeps only a fingerprint of the key. Copy it into the system that uses it now; if
+                    it is lost, revoke it and create a new one.
+                  </Text>
+                </Stack>
+              </Group>
+            </Paper>
             <Text size="sm">
               Key “{created.name}” with the role {created.role}:
             </Text>
@@ -187,7 +198,7 @@ function KeysTable({ keys }: { keys: ApiKey[] }) {
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   {k.revokedAt === null ? (
-                    <Badge color="green" variant="light">
+                    <Badge color="green" variant="dot">
                       Active
                     </Badge>
                   ) : (
@@ -200,8 +211,8 @@ function KeysTable({ keys }: { keys: ApiKey[] }) {
                   {k.revokedAt === null && (
                     <Button
                       size="xs"
-                      variant="subtle"
-                      color="red.9"
+                      variant="default"
+                      c="red.9"
                       aria-label={`Revoke ${k.name}`}
                       loading={revoke.isPending && revoke.variables === k.id}
                       onClick={() =>

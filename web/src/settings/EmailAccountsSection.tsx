@@ -66,7 +66,13 @@ export function EmailAccountsSection() {
         An account’s server and password cannot be changed once saved: add a new account, then delete the old
         one.
       </Text>
-      <Modal opened={adding} onClose={add.close} title="Add e-mail account" size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={adding}
+        onClose={add.close}
+        title="Add e-mail account"
+        size="lg"
+      >
         <AccountForm onDone={add.close} />
       </Modal>
     </Stack>

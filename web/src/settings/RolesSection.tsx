@@ -32,7 +32,13 @@ export function RolesSection() {
         Roles cannot be renamed, changed or deleted yet: add a role with the rights you need and give it to
         the users.
       </Text>
-      <Modal opened={adding} onClose={add.close} title="Add role" size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={adding}
+        onClose={add.close}
+        title="Add role"
+        size="lg"
+      >
         <RoleForm onDone={add.close} />
       </Modal>
     </Stack>
@@ -68,13 +74,7 @@ function RolesTable({ roles }: { roles: Role[] }) {
                     {allRights
                       .filter((right) => r.rights.includes(right))
                       .map((right) => (
-                        <Badge
-                          key={right}
-                          variant="light"
-                          color="blue"
-                          radius="sm"
-                          title={rightDescriptions[right]}
-                        >
+                        <Badge key={right} variant="default" radius="sm" title={rightDescriptions[right]}>
                           {rightLabels[right]}
                         </Badge>
                       ))}

@@ -134,7 +134,7 @@ function DomainCard({ domain }: { domain: SendingDomain }) {
               <Title order={3} size="h4">
                 {domain.domain}
               </Title>
-              <Badge color={summary.color} variant="light">
+              <Badge color={summary.color} variant="dot">
                 {summary.label}
               </Badge>
             </Group>
@@ -156,8 +156,8 @@ function DomainCard({ domain }: { domain: SendingDomain }) {
               Check
             </Button>
             <Button
-              variant="subtle"
-              color="red.9"
+              variant="default"
+              c="red.9"
               leftSection={<IconTrash size={16} aria-hidden />}
               loading={remove.isPending}
               onClick={() =>
@@ -203,7 +203,7 @@ function RecordBlock({ state, divider }: { state: RecordState; divider: boolean 
         <Badge variant="outline" color="gray" size="sm">
           {record.type}
         </Badge>
-        <Badge color={statusColors[state.status]} variant="light">
+        <Badge color={statusColors[state.status]} variant="dot">
           {statusLabels[state.status]}
         </Badge>
       </Group>

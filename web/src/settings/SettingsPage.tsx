@@ -50,9 +50,12 @@ export function SettingsPage() {
         </NoRight>
       ) : (
         <Flex gap="lg" direction={{ base: 'column', sm: 'row' }} align="flex-start">
-          <Box
+          <Paper
             component="nav"
             aria-label="Settings sections"
+            withBorder
+            radius="md"
+            p={4}
             w={{ base: '100%', sm: 210 }}
             style={{ flexShrink: 0 }}
           >
@@ -63,10 +66,12 @@ export function SettingsPage() {
                 to={`/settings/${s.slug}`}
                 label={s.label}
                 active={current?.slug === s.slug}
+                // the light variant's blue on pale blue is below 4.5:1
+                variant="filled"
                 aria-current={current?.slug === s.slug ? 'page' : undefined}
               />
             ))}
-          </Box>
+          </Paper>
           <Box style={{ flex: 1, minWidth: 0 }} w="100%">
             {view.kind === 'section' && views[view.section.slug]()}
             {view.kind === 'forbidden' && (

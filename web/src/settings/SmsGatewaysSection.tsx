@@ -72,7 +72,13 @@ export function SmsGatewaysSection() {
         Passwords and header values are stored encrypted and never shown. A gateway’s settings cannot be
         changed once saved: add a new one, then delete the old one.
       </Text>
-      <Modal opened={adding} onClose={add.close} title="Add SMS gateway" size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={adding}
+        onClose={add.close}
+        title="Add SMS gateway"
+        size="lg"
+      >
         <GatewayForm onDone={add.close} />
       </Modal>
     </Stack>

@@ -47,6 +47,7 @@ export function SubscriptionTypesSection() {
         {(data) => <TypesTable types={data.items} onEdit={setEditing} />}
       </Loaded>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing === 'new' || editing === null ? 'Add subscription type' : `Change “${editing.name}”`}

@@ -48,6 +48,7 @@ export function UsersSection() {
         {(data) => <UsersTable users={data.items} onEdit={setEditing} />}
       </Loaded>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing === 'new' || editing === null ? 'Add user' : `Change ${editing.name}`}
@@ -102,7 +103,7 @@ function UsersTable({ users, onEdit }: { users: UserRow[]; onEdit: (u: UserRow) 
                   <Text size="sm">{u.timeZone}</Text>
                 </Table.Td>
                 <Table.Td>
-                  <Badge color={u.isActive ? 'green' : 'gray'} variant="light">
+                  <Badge color={u.isActive ? 'green' : 'gray'} variant="dot">
                     {u.isActive ? 'Active' : 'Deactivated'}
                   </Badge>
                 </Table.Td>
