@@ -120,8 +120,8 @@ export function OutboxPage() {
         w={{ base: '100%', xs: 300 }}
       />
 
-      <Flex gap="lg" direction={{ base: 'column', lg: 'row' }} align="stretch">
-        <Box style={{ flex: 3, minWidth: 0 }}>
+      <Flex gap="lg" direction={{ base: 'column', md: 'row' }} align="flex-start">
+        <Box style={{ flex: 1, minWidth: 0 }} w="100%">
           {list.isError && !list.data ? (
             <ErrorState
               error={list.error}
@@ -130,7 +130,7 @@ export function OutboxPage() {
             />
           ) : (
             <Paper withBorder radius="md">
-              <Table.ScrollContainer minWidth={640} type="native">
+              <Table.ScrollContainer minWidth={420} type="native">
                 <Table
                   verticalSpacing="sm"
                   horizontalSpacing="md"
@@ -140,10 +140,9 @@ export function OutboxPage() {
                 >
                   <Table.Thead>
                     <Table.Tr>
-                      <Table.Th w={170}>Time</Table.Th>
-                      <Table.Th>To</Table.Th>
-                      <Table.Th>Subject</Table.Th>
-                      <Table.Th w={120}>Mailing</Table.Th>
+                      <Table.Th w={130}>Time</Table.Th>
+                      <Table.Th>Message</Table.Th>
+                      <Table.Th w={110}>Mailing</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
@@ -151,35 +150,31 @@ export function OutboxPage() {
                       Array.from({ length: 4 }, (_, i) => (
                         // biome-ignore lint/suspicious/noArrayIndexKey: placeholder rows have no identity
                         <Table.Tr key={i}>
-                          <Table.Td colSpan={4}>
+                          <Table.Td colSpan={3}>
                             <Skeleton height={14} radius="sm" />
                           </Table.Td>
                         </Table.Tr>
                       ))}
                     {list.data?.items.map((m) => (
                       <Table.Tr key={m.id} {...(open?.id === m.id ? { bg: 'gray.1' } : {})}>
-                        <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                        <Table.Td>
                           <Text size="sm">{format.dateTime(m.createdAt)}</Text>
                         </Table.Td>
                         <Table.Td>
+                          <Anchor
+                            component="button"
+                            type="button"
+                            size="sm"
+                            fw={600}
+                            ta="left"
+                            onClick={() => setOpen(m)}
+                            aria-label={`Open ${messageTitle(m)} to ${m.address}`}
+                          >
+                            {messageTitle(m)}
+                          </Anchor>
                           <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                            {m.address}
+                            to {m.address}
                           </Text>
-                        </Table.Td>
-                        <Table.Td>
-                          <Group gap={6} wrap="nowrap" align="center">
-                            <Anchor
-                              component="button"
-                              type="button"
-                              size="sm"
-                              fw={600}
-                              ta="left"
-                              onClick={() => setOpen(m)}
-                              aria-label={`Open ${messageTitle(m)} to ${m.address}`}
-                            >
-                              {messageTitle(m)}
-                            </Anchor>
-                          </Group>
                           <Group gap={4} mt={2}>
                             <Badge size="xs" variant="dot" color={m.channel === 'sms' ? 'grape' : 'blue'}>
                               {m.channel === 'sms' ? 'SMS' : 'E-mail'}
@@ -188,6 +183,11 @@ export function OutboxPage() {
                               <Badge size="xs" variant="dot" color="orange">
                                 Test
                               </Badge>
+                            )}
+                            {open?.id === m.id && (
+                              <Text size="xs" c="dimmed">
+                                shown on the right
+                              </Text>
                             )}
                           </Group>
                         </Table.Td>
@@ -206,7 +206,7 @@ export function OutboxPage() {
                     ))}
                     {list.data && list.data.items.length === 0 && (
                       <Table.Tr>
-                        <Table.Td colSpan={4}>
+                        <Table.Td colSpan={3}>
                           <Text ta="center" c="dimmed" py="lg" size="sm">
                             {channel === 'all'
                               ? 'The outbox is empty. A test send or a mailing sent without a relay lands here.'
@@ -253,7 +253,7 @@ export function OutboxPage() {
             </Group>
           )}
         </Box>
-        <Box style={{ flex: 2, minWidth: 0 }}>
+        <Box style={{ flex: 1, minWidth: 0, position: 'sticky', top: 76 }} w="100%">
           <MessageView item={open} />
         </Box>
       </Flex>

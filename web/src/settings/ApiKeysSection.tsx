@@ -157,16 +157,16 @@ function KeysTable({ keys }: { keys: ApiKey[] }) {
   );
   return (
     <Paper withBorder radius="md">
-      <Table.ScrollContainer minWidth={760} type="native">
+      <Table.ScrollContainer minWidth={900} type="native">
         <Table verticalSpacing="sm" horizontalSpacing="md" aria-label="API keys">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Name</Table.Th>
               <Table.Th>Key begins</Table.Th>
               <Table.Th>Role</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Last used</Table.Th>
-              <Table.Th>Status</Table.Th>
+              <Table.Th w={120}>Created</Table.Th>
+              <Table.Th w={170}>Last used</Table.Th>
+              <Table.Th w={150}>Status</Table.Th>
               <Table.Th w={110}>
                 <VisuallyHidden>Actions</VisuallyHidden>
               </Table.Th>

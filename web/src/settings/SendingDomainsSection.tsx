@@ -179,7 +179,10 @@ function DomainCard({ domain }: { domain: SendingDomain }) {
             The check did not run: <ErrorText placed={checkError} />
           </Text>
         )}
-        <Text size="sm">Publish these TXT records in the DNS of {domain.domain}:</Text>
+        <Text size="sm">
+          Publish these TXT records in the DNS of {domain.domain} (where you manage the domain, e.g. at its
+          registrar). New records can take up to a few hours to be seen everywhere; press Check again later.
+        </Text>
         <Stack gap="md">
           {states.map((s, i) => (
             <RecordBlock key={s.record.purpose} state={s} divider={i > 0} />
