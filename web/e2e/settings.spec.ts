@@ -165,6 +165,8 @@ test.describe('settings', () => {
     await form.getByRole('textbox', { name: 'Server' }).fill('smtp.relay.invalid');
     await form.getByRole('textbox', { name: 'User name' }).fill('posthorn');
     await form.getByRole('textbox', { name: 'Password', exact: true }).fill('relay secret 123');
+    await expectAccessible(page);
+    await screenshot(page, 'settings-email-account-new');
     await form.getByRole('button', { name: 'Add account' }).click();
     await expect(form).toHaveCount(0);
     const row = page
@@ -179,6 +181,41 @@ test.describe('settings', () => {
     await page
       .getByRole('dialog', { name: 'Delete this e-mail account?' })
       .getByRole('button', { name: 'Delete account' })
+      .click();
+    await expect(row).toHaveCount(0);
+  });
+
+  test('an SMS gateway form asks only for its kind’s settings; a gateway is added and deleted', async ({
+    page,
+  }) => {
+    await logIn(page, admin());
+    await page.goto('/settings/sms-gateways');
+    await page.getByRole('button', { name: 'Add SMS gateway' }).click();
+    const form = page.getByRole('dialog', { name: 'Add SMS gateway' });
+    await expect(form.getByRole('textbox', { name: 'System ID' })).toBeVisible();
+    await form.getByRole('textbox', { name: 'Name', exact: true }).fill(`Outbox ${unique}`);
+    await form.getByRole('textbox', { name: 'Server' }).fill('smpp.operator.invalid');
+    await expectAccessible(page);
+    await screenshot(page, 'settings-sms-gateway-new');
+    // an SMPP password has at most 9 characters: said at the field before anything is sent
+    await form.getByRole('textbox', { name: 'System ID' }).fill('posthorn');
+    await form.getByRole('textbox', { name: 'Password', exact: true }).fill('far too long');
+    await form.getByRole('button', { name: 'Add gateway' }).click();
+    await expect(form.getByText('SMPP passwords have at most 9 characters')).toBeVisible();
+
+    await form.getByRole('combobox', { name: 'Kind' }).click();
+    await page.getByRole('option', { name: /^Outbox/ }).click();
+    await expect(form.getByRole('textbox', { name: 'System ID' })).toHaveCount(0);
+    await form.getByRole('button', { name: 'Add gateway' }).click();
+    await expect(form).toHaveCount(0);
+    const row = page
+      .getByRole('table', { name: 'SMS gateways' })
+      .getByRole('row', { name: new RegExp(`Outbox ${unique}`) });
+    await expect(row).toContainText('Kept in the Outbox');
+    await row.getByRole('button', { name: `Delete Outbox ${unique}` }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete this SMS gateway?' })
+      .getByRole('button', { name: 'Delete gateway' })
       .click();
     await expect(row).toHaveCount(0);
   });

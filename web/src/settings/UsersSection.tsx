@@ -33,6 +33,7 @@ export function UsersSection() {
   const users = useQuery(usersQuery);
   const roles = useQuery(rolesQuery);
   const [editing, setEditing] = useState<Editing>(null);
+  const format = useFormat();
   return (
     <Stack gap="md">
       <SectionHeader
@@ -45,7 +46,16 @@ export function UsersSection() {
         }
       />
       <Loaded query={users} what="The users">
-        {(data) => <UsersTable users={data.items} onEdit={setEditing} />}
+        {(data) => (
+          <>
+            <UsersTable users={data.items} onEdit={setEditing} />
+            {data.total > data.items.length && (
+              <Text size="sm" c="dimmed">
+                The first {format.number(data.items.length)} of {format.number(data.total)} users are shown.
+              </Text>
+            )}
+          </>
+        )}
       </Loaded>
       <Modal
         closeButtonProps={{ 'aria-label': 'Close' }}
