@@ -157,16 +157,15 @@ function KeysTable({ keys }: { keys: ApiKey[] }) {
   );
   return (
     <Paper withBorder radius="md">
-      <Table.ScrollContainer minWidth={900} type="native">
+      <Table.ScrollContainer minWidth={720} type="native">
         <Table verticalSpacing="sm" horizontalSpacing="md" aria-label="API keys">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Name</Table.Th>
-              <Table.Th>Key begins</Table.Th>
               <Table.Th>Role</Table.Th>
               <Table.Th w={120}>Created</Table.Th>
-              <Table.Th w={170}>Last used</Table.Th>
-              <Table.Th w={150}>Status</Table.Th>
+              <Table.Th w={160}>Last used</Table.Th>
+              <Table.Th w={120}>Status</Table.Th>
               <Table.Th w={110}>
                 <VisuallyHidden>Actions</VisuallyHidden>
               </Table.Th>
@@ -179,10 +178,8 @@ function KeysTable({ keys }: { keys: ApiKey[] }) {
                   <Text size="sm" fw={600}>
                     {k.name}
                   </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" ff="monospace">
-                    ph_{k.prefix}_…
+                  <Text size="xs" c="dimmed" ff="monospace">
+                    <VisuallyHidden>Key begins </VisuallyHidden>ph_{k.prefix}_…
                   </Text>
                 </Table.Td>
                 <Table.Td>
@@ -232,7 +229,7 @@ function KeysTable({ keys }: { keys: ApiKey[] }) {
             ))}
             {keys.length === 0 && (
               <Table.Tr>
-                <Table.Td colSpan={7}>
+                <Table.Td colSpan={6}>
                   <Text ta="center" c="dimmed" py="lg" size="sm">
                     No API keys yet.
                   </Text>
