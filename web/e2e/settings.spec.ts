@@ -153,6 +153,20 @@ test.describe('settings', () => {
     const row = page.getByRole('table', { name: 'Users' }).getByRole('row', { name: new RegExp(email) });
     await expect(row).toContainText('marketer');
     await expect(row).toContainText('Active');
+
+    // changed: another role and deactivated (only what changed is sent)
+    await row.getByRole('button', { name: 'Change Anna Andersen' }).click();
+    const edit = page.getByRole('dialog', { name: 'Change Anna Andersen' });
+    await edit.getByRole('combobox', { name: 'Role' }).click();
+    await page.getByRole('option', { name: 'analyst' }).click();
+    await edit.getByRole('switch', { name: 'Active' }).click({ force: true });
+    const patch = page.waitForRequest(
+      (r) => r.method() === 'PATCH' && /\/api\/v1\/users\/\d+$/.test(r.url()),
+    );
+    await edit.getByRole('button', { name: 'Save' }).click();
+    expect((await patch).postDataJSON()).toEqual({ role: 'analyst', isActive: false });
+    await expect(row).toContainText('analyst');
+    await expect(row).toContainText('Deactivated');
   });
 
   test('an e-mail account keeps its password write-only, can be turned off and deleted', async ({ page }) => {

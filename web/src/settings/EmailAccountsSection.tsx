@@ -281,9 +281,9 @@ function AccountForm({ onDone }: { onDone: () => void }) {
           </Text>
         </Text>
         <SimpleGrid cols={{ base: 1, xs: 3 }}>
-          <NumberInput label="Per second" min={1} allowDecimal={false} {...field('perSecond')} />
-          <NumberInput label="Per minute" min={1} allowDecimal={false} {...field('perMinute')} />
-          <NumberInput label="Per hour" min={1} allowDecimal={false} {...field('perHour')} />
+          <NumberInput label="Messages per second" min={1} allowDecimal={false} {...field('perSecond')} />
+          <NumberInput label="Messages per minute" min={1} allowDecimal={false} {...field('perMinute')} />
+          <NumberInput label="Messages per hour" min={1} allowDecimal={false} {...field('perHour')} />
         </SimpleGrid>
         <FormError placed={placed} title="The account was not added" />
         <Group justify="flex-end" gap="sm">
