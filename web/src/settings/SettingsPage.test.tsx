@@ -82,6 +82,23 @@ describe('settings', () => {
     ).toEqual(['Users', 'Roles', 'API keys']);
   });
 
+  it('shows a failed load with its message, code and a retry (never a blank section)', async () => {
+    let fail = true;
+    serve(['manageSettings'], (url) =>
+      url.pathname === '/api/v1/email-accounts' && fail
+        ? json(503, { error: { code: 'DATABASE_UNAVAILABLE', message: 'the database does not answer' } })
+        : null,
+    );
+    renderApp('/settings/email-accounts');
+    const alert = await screen.findByRole('alert', {}, { timeout: 5000 });
+    expect(alert).toHaveTextContent('The e-mail accounts could not be loaded');
+    expect(alert).toHaveTextContent('The database does not answer');
+    expect(alert).toHaveTextContent('DATABASE_UNAVAILABLE');
+    fail = false;
+    await userEvent.setup().click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText(/No e-mail accounts yet/)).toBeInTheDocument();
+  });
+
   it('shows each DNS record’s check result, with what was found', async () => {
     serve(['manageSettings']);
     renderApp('/settings/sending-domains');
