@@ -1,0 +1,222 @@
+/**
+ * GrapesJS with grapesjs-mjml, set up for Posthorn. This module is only ever loaded with a dynamic
+ * `import()` (MjmlEditor.tsx): it and its CSS are a chunk of their own that the first screen never
+ * downloads.
+ */
+import grapesjs, { type Component, type Editor } from 'grapesjs';
+import 'grapesjs/dist/css/grapes.min.css';
+import mjmlImport from 'grapesjs-mjml';
+import { forVisualEditor } from './content';
+import './editor.css';
+
+/*
+ * grapesjs-mjml ships a UMD bundle whose module.exports is `{ default: plugin }`, while its typings
+ * declare the plugin as the default export: the bundler's interop hands us either, depending on
+ * how it reads the bundle.
+ */
+type MjmlPlugin = typeof mjmlImport;
+const mjmlPlugin: MjmlPlugin =
+  typeof mjmlImport === 'function' ? mjmlImport : (mjmlImport as unknown as { default: MjmlPlugin }).default;
+
+export interface EditorImage {
+  src: string;
+  name: string;
+}
+
+export interface EditorOptions {
+  /** Where the canvas goes. */
+  canvas: HTMLElement;
+  blocks: HTMLElement;
+  layers: HTMLElement;
+  styles: HTMLElement;
+  traits: HTMLElement;
+  /** The MJML to start from. */
+  source: string;
+  /** Called with the MJML after each change the user makes (not on loading). */
+  onChange: (mjml: string) => void;
+  /** Uploads a file to the image library; rejects with the API's error. */
+  upload: (file: File) => Promise<EditorImage>;
+  onUploadError: (error: unknown) => void;
+}
+
+export type InsertResult = 'inserted' | 'noTarget';
+
+export interface EditorHandle {
+  /** The MJML as it is now (the text being typed included). */
+  mjml: () => string;
+  /** Puts HTML at the cursor of the text being edited, else at the end of the selected text. */
+  insertHtml: (html: string) => InsertResult;
+  /** A link: the target of a selected button or image, else a link in the selected text. */
+  insertLink: (href: string, html: string) => InsertResult;
+  setImages: (images: EditorImage[]) => void;
+  /** The image library (GrapesJS' asset manager); picking an image sets a selected image's source. */
+  openImages: () => void;
+  destroy: () => void;
+}
+
+/** Components whose content is text a merge tag or link can go into. */
+const textTypes = new Set(['mj-text', 'mj-button', 'mj-navbar-link', 'mj-social-element', 'text']);
+/** Components that link as a whole (their `href`). */
+const linkTypes = new Set(['mj-button', 'mj-image', 'mj-social-element', 'mj-navbar-link']);
+
+/** What GrapesJS' text view exposes while its rich-text editor is on (not in its typings). */
+interface TextView {
+  activeRte?: { insertHTML: (html: string) => void } | undefined;
+}
+
+export function createEditor(o: EditorOptions): EditorHandle {
+  const editor: Editor = grapesjs.init({
+    container: o.canvas,
+    height: '640px',
+    width: 'auto',
+    fromElement: false,
+    components: forVisualEditor(o.source),
+    // we save through the API (the wizard's draft); nothing goes to localStorage or elsewhere
+    storageManager: false,
+    telemetry: false,
+    // no font-awesome from a CDN (the page's CSP and our tests allow no other host)
+    cssIcons: '',
+    // our own panels (the Blocks / Layers / Style / Settings tabs around the canvas)
+    panels: { defaults: [] },
+    blockManager: { appendTo: o.blocks },
+    layerManager: { appendTo: o.layers },
+    styleManager: { appendTo: o.styles },
+    traitManager: { appendTo: o.traits },
+    selectorManager: { componentFirst: true },
+    /*
+     * Content is hostile: whoever may edit mailings writes it, and the canvas frame has our origin.
+     * GrapesJS' parser defaults drop <script>, on… attributes and javascript: values — kept
+     * explicitly here — and the page's CSP (script-src 'self', no inline script) is the second
+     * layer. What is sent is rendered and checked by the server, never by this canvas.
+     */
+    parser: { optionsHtml: { allowScripts: false, allowUnsafeAttr: false, allowUnsafeAttrValue: false } },
+    canvas: { styles: [], scripts: [] },
+    // the head (title, attributes) is not part of the e-mail's body: GrapesJS would print its text
+    canvasCss: 'mj-head { display: none; }',
+    assetManager: {
+      assets: [],
+      // only the library's images (a URL of another host would be refused by the CSP anyway)
+      showUrlInput: false,
+      uploadFile: (event: DragEvent) => {
+        const input = event.target instanceof HTMLInputElement ? event.target : null;
+        const files = Array.from(event.dataTransfer?.files ?? input?.files ?? []);
+        return Promise.all(
+          files.map((file) =>
+            o.upload(file).then(
+              (image) => {
+                editor.AssetManager.add({ type: 'image', src: image.src, name: image.name });
+              },
+              (error: unknown) => {
+                editor.Modal.close();
+                o.onUploadError(error);
+              },
+            ),
+          ),
+        ).then(() => undefined);
+      },
+    },
+    plugins: [
+      (e: Editor) =>
+        mjmlPlugin(e, {
+          // the server's preview shows desktop and mobile (preview = send); the canvas is for editing
+          resetDevices: false,
+          // our colours (editor.css), not the plugin's dark theme
+          useCustomTheme: false,
+          // the canvas takes only the rendered bodies, never mjml's Google-Fonts links; no import UI
+          imagePlaceholderSrc: '',
+        }),
+    ],
+  });
+
+  let last: string | null = null;
+  let baseline: string | null = null;
+  let syncTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const current = (): string => {
+    // the text being typed is in the DOM until GrapesJS syncs it into its model
+    editor.getEditing()?.trigger('sync:content', { noCount: true });
+    return editor.getHtml();
+  };
+  let emitting = false;
+  const emit = () => {
+    // syncing the text being typed changes the model, which reports an update again
+    if (baseline === null || emitting) return;
+    emitting = true;
+    let mjml: string;
+    try {
+      mjml = current();
+    } finally {
+      emitting = false;
+    }
+    // GrapesJS writes the loaded MJML its own way: that alone is not a change of the user's
+    if (mjml === (last ?? baseline)) return;
+    last = mjml;
+    o.onChange(mjml);
+  };
+
+  editor.on('load', () => {
+    baseline = editor.getHtml();
+    editor.on('update', emit);
+    editor.on('component:input', () => {
+      clearTimeout(syncTimer);
+      syncTimer = setTimeout(emit, 400);
+    });
+  });
+
+  const selectedText = (): Component | undefined => {
+    const selected = editor.getSelected();
+    return selected && textTypes.has(selected.get('type') ?? '') ? selected : undefined;
+  };
+
+  const insertHtml = (html: string): InsertResult => {
+    const editing = editor.getEditing();
+    const rte = (editing?.getView() as TextView | undefined)?.activeRte;
+    if (editing && rte) {
+      rte.insertHTML(html);
+      emit();
+      return 'inserted';
+    }
+    const target = selectedText();
+    if (!target) return 'noTarget';
+    target.append(html);
+    emit();
+    return 'inserted';
+  };
+
+  return {
+    mjml: current,
+    insertHtml,
+    insertLink: (href, html) => {
+      const selected = editor.getSelected();
+      if (!editor.getEditing() && selected && linkTypes.has(selected.get('type') ?? '')) {
+        selected.addAttributes({ href });
+        emit();
+        return 'inserted';
+      }
+      return insertHtml(html);
+    },
+    setImages: (images) => {
+      editor.AssetManager.getAll().reset(images.map((i) => ({ type: 'image', src: i.src, name: i.name })));
+    },
+    openImages: () => {
+      const selected = editor.getSelected();
+      const target = selected?.get('type') === 'mj-image' ? selected : undefined;
+      editor.runCommand('core:open-assets', {
+        types: ['image'],
+        ...(target ? { target } : {}),
+        select: (asset: { getSrc: () => string }, complete: boolean) => {
+          if (target) {
+            target.set('src', asset.getSrc());
+            target.addAttributes({ src: asset.getSrc() });
+            emit();
+          }
+          if (complete) editor.Modal.close();
+        },
+      });
+    },
+    destroy: () => {
+      clearTimeout(syncTimer);
+      editor.destroy();
+    },
+  };
+}
