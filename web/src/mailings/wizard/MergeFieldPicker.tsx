@@ -1,6 +1,6 @@
 import { Select } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import type { RefObject } from 'react';
+import { type RefObject, useState } from 'react';
 import { asSentence, toApiError } from '../../api/errors';
 import { mergeFieldsQuery } from '../api';
 
@@ -24,6 +24,8 @@ export function MergeFieldSelect({
   disabled?: boolean | undefined;
 }) {
   const fields = useQuery(mergeFieldsQuery);
+  // a pick inserts and leaves the list empty for the next one
+  const [search, setSearch] = useState('');
   const groups = new Map<string, { value: string; label: string }[]>();
   for (const f of fields.data?.items ?? []) {
     const list = groups.get(f.group) ?? [];
@@ -36,6 +38,8 @@ export function MergeFieldSelect({
       placeholder={fields.isError ? 'The fields could not be loaded' : 'Search fields, e.g. first name'}
       searchable
       value={null}
+      searchValue={search}
+      onSearchChange={setSearch}
       disabled={disabled ?? false}
       w={{ base: '100%', sm: 360 }}
       data={[...groups].map(([group, items]) => ({ group, items }))}
@@ -48,6 +52,7 @@ export function MergeFieldSelect({
         if (fields.isError) void fields.refetch();
       }}
       onChange={(name) => {
+        setSearch('');
         if (name) onPick(name);
       }}
     />

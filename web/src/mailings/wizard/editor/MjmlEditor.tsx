@@ -39,6 +39,7 @@ export function MjmlEditor() {
   const [attempt, setAttempt] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [uploadError, setUploadError] = useState<ApiError | null>(null);
+  const [linkSearch, setLinkSearch] = useState('');
   const fields = useQuery(mergeFieldsQuery);
   const links = useQuery(trackedLinksQuery);
   const images = useQuery(imagesQuery);
@@ -131,6 +132,8 @@ export function MjmlEditor() {
           placeholder={links.data?.items.length === 0 ? 'No tracked links yet' : 'Search tracked links'}
           searchable
           value={null}
+          searchValue={linkSearch}
+          onSearchChange={setLinkSearch}
           disabled={!handle}
           w={{ base: '100%', sm: 260 }}
           data={(links.data?.items ?? []).map((l) => ({ value: String(l.id), label: l.name }))}
@@ -138,6 +141,7 @@ export function MjmlEditor() {
             if (links.isError) void links.refetch();
           }}
           onChange={(value) => {
+            setLinkSearch('');
             const link = links.data?.items.find((l) => String(l.id) === value);
             if (!link) return;
             const result = handle?.insertLink(link.url, linkHtml(link.url, link.name));
