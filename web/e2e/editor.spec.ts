@@ -132,6 +132,89 @@ test.describe('the e-mail editor', () => {
   });
 });
 
+test.describe('links and images in the e-mail editor', () => {
+  test('a special link goes into a text, a tracked link onto a button, and an uploaded image into the library', async ({
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    await logIn(page, marketer());
+    const created = await page.request.post('/api/v1/tracked-links', {
+      headers: { 'X-Posthorn-CSRF': '1' },
+      data: { name: 'Event page', url: 'https://example.com/event' },
+    });
+    expect(created.status()).toBe(201);
+    const link = (await created.json()) as { id: number };
+
+    await page.getByRole('button', { name: 'New mailing' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New mailing' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Editor links');
+    await dialog.getByRole('radio', { name: 'Invitation' }).check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page).toHaveURL(/\/mailings\/\d+\?step=setup$/);
+    const id = Number(/\/mailings\/(\d+)/.exec(page.url())?.[1]);
+    await page.getByRole('tab', { name: /Content/ }).click();
+    const canvas = page.frameLocator('.posthorn-editor iframe.gjs-frame');
+    await expect(canvas.getByText(/^Questions\? Reply/)).toBeVisible({ timeout: 30_000 });
+
+    // nothing selected: the editor says what to do first
+    await page.getByRole('combobox', { name: 'Insert special link' }).click();
+    await page.getByRole('option', { name: 'View online' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'first click a text' })).toBeVisible();
+
+    // a special link at the end of a selected text
+    await canvas.getByText(/^Questions\? Reply/).click();
+    await page.getByRole('combobox', { name: 'Insert special link' }).click();
+    await page.getByRole('option', { name: 'View online' }).click();
+    await expect(canvas.getByRole('link', { name: 'View online' }).first()).toBeVisible();
+
+    // a tracked link as the target of the selected button
+    await canvas.getByText('Register', { exact: true }).click();
+    await page.getByRole('combobox', { name: 'Insert tracked link' }).click();
+    await page.getByRole('option', { name: 'Event page' }).click();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await screenshot(page, 'editor-settings');
+    await page.getByRole('tab', { name: 'Style' }).click();
+    await screenshot(page, 'editor-style');
+    await page.getByRole('tab', { name: 'Layers' }).click();
+    await screenshot(page, 'editor-layers');
+
+    // the image library: GrapesJS' asset manager, uploading into Posthorn's library
+    await page.getByRole('button', { name: 'Image library' }).click();
+    await page.locator('.gjs-am-file-uploader input[type=file]').setInputFiles({
+      name: 'logo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+        'base64',
+      ),
+    });
+    await expect(page.locator('.gjs-am-asset-image').filter({ hasText: 'logo.png' }).first()).toBeVisible();
+    await screenshot(page, 'editor-images');
+    await page.keyboard.press('Escape');
+    await page
+      .locator('.gjs-mdl-btn-close')
+      .click({ trial: false })
+      .catch(() => undefined);
+    const images = (await (await page.request.get('/api/v1/images')).json()) as {
+      items: { fileName: string }[];
+    };
+    expect(images.items.map((i) => i.fileName)).toContain('logo.png');
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByText('Unsaved changes')).toBeHidden();
+    const stored = (await (await page.request.get(`/api/v1/mailings/${id}`)).json()) as MailingAnswer & {
+      setup: { trackedLinkIds: number[] };
+    };
+    expect(stored.content.source).toMatch(
+      /Questions\? Reply[^]*<a href="\[\[link\.viewShipmentMessage\]\]">View online<\/a>/,
+    );
+    expect(stored.content.source).toMatch(/<mj-button[^>]*href="https:\/\/example\.com\/event"/);
+    expect(stored.setup.trackedLinkIds).toContain(link.id);
+    await expectAccessible(page, notOurs);
+    await screenshot(page, 'editor-links');
+  });
+});
+
 test.describe('document mailings', () => {
   test.use({
     allowConsoleError:

@@ -163,8 +163,13 @@ export function WizardPage() {
               <Badge variant="outline" color="gray" radius="sm">
                 {channelLabels[view.channel]}
               </Badge>
-              {/* the darkest shade: the light variant's default text fails contrast (e.g. Finished in green) */}
-              <Badge color={`${stateColors[view.state]}.9`} variant="light" radius="sm">
+              {/* the text in the darkest shade: the light variant's own fails contrast (Finished in green) */}
+              <Badge
+                color={stateColors[view.state]}
+                c={`${stateColors[view.state]}.9`}
+                variant="light"
+                radius="sm"
+              >
                 {stateLabels[view.state]}
               </Badge>
               {dirty && (
@@ -223,6 +228,7 @@ export function WizardPage() {
           opened={blocker.status === 'blocked'}
           onClose={() => blocker.reset?.()}
           title="Leave without saving?"
+          size={560}
           centered
         >
           <Stack gap="md">

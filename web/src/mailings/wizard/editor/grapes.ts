@@ -178,6 +178,8 @@ export function createEditor(o: EditorOptions): EditorHandle {
     }
     const target = selectedText();
     if (!target) return 'noTarget';
+    // at the end of the text, as its own word (a leading space in the HTML would be trimmed)
+    target.append({ type: 'textnode', content: ' ' });
     target.append(html);
     emit();
     return 'inserted';
