@@ -206,12 +206,56 @@ test.describe('links and images in the e-mail editor', () => {
       setup: { trackedLinkIds: number[] };
     };
     expect(stored.content.source).toMatch(
-      /Questions\? Reply[^]*<a href="\[\[link\.viewShipmentMessage\]\]">View online<\/a>/,
+      /Questions\? Reply[^<]*\[\[ourContact\.name\]\]\.\s+<a href="\[\[link\.viewShipmentMessage\]\]">View online<\/a>/,
     );
     expect(stored.content.source).toMatch(/<mj-button[^>]*href="https:\/\/example\.com\/event"/);
     expect(stored.setup.trackedLinkIds).toContain(link.id);
+    // written one element a line, as a person reads it in Source
+    expect(stored.content.source).toContain(
+      '\n    <mj-section background-color="#ffffff" padding="32px 24px">\n',
+    );
     await expectAccessible(page, notOurs);
     await screenshot(page, 'editor-links');
+  });
+});
+
+test.describe('the content check', () => {
+  test('a finding shows its place in the source', async ({ page }) => {
+    await logIn(page, marketer());
+    await page.getByRole('button', { name: 'New mailing' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New mailing' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Finding places');
+    await dialog.getByRole('radio', { name: 'Blank' }).check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page).toHaveURL(/\/mailings\/\d+\?step=setup$/);
+    await page.getByRole('tab', { name: /Content/ }).click();
+    await page.getByText('Source', { exact: true }).click();
+    await page
+      .getByRole('textbox', { name: 'MJML source' })
+      .fill(
+        [
+          '<mjml>',
+          '  <mj-body>',
+          '    <mj-section><mj-column>',
+          '      <mj-text>Hello [[customer.nosuchfield]]</mj-text>',
+          '    </mj-column></mj-section>',
+          '  </mj-body>',
+          '</mjml>',
+        ].join('\n'),
+      );
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByText('Unsaved changes')).toBeHidden();
+    await page.getByText('Visual', { exact: true }).click();
+    const place = page.getByRole('button', { name: /^Show line 4, column \d+ in the source$/ });
+    await expect(place).toBeVisible();
+    await place.click();
+    const source = page.getByRole('textbox', { name: 'MJML source' });
+    await expect(source).toBeFocused();
+    const line = await source.evaluate(
+      (el: HTMLTextAreaElement) => el.value.slice(0, el.selectionStart).split('\n').length,
+    );
+    expect(line).toBe(4);
+    await screenshot(page, 'editor-finding-place');
   });
 });
 

@@ -163,10 +163,10 @@ export function WizardPage() {
               <Badge variant="outline" color="gray" radius="sm">
                 {channelLabels[view.channel]}
               </Badge>
-              {/* the text in the darkest shade: the light variant's own fails contrast (Finished in green) */}
+              {/* dark text on the state's tint: the light variant's own text fails contrast (Finished) */}
               <Badge
                 color={stateColors[view.state]}
-                c={`${stateColors[view.state]}.9`}
+                styles={{ label: { color: 'var(--mantine-color-text)' } }}
                 variant="light"
                 radius="sm"
               >

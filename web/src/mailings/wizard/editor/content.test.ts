@@ -3,6 +3,7 @@ import {
   contentMode,
   emptyMjml,
   findingPlace,
+  formatMjml,
   forVisualEditor,
   isMjmlDocument,
   linkHtml,
@@ -106,5 +107,46 @@ describe('audit places', () => {
     expect(offsetOf(text, 2, 99)).toBe(7);
     expect(offsetOf(text, 3)).toBe(8);
     expect(offsetOf(text, 9)).toBe(text.length);
+  });
+});
+
+describe('formatMjml', () => {
+  it('puts one element a line, indented, and keeps text content as written', () => {
+    const one =
+      '<mjml><mj-head><mj-title>Hi</mj-title><mj-attributes><mj-all font-family="A, B"></mj-all></mj-attributes></mj-head>' +
+      '<mj-body><mj-section padding="0 24px"><mj-column><mj-text align="center">Dear <b>[[customer.firstname]]</b>,<br/>\n  welcome</mj-text>' +
+      '<mj-image src="/media/a.png" alt="x > y"/><mj-button href="[[link.subscription]]">Go</mj-button></mj-column></mj-section></mj-body></mjml>';
+    expect(formatMjml(one)).toBe(
+      [
+        '<mjml>',
+        '  <mj-head>',
+        '    <mj-title>Hi</mj-title>',
+        '    <mj-attributes>',
+        '      <mj-all font-family="A, B"></mj-all>',
+        '    </mj-attributes>',
+        '  </mj-head>',
+        '  <mj-body>',
+        '    <mj-section padding="0 24px">',
+        '      <mj-column>',
+        '        <mj-text align="center">Dear <b>[[customer.firstname]]</b>,<br/>\n  welcome</mj-text>',
+        '        <mj-image src="/media/a.png" alt="x > y"/>',
+        '        <mj-button href="[[link.subscription]]">Go</mj-button>',
+        '      </mj-column>',
+        '    </mj-section>',
+        '  </mj-body>',
+        '</mjml>',
+      ].join('\n'),
+    );
+  });
+  it('is stable: formatting formatted MJML changes nothing', () => {
+    const once = formatMjml(
+      '<mjml><mj-body><mj-section><mj-column><mj-text>a</mj-text></mj-column></mj-section></mj-body></mjml>',
+    );
+    expect(formatMjml(once)).toBe(once);
+  });
+  it('keeps comments and stray text on their own lines', () => {
+    expect(formatMjml('<mjml><!-- note --><mj-body></mj-body></mjml>')).toBe(
+      '<mjml>\n  <!-- note -->\n  <mj-body></mj-body>\n</mjml>',
+    );
   });
 });

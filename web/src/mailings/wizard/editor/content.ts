@@ -129,3 +129,72 @@ export function offsetOf(text: string, line: number, column = 1): number {
   const lineEnd = end < 0 ? text.length : end;
   return Math.min(offset + Math.max(column - 1, 0), lineEnd);
 }
+
+/**
+ * MJML elements whose content is HTML or text (MJML's "ending tags"): kept on one line as
+ * written, never re-indented inside.
+ */
+const endingTags = new Set([
+  'mj-text',
+  'mj-button',
+  'mj-raw',
+  'mj-title',
+  'mj-preview',
+  'mj-style',
+  'mj-navbar-link',
+  'mj-social-element',
+  'mj-table',
+  'mj-accordion-title',
+  'mj-accordion-text',
+]);
+
+const mjTag =
+  /<(\/?)(mjml|mj-[a-z0-9-]+)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(\/?)>/gi;
+
+/**
+ * The MJML the visual editor writes (all on one line) as a person reads it: one element a line,
+ * indented by depth; the content of text-like elements exactly as it was. Keeps the source
+ * readable in Source mode and the audit's line numbers useful.
+ */
+export function formatMjml(mjml: string): string {
+  const lines: string[] = [];
+  let depth = 0;
+  let at = 0;
+  const push = (text: string) => {
+    const t = text.trim();
+    if (t) lines.push(`${'  '.repeat(depth)}${t}`);
+  };
+  mjTag.lastIndex = 0;
+  for (let m = mjTag.exec(mjml); m; m = mjTag.exec(mjml)) {
+    push(mjml.slice(at, m.index));
+    const [tag, closing, rawName, , selfClosing] = m;
+    const name = (rawName ?? '').toLowerCase();
+    at = m.index + tag.length;
+    if (closing) {
+      depth = Math.max(0, depth - 1);
+      push(tag);
+    } else if (selfClosing) {
+      push(tag);
+    } else if (endingTags.has(name)) {
+      // the whole element on one line: its content is HTML, written as the person wrote it
+      const close = mjml.toLowerCase().indexOf(`</${name}>`, at);
+      const end = close < 0 ? mjml.length : close + name.length + 3;
+      push(mjml.slice(m.index, end));
+      at = end;
+      mjTag.lastIndex = end;
+    } else {
+      // an empty element (e.g. <mj-all …></mj-all>) stays on one line
+      const empty = new RegExp(`^\\s*</${name}\\s*>`, 'i').exec(mjml.slice(at));
+      if (empty) {
+        push(`${tag}</${name}>`);
+        at += empty[0].length;
+        mjTag.lastIndex = at;
+      } else {
+        push(tag);
+        depth += 1;
+      }
+    }
+  }
+  push(mjml.slice(at));
+  return lines.join('\n');
+}

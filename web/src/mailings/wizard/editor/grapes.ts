@@ -6,7 +6,7 @@
 import grapesjs, { type Component, type Editor } from 'grapesjs';
 import 'grapesjs/dist/css/grapes.min.css';
 import mjmlImport from 'grapesjs-mjml';
-import { forVisualEditor } from './content';
+import { formatMjml, forVisualEditor } from './content';
 import './editor.css';
 
 /*
@@ -135,7 +135,8 @@ export function createEditor(o: EditorOptions): EditorHandle {
   const current = (): string => {
     // the text being typed is in the DOM until GrapesJS syncs it into its model
     editor.getEditing()?.trigger('sync:content', { noCount: true });
-    return editor.getHtml();
+    // GrapesJS writes it on one line: one element a line reads better in Source and the audit
+    return formatMjml(editor.getHtml());
   };
   let emitting = false;
   const emit = () => {
@@ -155,7 +156,7 @@ export function createEditor(o: EditorOptions): EditorHandle {
   };
 
   editor.on('load', () => {
-    baseline = editor.getHtml();
+    baseline = formatMjml(editor.getHtml());
     editor.on('update', emit);
     editor.on('component:input', () => {
       clearTimeout(syncTimer);
