@@ -78,6 +78,12 @@ test.describe('the e-mail editor', () => {
     await screenshot(page, 'editor-merge-field');
     await expectAccessible(page, notOurs);
 
+    // typing in a text: what is typed is in the draft without leaving the text first
+    await canvas.getByText('When:').dblclick();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' Doors open at 17:30.');
+    await expect(canvas.getByText(/Doors open at 17:30\./)).toBeVisible();
+
     // leaving with unsaved changes asks first
     await page.getByRole('link', { name: 'Mailings' }).first().click();
     const leave = page.getByRole('dialog', { name: 'Leave without saving?' });
@@ -115,6 +121,7 @@ test.describe('the e-mail editor', () => {
       /<mj-text[^>]*>[^<]*(Insert text here[^<]*\[\[customer\.firstname\]\]|\[\[customer\.firstname\]\][^<]*Insert text here)/,
     );
     expect(stored.content.source).toContain('[[link.subscription]]');
+    expect(stored.content.source).toMatch(/<mj-text[^>]*>[^\n]*Doors open at 17:30\.[^\n]*<\/mj-text>/);
     expect(stored.content.source).not.toMatch(/<(table|div|body)[\s>]/);
 
     // after a reload: the same MJML in the editor and in Source
@@ -171,6 +178,11 @@ test.describe('links and images in the e-mail editor', () => {
     await canvas.getByText('Register', { exact: true }).click();
     await page.getByRole('combobox', { name: 'Insert tracked link' }).click();
     await page.getByRole('option', { name: 'Event page' }).click();
+    // a block added without dragging goes after the selected button
+    await page.getByRole('combobox', { name: 'Add block' }).click();
+    await page.getByRole('option', { name: 'Button', exact: true }).click();
+    await expect(canvas.getByText('Button', { exact: true })).toBeVisible();
+    await canvas.getByText('Register', { exact: true }).click();
     await page.getByRole('tab', { name: 'Settings' }).click();
     await screenshot(page, 'editor-settings');
     await page.getByRole('tab', { name: 'Style' }).click();
@@ -210,6 +222,9 @@ test.describe('links and images in the e-mail editor', () => {
     );
     expect(stored.content.source).toMatch(/<mj-button[^>]*href="https:\/\/example\.com\/event"/);
     expect(stored.setup.trackedLinkIds).toContain(link.id);
+    expect(stored.content.source).toMatch(
+      /href="https:\/\/example\.com\/event"[^\n]*<\/mj-button>\n\s*<mj-button[^>]*>Button<\/mj-button>/,
+    );
     // written one element a line, as a person reads it in Source
     expect(stored.content.source).toContain(
       '\n    <mj-section background-color="#ffffff" padding="32px 24px">\n',

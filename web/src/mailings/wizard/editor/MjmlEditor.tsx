@@ -151,6 +151,18 @@ export function MjmlEditor() {
               change('setup.trackedLinkIds', withTrackedLink(trackedIds.current, link.id));
           }}
         />
+        <Select
+          label="Add block"
+          description="Without dragging: after the selected part"
+          placeholder="Text, image, button …"
+          value={null}
+          disabled={!handle}
+          w={{ base: '100%', sm: 220 }}
+          data={handle?.blocks().map((b) => ({ value: b.id, label: b.label })) ?? []}
+          onChange={(id) => {
+            if (id) told(handle?.addBlock(id), 'a block');
+          }}
+        />
         <Button
           variant="default"
           leftSection={<IconPhoto size={18} aria-hidden />}

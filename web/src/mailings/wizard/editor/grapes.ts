@@ -3,7 +3,7 @@
  * `import()` (MjmlEditor.tsx): it and its CSS are a chunk of their own that the first screen never
  * downloads.
  */
-import grapesjs, { type Component, type Editor } from 'grapesjs';
+import grapesjs, { type Block, type Component, type Editor } from 'grapesjs';
 import 'grapesjs/dist/css/grapes.min.css';
 import mjmlImport from 'grapesjs-mjml';
 import { formatMjml, forVisualEditor } from './content';
@@ -48,6 +48,14 @@ export interface EditorHandle {
   insertHtml: (html: string) => InsertResult;
   /** A link: the target of a selected button or image, else a link in the selected text. */
   insertLink: (href: string, html: string) => InsertResult;
+  /** The blocks (id and label), for adding one without dragging. */
+  blocks: () => { id: string; label: string }[];
+  /**
+   * Adds a block without dragging: a section after the selected section (else at the end of the
+   * body), anything else after the selected element, into the selected column, or at the end of
+   * the last column.
+   */
+  addBlock: (id: string) => InsertResult;
   setImages: (images: EditorImage[]) => void;
   /** The image library (GrapesJS' asset manager); picking an image sets a selected image's source. */
   openImages: () => void;
@@ -186,8 +194,62 @@ export function createEditor(o: EditorOptions): EditorHandle {
     return 'inserted';
   };
 
+  const descendants = (root: Component | undefined, types: readonly string[]): Component[] => {
+    const out: Component[] = [];
+    const walk = (c: Component) => {
+      if (types.includes(c.get('type') ?? '')) out.push(c);
+      for (const child of c.components().models) walk(child);
+    };
+    if (root) walk(root);
+    return out;
+  };
+  const sectionTypes = ['mj-section', 'mj-wrapper', 'mj-hero'];
+  const containerTypes = ['mj-column', 'mj-hero'];
+
+  const addBlock = (id: string): InsertResult => {
+    const block = editor.Blocks.get(id);
+    const content = block?.get('content');
+    if (!block || !content) return 'noTarget';
+    const body = descendants(editor.getWrapper(), ['mj-body'])[0];
+    const selected = editor.getSelected();
+    const type = selected?.get('type') ?? '';
+    const isSection = typeof content === 'string' && /^\s*<mj-(section|wrapper|hero)[\s>]/.test(content);
+    let added: Component[] = [];
+    if (isSection) {
+      const section = selected
+        ? sectionTypes.includes(type)
+          ? selected
+          : descendants(body, sectionTypes).find((s) => selected.isChildOf(s))
+        : undefined;
+      const parent = section?.parent();
+      if (section && parent) added = parent.append(content, { at: section.index() + 1 });
+      else if (body) added = body.append(content);
+    } else {
+      const parent = selected?.parent();
+      if (selected && parent && containerTypes.includes(parent.get('type') ?? ''))
+        added = parent.append(content, { at: selected.index() + 1 });
+      else if (selected && containerTypes.includes(type)) added = selected.append(content);
+      else {
+        const column =
+          descendants(selected ?? body, ['mj-column']).at(-1) ?? descendants(body, ['mj-column']).at(-1);
+        if (column) added = column.append(content);
+      }
+    }
+    const first = added[0];
+    if (!first) return 'noTarget';
+    editor.select(first);
+    emit();
+    return 'inserted';
+  };
+
   return {
     mjml: current,
+    blocks: () =>
+      editor.Blocks.getAll().models.map((b: Block) => ({
+        id: b.getId(),
+        label: String(b.getLabel() ?? b.getId()),
+      })),
+    addBlock,
     insertHtml,
     insertLink: (href, html) => {
       const selected = editor.getSelected();
