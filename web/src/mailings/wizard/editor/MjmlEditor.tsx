@@ -151,10 +151,11 @@ export function MjmlEditor() {
               change('setup.trackedLinkIds', withTrackedLink(trackedIds.current, link.id));
           }}
         />
+      </Group>
+      <Group align="flex-end" gap="md" wrap="wrap">
         <Select
           label="Add block"
-          description="Without dragging: after the selected part"
-          placeholder="Text, image, button …"
+          placeholder="After the selected part"
           value={null}
           disabled={!handle}
           w={{ base: '100%', sm: 220 }}
