@@ -190,7 +190,11 @@ test.describe('links and images in the e-mail editor', () => {
     await page.getByRole('tab', { name: 'Layers' }).click();
     await screenshot(page, 'editor-layers');
 
-    // the image library: GrapesJS' asset manager, uploading into Posthorn's library
+    // the image library: GrapesJS' asset manager, uploading into Posthorn's library; the image
+    // picked there goes into the selected image (here a new one after the new button)
+    await canvas.getByText('Button', { exact: true }).click();
+    await page.getByRole('combobox', { name: 'Add block' }).click();
+    await page.getByRole('option', { name: 'Image', exact: true }).click();
     await page.getByRole('button', { name: 'Image library' }).click();
     await page.locator('.gjs-am-file-uploader input[type=file]').setInputFiles({
       name: 'logo.png',
@@ -202,11 +206,10 @@ test.describe('links and images in the e-mail editor', () => {
     });
     await expect(page.locator('.gjs-am-asset-image').filter({ hasText: 'logo.png' }).first()).toBeVisible();
     await screenshot(page, 'editor-images');
-    await page.keyboard.press('Escape');
-    await page
-      .locator('.gjs-mdl-btn-close')
-      .click({ trial: false })
-      .catch(() => undefined);
+    await page.locator('.gjs-am-asset-image').filter({ hasText: 'logo.png' }).first().click();
+    await page.locator('.gjs-mdl-btn-close').click();
+    await expect(page.locator('.gjs-mdl-container')).toBeHidden();
+    await expect(canvas.locator('img[src^="/media/"]')).toHaveCount(1);
     const images = (await (await page.request.get('/api/v1/images')).json()) as {
       items: { fileName: string }[];
     };
@@ -224,6 +227,9 @@ test.describe('links and images in the e-mail editor', () => {
     expect(stored.setup.trackedLinkIds).toContain(link.id);
     expect(stored.content.source).toMatch(
       /href="https:\/\/example\.com\/event"[^\n]*<\/mj-button>\n\s*<mj-button[^>]*>Button<\/mj-button>/,
+    );
+    expect(stored.content.source).toMatch(
+      /<mj-button[^>]*>Button<\/mj-button>\n\s*<mj-image[^>]*src="\/media\/[\w-]+\.png"/,
     );
     // written one element a line, as a person reads it in Source
     expect(stored.content.source).toContain(

@@ -18,6 +18,13 @@ type MjmlPlugin = typeof mjmlImport;
 const mjmlPlugin: MjmlPlugin =
   typeof mjmlImport === 'function' ? mjmlImport : (mjmlImport as unknown as { default: MjmlPlugin }).default;
 
+const imagePlaceholder = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="240" viewBox="0 0 600 240">' +
+    '<rect width="600" height="240" fill="#e9ecef"/>' +
+    '<text x="300" y="128" font-family="Helvetica, Arial, sans-serif" font-size="22" fill="#495057" text-anchor="middle">' +
+    'Double-click to choose an image</text></svg>',
+)}`;
+
 export interface EditorImage {
   src: string;
   name: string;
@@ -131,7 +138,9 @@ export function createEditor(o: EditorOptions): EditorHandle {
           // our colours (editor.css), not the plugin's dark theme
           useCustomTheme: false,
           // the canvas takes only the rendered bodies, never mjml's Google-Fonts links; no import UI
-          imagePlaceholderSrc: '',
+          // a new image block shows this until an image of the library is chosen (the plugin's own
+          // placeholder is on another host, which the CSP refuses)
+          imagePlaceholderSrc: imagePlaceholder,
         }),
     ],
   });
