@@ -59,6 +59,8 @@ test.describe('the mailing wizard', () => {
 
     // Content: a merge field inserted at the cursor, saved, still there after a reload
     await page.getByRole('tab', { name: /Content/ }).click();
+    // MJML opens in the visual editor (web/e2e/editor.spec.ts); this test writes the source
+    await page.getByText('Source', { exact: true }).click();
     const source = page.getByRole('textbox', { name: 'MJML source' });
     await expect(source).toHaveValue(/You are invited/);
     await source.evaluate((el: HTMLTextAreaElement) => {

@@ -19,6 +19,7 @@ import type {
   Template,
 } from '../api/types';
 import { type MailingsSearch, mailingsQueryParams } from './search';
+import type { LibraryImage, TrackedLink } from './wizard/editor/types';
 
 export const mailingsQuery = (search: MailingsSearch) =>
   queryOptions({
@@ -170,3 +171,44 @@ export async function uploadRecipientFile(id: number, file: File): Promise<unkno
   if (!response.ok) throw errorFromResponse(response.status, body);
   return body;
 }
+
+/** The tracked-link library (the Content step inserts links to them). */
+export const trackedLinksQuery = queryOptions({
+  queryKey: ['tracked-links', 'all'] as const,
+  queryFn: ({ signal }) =>
+    call<Page<TrackedLink>>(() =>
+      api.GET('/api/v1/tracked-links', { params: { query: { limit: 500 } }, signal }),
+    ),
+  staleTime: 60_000,
+});
+
+/** The image library (newest first), for the e-mail editor's images. */
+export const imagesQuery = queryOptions({
+  queryKey: ['images', 'all'] as const,
+  queryFn: ({ signal }) =>
+    call<Page<LibraryImage>>(() => api.GET('/api/v1/images', { params: { query: { limit: 500 } }, signal })),
+  staleTime: 60_000,
+});
+
+/** An image uploaded to the library, as multipart (openapi-fetch sends JSON). */
+export async function uploadImage(file: File): Promise<LibraryImage> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  let response: Response;
+  try {
+    response = await fetch('/api/v1/images', {
+      method: 'POST',
+      body: form,
+      credentials: 'same-origin',
+      headers: { 'X-Posthorn-CSRF': '1' },
+    });
+  } catch (e) {
+    throw networkError(e);
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw errorFromResponse(response.status, body);
+  return body as LibraryImage;
+}
+
+/** The merged PDF of a document mailing (made when it is sent): same origin, downloaded as a file. */
+export const documentPdfUrl = (id: number): string => `/api/v1/mailings/${id}/document.pdf`;

@@ -5,6 +5,7 @@ import {
   Button,
   Code,
   Group,
+  Modal,
   Skeleton,
   Stack,
   Tabs,
@@ -15,8 +16,8 @@ import {
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconAlertCircle, IconArrowLeft, IconCircleCheck, IconCircleDashed } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate } from '@tanstack/react-router';
-import { useCallback, useMemo, useState } from 'react';
+import { Link, useBlocker, useNavigate } from '@tanstack/react-router';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { api, call } from '../../api/client';
 import { asSentence, toApiError } from '../../api/errors';
 import type { MailingDetail, StepName } from '../../api/types';
@@ -67,12 +68,22 @@ export function WizardPage() {
       call<MailingDetail>(() => api.PATCH('/api/v1/mailings/{id}', { params: { path: { id } }, body: body })),
     onSuccess: async (saved) => {
       queryClient.setQueryData(mailingQuery(id).queryKey, saved);
+      // saved: a navigation that follows (Save and close) is not blocked by the old state
+      dirtyRef.current = false;
       setPatch({});
       await refresh();
     },
   });
 
   const dirty = Object.keys(patch).length > 0;
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+  // leaving the wizard with unsaved changes asks first (changing steps saves them, so it passes)
+  const blocker = useBlocker({
+    shouldBlockFn: ({ current, next }) => dirtyRef.current && current.pathname !== next.pathname,
+    enableBeforeUnload: () => dirtyRef.current,
+    withResolver: true,
+  });
   const save = useCallback(async () => {
     if (!dirty) return true;
     try {
@@ -152,7 +163,13 @@ export function WizardPage() {
               <Badge variant="outline" color="gray" radius="sm">
                 {channelLabels[view.channel]}
               </Badge>
-              <Badge color={stateColors[view.state]} variant="light" radius="sm">
+              {/* dark text on the state's tint: the light variant's own text fails contrast (Finished) */}
+              <Badge
+                color={stateColors[view.state]}
+                styles={{ label: { color: 'var(--mantine-color-text)' } }}
+                variant="light"
+                radius="sm"
+              >
                 {stateLabels[view.state]}
               </Badge>
               {dirty && (
@@ -193,11 +210,55 @@ export function WizardPage() {
         {saveError && (
           <Alert color="red" variant="light" title="Your changes were not saved" role="alert">
             <Text size="sm">{asSentence(saveError.message)}</Text>
-            <Text size="xs" c="dimmed" mt={4}>
-              Code <Code>{saveError.code}</Code> · your input is kept: correct it and save again.
-            </Text>
+            <Group gap="sm" mt={6}>
+              {saveError.retryable && (
+                <Button size="xs" variant="white" onClick={() => void save()} loading={saving.isPending}>
+                  Try again
+                </Button>
+              )}
+              <Text size="xs" c="dimmed">
+                Code <Code>{saveError.code}</Code> · your input is kept:{' '}
+                {saveError.retryable ? 'try again in a moment.' : 'correct it and save again.'}
+              </Text>
+            </Group>
           </Alert>
         )}
+
+        <Modal
+          opened={blocker.status === 'blocked'}
+          onClose={() => blocker.reset?.()}
+          title="Leave without saving?"
+          size={560}
+          centered
+        >
+          <Stack gap="md">
+            <Text size="sm">Your changes to this mailing are not saved yet.</Text>
+            {saveError && (
+              <Text size="sm" c="red.9">
+                The last save failed: {asSentence(saveError.message)} (code {saveError.code})
+              </Text>
+            )}
+            <Group justify="flex-end" gap="sm">
+              <Button variant="default" onClick={() => blocker.reset?.()}>
+                Stay
+              </Button>
+              <Button color="red.9" variant="outline" onClick={() => blocker.proceed?.()}>
+                Leave without saving
+              </Button>
+              {!readOnly && (
+                <Button
+                  loading={saving.isPending}
+                  onClick={async () => {
+                    if (await save()) blocker.proceed?.();
+                    else blocker.reset?.();
+                  }}
+                >
+                  Save and leave
+                </Button>
+              )}
+            </Group>
+          </Stack>
+        </Modal>
 
         {sent && <ProgressPanel />}
 
