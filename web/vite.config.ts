@@ -21,7 +21,9 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     // images stay files (img-src allows data: too, but a file is cached with the assets)
     assetsInlineLimit: 0,
-    chunkSizeWarningLimit: 800,
+    // the e-mail editor's chunk (GrapesJS + mjml-browser, ~2.3 MB, 650 KB gzip) is loaded only when
+    // an MJML Content step opens; the first screen's budget is checked by `npm run size:web`
+    chunkSizeWarningLimit: 2600,
   },
   server: {
     port: 5173,
