@@ -93,6 +93,13 @@ async function openAndClick(page: Page, urls: string[]): Promise<void> {
 }
 
 test.describe('View mailing', () => {
+  // the Content tab's frame has sandbox="" (no script): Chromium logs it when the test tooling
+  // (screenshots with animations off) tries to run its helpers inside it
+  test.use({
+    actionTimeout: 10_000,
+    allowConsoleError:
+      /^Blocked script execution in '[^']*\/api\/v1\/mailings\/\d+\/preview\/html\?recipientId=\d+' because the document's frame is sandboxed and the 'allow-scripts' permission is not set\.$/,
+  });
   test('the follow-up of a sent mailing: summary, numbers that link to their recipients, filters in the URL', async ({
     page,
   }) => {
@@ -136,5 +143,115 @@ test.describe('View mailing', () => {
     await expect(page).toHaveURL(/tab=recipients/);
     await expect(page).toHaveURL(/read=true/);
     await expect(page.getByRole('tab', { name: 'Recipients', selected: true })).toBeVisible();
+    const table = page.getByRole('table', { name: 'Recipients' });
+    await expect(page.getByTestId('recipients-total')).toHaveText('1 recipient matches the filter');
+    await expect(table.getByRole('row')).toHaveCount(2);
+    await expect(table.getByRole('row').nth(1)).toContainText(messages[0]?.address ?? '');
+
+    // combined filters live in the URL and survive a reload
+    await page.getByRole('combobox', { name: 'Read' }).click();
+    await page.getByRole('option', { name: 'Not read' }).click();
+    // a chip is a checkbox drawn by its label (the input itself is visually hidden)
+    await page.getByText(/^Sent \(\d+\)$/).click();
+    await expect(page).toHaveURL(/read=false/);
+    await expect(page).toHaveURL(/status=sent/);
+    const unread = (await get(page, `/api/v1/mailings/${id}/followup/recipients?status=sent&read=false`)) as {
+      total: number;
+    };
+    expect(unread.total).toBe(s.delivered - 1);
+    await expect(page.getByTestId('recipients-total')).toHaveText(
+      `${unread.total} recipients match the filter`,
+    );
+    await page.reload();
+    await expect(page.getByRole('checkbox', { name: /^Sent/ })).toBeChecked();
+    await expect(page.getByRole('combobox', { name: 'Read' })).toHaveValue('Not read');
+    await expect(page.getByTestId('recipients-total')).toHaveText(
+      `${unread.total} recipients match the filter`,
+    );
+
+    // select two rows; export the filtered list as CSV and parse it
+    await table
+      .getByRole('checkbox', { name: /^Select / })
+      .nth(1)
+      .check();
+    await table
+      .getByRole('checkbox', { name: /^Select / })
+      .nth(2)
+      .check();
+    await expect(page.getByTestId('recipients-total')).toContainText('2 selected');
+    await expectAccessible(page);
+    await screenshot(page, 'view-recipients');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('menuitem', { name: /^CSV/ }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe(`mailing-${id}-recipients.csv`);
+    const csv = (await download.createReadStream()).setEncoding('utf8');
+    let text = '';
+    for await (const chunk of csv) text += chunk;
+    const lines = text.trim().split(/\r\n/);
+    expect(lines[0]).toBe(
+      'id,type,name,company,address,status,reason,sent,read,opens,clicks,unsubscribed,bounce code',
+    );
+    expect(lines).toHaveLength(unread.total + 1);
+    expect(lines.slice(1).every((l) => l.split(',')[5] === 'sent')).toBe(true);
+
+    // the two selected into a new static selection: what was added, what was skipped
+    await page.getByRole('button', { name: 'Add to selection or project' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add to a selection or project' });
+    await dialog.getByRole('radio', { name: 'The 2 selected' }).check();
+    await dialog.getByRole('textbox', { name: 'Name of the new selection' }).fill('Follow-up sample');
+    await expectAccessible(page);
+    await screenshot(page, 'view-add-to');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(dialog.getByRole('status')).toContainText(
+      '2 persons were added to the selection “Follow-up sample”.',
+    );
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    // Content: the sent copy in a sandboxed frame
+    await page.getByRole('tab', { name: 'Content' }).click();
+    const frame = page.locator('iframe[title="The sent content"]');
+    await expect(frame).toHaveAttribute('sandbox', '');
+    await expect(page.frameLocator('iframe[title="The sent content"]').locator('body')).not.toBeEmpty();
+    await expectAccessible(page, ['iframe[title="The sent content"]']);
+    await screenshot(page, 'view-content');
+
+    // Links: link 1 has one person's click; the clickers are listed
+    await page.getByRole('tab', { name: 'Links' }).click();
+    const links = page.getByRole('table', { name: 'Tracked links' });
+    await expect(links.getByRole('row').nth(1)).toContainText('1');
+    await links.getByRole('button', { name: 'Clickers of link 1', exact: true }).click();
+    await expect(page).toHaveURL(/link=1/);
+    await expect(page.getByRole('table', { name: 'Clickers of link 1' })).toContainText(
+      messages[0]?.address ?? '',
+    );
+    await expectAccessible(page);
+    await screenshot(page, 'view-links');
+
+    // Bounces: none here, said so
+    await page.getByRole('tab', { name: 'Bounces' }).click();
+    await expect(page.getByText('No bounce and no complaint')).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'view-bounces');
+
+    // Reports
+    await page.getByRole('tab', { name: 'Reports' }).click();
+    await expectAccessible(page);
+    await screenshot(page, 'view-reports');
+
+    // resend to non-readers: the answer says how many and what was skipped
+    await page.getByRole('tab', { name: 'Recipients' }).click();
+    await page.getByRole('button', { name: 'Send again' }).click();
+    await page.getByRole('menuitem', { name: 'To those who have not read it' }).click();
+    await page
+      .getByRole('dialog', { name: 'Send a reminder to those who have not read it?' })
+      .getByRole('button', { name: 'Send to non-readers' })
+      .click();
+    const answer = page.getByRole('status').filter({ hasText: 'Round 2 is sending' });
+    await expect(answer).toContainText(
+      `${unread.total} recipients get it again (those who had not read it).`,
+    );
+    await screenshot(page, 'view-resent');
   });
 });

@@ -111,7 +111,13 @@ export function AddToModal({
   };
 
   return (
-    <Modal opened={opened} onClose={close} title={title} size="lg">
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={title}
+      size="lg"
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       {answer ? (
         <Stack gap="sm">
           <Alert color="green" variant="light" role="status" title="Added">

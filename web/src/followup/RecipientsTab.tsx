@@ -27,6 +27,7 @@ import { AddToModal } from './AddToModal';
 import { canResend, pageSelection, type ResendMode, resendWords, toggleOne, togglePage } from './actions';
 import { type ResendRequest, recipientsQuery, resend, summaryQuery } from './api';
 import { can, useViewMailing } from './context';
+import { DarkBadge } from './DarkBadge';
 import { SkippedList } from './SkippedList';
 import {
   exportHref,
@@ -51,14 +52,14 @@ const fromChoice = (v: string | null) => (v === 'yes' ? true : v === 'no' ? fals
 
 /** Status badges: the light variant with dark text (contrast AA). */
 const statusColors: Record<string, string> = {
-  read: 'green.9',
-  delivered: 'teal.9',
-  sent: 'blue.9',
-  bounced: 'red.9',
-  complained: 'red.9',
-  failed: 'red.9',
-  blocked: 'gray.8',
-  cancelled: 'gray.8',
+  read: 'green',
+  delivered: 'teal',
+  sent: 'blue',
+  bounced: 'red',
+  complained: 'red',
+  failed: 'red',
+  blocked: 'gray',
+  cancelled: 'gray',
 };
 
 /** Recipients: 100 a page with combinable filters in the URL, row selection, export, add to, resend. */
@@ -191,7 +192,7 @@ export function RecipientsTab() {
       <Group justify="space-between" wrap="wrap" gap="sm">
         <Text size="sm" aria-live="polite" data-testid="recipients-total">
           {list.data
-            ? `${format.number(total)} ${total === 1 ? 'recipient' : 'recipients'}${isFiltered(search) ? ' match the filter' : ''}${selected.size > 0 ? ` · ${format.number(selected.size)} selected` : ''}`
+            ? `${format.number(total)} ${total === 1 ? 'recipient' : 'recipients'}${isFiltered(search) ? (total === 1 ? ' matches the filter' : ' match the filter') : ''}${selected.size > 0 ? ` · ${format.number(selected.size)} selected` : ''}`
             : 'Loading…'}
         </Text>
         <Group gap="sm">
@@ -356,9 +357,9 @@ export function RecipientsTab() {
                       <Text size="sm">{r.address ?? '—'}</Text>
                     </Table.Td>
                     <Table.Td>
-                      <Badge variant="light" radius="sm" color={statusColors[r.status] ?? 'gray.8'}>
+                      <DarkBadge color={statusColors[r.status] ?? 'gray'}>
                         {recipientStatusLabels[r.status] ?? r.status}
-                      </Badge>
+                      </DarkBadge>
                       {r.reason && (
                         <Text size="xs" c="dimmed">
                           {reasonLabel(r.reason)}

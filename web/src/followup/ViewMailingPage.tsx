@@ -14,6 +14,7 @@ import { firstSentQuery, followupKey, progressQuery } from './api';
 import { BouncesTab } from './BouncesTab';
 import { ContentTab } from './ContentTab';
 import { ViewMailingContext, type ViewMailingContextValue } from './context';
+import { DarkBadge } from './DarkBadge';
 import { LinksTab } from './LinksTab';
 import { RecipientsTab } from './RecipientsTab';
 import { ReportsTab } from './ReportsTab';
@@ -115,13 +116,11 @@ export function ViewMailingPage() {
               <Badge variant="outline" color="gray" radius="sm">
                 {channelLabels[m.channel]}
               </Badge>
-              <Badge color={`${stateColors[m.state]}.9`} variant="light" radius="sm">
-                {stateLabels[m.state]}
-              </Badge>
+              <DarkBadge color={stateColors[m.state]}>{stateLabels[m.state]}</DarkBadge>
               <Text size="sm" c="dimmed" data-testid="sent-time">
                 {sentAt !== null ? `Sent ${format.dateTime(sentAt)}` : 'Not sent yet'}
                 {finishedAt !== null && m.state !== 'sending'
-                  ? ` · round ${progress.data?.round ?? 1} ended ${format.dateTime(finishedAt)}`
+                  ? ` · ${(progress.data?.round ?? 1) > 1 ? `round ${progress.data?.round} ` : ''}finished ${format.dateTime(finishedAt)}`
                   : ''}
               </Text>
             </Group>
