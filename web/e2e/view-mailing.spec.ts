@@ -253,5 +253,14 @@ test.describe('View mailing', () => {
       `${unread.total} recipients get it again (those who had not read it).`,
     );
     await screenshot(page, 'view-resent');
+    // the header follows the new round (its state is polled while it sends)
+    await expect(page.getByText(/^(Sending|Finished)$/)).toBeVisible();
+
+    // on a phone
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('tab', { name: 'Summary' }).click();
+    await expect(page.getByTestId('count-read')).toHaveText('1');
+    await expectAccessible(page);
+    await screenshot(page, 'view-summary-phone');
   });
 });

@@ -22,6 +22,9 @@ import { clickersQuery, linksQuery, resetLink } from './api';
 import { can, useViewMailing } from './context';
 import type { LinkStat } from './types';
 
+/** Red text on a plain button (Mantine's light red is too pale for small text). */
+const dangerLabel = { label: { color: '#9b1c1c' } };
+
 const linkName = (l: LinkStat) => l.name || l.url;
 
 /** Who clicked one link, when, how often. */
@@ -202,8 +205,8 @@ export function LinksTab() {
                       {can(me, 'editMailings') && (
                         <Button
                           size="xs"
-                          variant="subtle"
-                          color="red.9"
+                          variant="default"
+                          styles={dangerLabel}
                           aria-label={`Reset the clicks of link ${l.n}`}
                           disabled={l.clicks === 0 && l.machineClicks === 0}
                           loading={reset.isPending && reset.variables === l.n}

@@ -66,8 +66,8 @@ export function SendingPanel() {
               </Button>
             )}
             <Button
-              color="red.9"
-              variant="light"
+              variant="default"
+              styles={{ label: { color: '#9b1c1c' } }}
               loading={action.isPending}
               onClick={() =>
                 modals.openConfirmModal({

@@ -95,6 +95,8 @@ export function ViewMailingPage() {
     );
 
   const m = context.mailing;
+  // the progress is polled while sending: its state is the newest (the mailing's follows on refetch)
+  const state = progress.data?.state ?? m.state;
   const sentAt = firstSent.data?.items[0]?.sentAt ?? null;
   const finishedAt = progress.data?.finishedAt ?? null;
 
@@ -116,10 +118,10 @@ export function ViewMailingPage() {
               <Badge variant="outline" color="gray" radius="sm">
                 {channelLabels[m.channel]}
               </Badge>
-              <DarkBadge color={stateColors[m.state]}>{stateLabels[m.state]}</DarkBadge>
+              <DarkBadge color={stateColors[state]}>{stateLabels[state]}</DarkBadge>
               <Text size="sm" c="dimmed" data-testid="sent-time">
                 {sentAt !== null ? `Sent ${format.dateTime(sentAt)}` : 'Not sent yet'}
-                {finishedAt !== null && m.state !== 'sending'
+                {finishedAt !== null && state !== 'sending'
                   ? ` · ${(progress.data?.round ?? 1) > 1 ? `round ${progress.data?.round} ` : ''}finished ${format.dateTime(finishedAt)}`
                   : ''}
               </Text>
