@@ -1,5 +1,6 @@
-import type { APIResponse, Page } from '@playwright/test';
-import { expect, expectAccessible, logIn, marketer, screenshot, test } from './fixtures.js';
+import { createHmac } from 'node:crypto';
+import { type APIResponse, type Page, request } from '@playwright/test';
+import { admin, expect, expectAccessible, logIn, marketer, screenshot, test } from './fixtures.js';
 
 const csrf = { 'X-Posthorn-CSRF': '1' };
 
@@ -55,17 +56,20 @@ async function sendSmallMailing(page: Page, name: string): Promise<number> {
 }
 
 /** The tracking addresses (open pixel, links) in the messages of a mailing captured by the outbox. */
-async function trackingUrls(page: Page, id: number): Promise<{ address: string; urls: string[] }[]> {
+async function trackingUrls(
+  page: Page,
+  id: number,
+): Promise<{ id: number; address: string; urls: string[] }[]> {
   const outbox = (await get(page, `/api/v1/outbox?mailingId=${id}&limit=50`)) as {
     items: { id: number; address: string; test: boolean }[];
   };
-  const out: { address: string; urls: string[] }[] = [];
+  const out: { id: number; address: string; urls: string[] }[] = [];
   for (const m of outbox.items.filter((x) => !x.test)) {
     const html = await (await page.request.get(`/api/v1/outbox/${m.id}/html`)).text();
     const urls = [...html.matchAll(/https?:\/\/[^"'\s<>]+\/t\/c\/[^"'\s<>]+/g)].map((x) =>
       x[0].replace(/&amp;/g, '&'),
     );
-    out.push({ address: m.address, urls: [...new Set(urls)] });
+    out.push({ id: m.id, address: m.address, urls: [...new Set(urls)] });
   }
   return out;
 }
@@ -92,6 +96,43 @@ async function openAndClick(page: Page, urls: string[]): Promise<void> {
   expect(click.status()).toBeLessThan(400);
 }
 
+/**
+ * A relay reports a hard bounce of one captured message through the signed generic webhook (its
+ * secret is the administrator's to read).
+ */
+async function hardBounce(page: Page, outboxId: number): Promise<void> {
+  const base = new URL(page.url()).origin;
+  const asAdmin = await request.newContext({ baseURL: base, extraHTTPHeaders: csrf });
+  try {
+    await ok(await asAdmin.post('/api/v1/auth/login', { data: admin() }), 'admin login');
+    const hook = (await ok(await asAdmin.get('/api/v1/webhooks/bounces'), 'webhook')) as {
+      generic: { secret: string };
+    };
+    const raw = await (await page.request.get(`/api/v1/outbox/${outboxId}/raw`)).text();
+    const messageId = /^Message-ID:\s*(\S+)/im.exec(raw)?.[1];
+    expect(messageId, 'the Message-ID of the captured message').toBeTruthy();
+    const body = JSON.stringify({
+      type: 'hard',
+      messageId,
+      status: '5.1.1',
+      code: '550',
+      diagnostic: 'smtp; 550 5.1.1 user unknown',
+    });
+    const t = Math.floor(Date.now() / 1000);
+    const signature = createHmac('sha256', hook.generic.secret).update(`${t}.${body}`).digest('hex');
+    const answer = (await ok(
+      await asAdmin.post('/api/v1/webhooks/bounces?provider=generic', {
+        data: body,
+        headers: { 'content-type': 'application/json', 'X-Posthorn-Signature': `t=${t},v1=${signature}` },
+      }),
+      'bounce webhook',
+    )) as { matched: number };
+    expect(answer.matched).toBe(1);
+  } finally {
+    await asAdmin.dispose();
+  }
+}
+
 test.describe('View mailing', () => {
   // the Content tab's frame has sandbox="" (no script): Chromium logs it when the test tooling
   // (screenshots with animations off) tries to run its helpers inside it
@@ -110,6 +151,8 @@ test.describe('View mailing', () => {
     const messages = await trackingUrls(page, id);
     expect(messages.length).toBeGreaterThan(1);
     await openAndClick(page, (messages[0] as { urls: string[] }).urls);
+    const bounced = messages[1] as { id: number; address: string };
+    await hardBounce(page, bounced.id);
     // the counters are updated by the tracking flusher a moment later
     await expect
       .poll(async () => ((await get(page, `/api/v1/mailings/${id}/summary`)) as Summary).clicked, {
@@ -229,9 +272,16 @@ test.describe('View mailing', () => {
     await expectAccessible(page);
     await screenshot(page, 'view-links');
 
-    // Bounces: none here, said so
+    // Bounces: the hard bounce with its code and reason, and the blocked-address actions
     await page.getByRole('tab', { name: 'Bounces' }).click();
-    await expect(page.getByText('No bounce and no complaint')).toBeVisible();
+    const bounceRow = page.getByRole('table', { name: 'Bounces and complaints' }).getByRole('row').nth(1);
+    await expect(bounceRow).toContainText(bounced.address);
+    await expect(bounceRow).toContainText('Hard bounce');
+    await expect(bounceRow).toContainText('550 5.1.1 user unknown');
+    await page.getByRole('button', { name: `Address actions for ${bounced.address}` }).click();
+    await expect(page.getByRole('menuitem', { name: 'Clear the block' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('menu')).toBeHidden();
     await expectAccessible(page);
     await screenshot(page, 'view-bounces');
 
