@@ -16,6 +16,7 @@ const patch = async (page: Page, url: string, data: unknown) =>
 const get = async (page: Page, url: string) => ok(await page.request.get(url), url);
 
 interface Summary {
+  opens: { human: number; machine: number };
   recipients: number;
   sent: number;
   delivered: number;
@@ -151,6 +152,12 @@ test.describe('View mailing', () => {
     const messages = await trackingUrls(page, id);
     expect(messages.length).toBeGreaterThan(1);
     await openAndClick(page, (messages[0] as { urls: string[] }).urls);
+    // Apple Mail's privacy proxy fetches the pixel of another message: a machine open, not a read
+    const proxied = (messages[2] as { urls: string[] }).urls.find((u) => /\/0(\?|$)/.test(u)) as string;
+    const proxyAnswer = await page.request.get(new URL(proxied).pathname, {
+      headers: { 'user-agent': 'Mozilla/5.0' },
+    });
+    expect(proxyAnswer.status()).toBe(200);
     const bounced = messages[1] as { id: number; address: string };
     await hardBounce(page, bounced.id);
     // the counters are updated by the tracking flusher a moment later
@@ -158,6 +165,9 @@ test.describe('View mailing', () => {
       .poll(async () => ((await get(page, `/api/v1/mailings/${id}/summary`)) as Summary).clicked, {
         timeout: 20_000,
       })
+      .toBe(1);
+    await expect
+      .poll(async () => ((await get(page, `/api/v1/mailings/${id}/summary`)) as Summary).opens.machine)
       .toBe(1);
     const s = (await get(page, `/api/v1/mailings/${id}/summary`)) as Summary;
     expect(s.read).toBe(1);
@@ -173,6 +183,9 @@ test.describe('View mailing', () => {
     await expect(page.getByTestId('count-delivered')).toHaveText(String(s.delivered));
     await expect(page.getByTestId('count-read')).toHaveText('1');
     await expect(page.getByTestId('count-clicked')).toHaveText('1');
+    await expect(page.getByRole('table', { name: 'Opens and clicks by people and machines' })).toContainText(
+      /Opens\s*1\s*1/,
+    );
     // each rate says what it divides, also to a screen reader (the description of its link)
     const openRate = page.getByRole('link', { name: /^Open rate/ });
     await expect(openRate).toHaveAccessibleDescription(`1 read of ${s.delivered} delivered`);
@@ -271,6 +284,21 @@ test.describe('View mailing', () => {
     );
     await expectAccessible(page);
     await screenshot(page, 'view-links');
+    // link 1's clickers into a new selection
+    await links.getByRole('button', { name: 'Add the clickers of link 1 to a selection' }).click();
+    const toSelection = page.getByRole('dialog', { name: 'Add the clickers of link 1 to a selection' });
+    await toSelection.getByRole('textbox', { name: 'Name of the new selection' }).fill('Clicked the news');
+    await toSelection.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(toSelection.getByRole('status')).toContainText(
+      '1 person was added to the selection “Clicked the news”.',
+    );
+    await toSelection.getByRole('button', { name: 'Done' }).click();
+    // reset asks first; kept, nothing changes
+    await links.getByRole('button', { name: 'Reset the clicks of link 1' }).click();
+    const confirmReset = page.getByRole('dialog', { name: 'Reset the clicks of link 1?' });
+    await expect(confirmReset).toContainText('cannot be undone');
+    await confirmReset.getByRole('button', { name: 'Keep them' }).click();
+    await expect(links.getByRole('row').nth(1).getByRole('cell').nth(2)).toHaveText('1');
 
     // Bounces: the hard bounce with its code and reason, and the blocked-address actions
     await page.getByRole('tab', { name: 'Bounces' }).click();
