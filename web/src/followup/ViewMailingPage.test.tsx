@@ -109,4 +109,32 @@ describe('View mailing', () => {
     });
     expect(screen.getByRole('combobox', { name: 'Read' })).toHaveValue('Not read');
   });
+
+  it('shows the sending round live: progress, expected end, pause reason, Stop and Cancel', async () => {
+    serve((url) => {
+      if (url.pathname === '/api/v1/mailings/7') return json(200, { ...mailing, state: 'sending' });
+      if (url.pathname === '/api/v1/mailings/7/progress')
+        return json(200, {
+          mailingId: 7,
+          state: 'sending',
+          round: 1,
+          total: 10,
+          byState: { sent: 4, ready: 6 },
+          ratePerSecond: 0.5,
+          expectedEndAt: Date.UTC(2026, 10, 29, 12, 0),
+          finishedAt: null,
+          pausedReason: 'the relay refused: try again in a minute',
+        });
+      return null;
+    });
+    renderApp('/mailings/7/view');
+    expect(await screen.findByTestId('sending-count', {}, { timeout: 5000 })).toHaveTextContent(
+      '4 of 10 sent',
+    );
+    expect(screen.getByRole('progressbar', { name: 'Sent' })).toHaveAttribute('aria-valuenow', '40');
+    expect(screen.getByText(/^Expected to end/)).toBeInTheDocument();
+    expect(screen.getByText('The relay refused: try again in a minute')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Cancel the mailing' })).toBeInTheDocument();
+  });
 });
