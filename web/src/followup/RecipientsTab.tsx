@@ -25,7 +25,7 @@ import { useFormat } from '../format/FormatContext';
 import { recipientStatusLabels } from '../mailings/labels';
 import { AddToModal } from './AddToModal';
 import { canResend, pageSelection, type ResendMode, resendWords, toggleOne, togglePage } from './actions';
-import { type ResendRequest, recipientsQuery, resend, summaryQuery } from './api';
+import { progressQuery, type ResendRequest, recipientsQuery, resend, summaryQuery } from './api';
 import { can, useViewMailing } from './context';
 import { DarkBadge } from './DarkBadge';
 import { SkippedList } from './SkippedList';
@@ -39,7 +39,7 @@ import {
   statusesOf,
   toggleStatus,
 } from './search';
-import { reasonLabel } from './summary';
+import { isLive, reasonLabel } from './summary';
 import type { ResendAnswer } from './types';
 
 const yesNo = (yes: string, no: string) => [
@@ -66,7 +66,13 @@ const statusColors: Record<string, string> = {
 export function RecipientsTab() {
   const { mailing, me, search, setSearch, refresh } = useViewMailing();
   const format = useFormat();
-  const list = useQuery(recipientsQuery(mailing.id, search));
+  const progress = useQuery(progressQuery(mailing.id));
+  // while a round sends, statuses change under the list: reload it now and then (the counters
+  // poll every 2 s; a page of 100 rows every 5 s is enough to follow)
+  const list = useQuery({
+    ...recipientsQuery(mailing.id, search),
+    refetchInterval: isLive(progress.data?.state) ? 5000 : false,
+  });
   const summary = useQuery(summaryQuery(mailing.id));
   const filterKey = JSON.stringify(recipientsFilter(search));
   // the selection belongs to one filter: another filter starts with none

@@ -1,9 +1,9 @@
 import { Anchor, Badge, Button, Group, Skeleton, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconArrowLeft, IconRefresh } from '@tabler/icons-react';
-import { useIsFetching, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ErrorState } from '../app/ErrorState';
 import { viewMailingRoute } from '../app/router';
 import { meQuery } from '../auth/api';
@@ -43,7 +43,8 @@ export function ViewMailingPage() {
   const mailing = useQuery(mailingQuery(id));
   const progress = useQuery(progressQuery(id));
   const firstSent = useQuery(firstSentQuery(id));
-  const fetching = useIsFetching({ queryKey: followupKey(id) });
+  // the button shows its own reload only (the polling while sending would make it flicker)
+  const [refreshing, setRefreshing] = useState(false);
   useDocumentTitle(`${mailing.data?.name ?? 'Mailing'} · View mailing · Posthorn`);
 
   const refresh = useCallback(async () => {
@@ -143,8 +144,15 @@ export function ViewMailingPage() {
             </Button>
             <Button
               leftSection={<IconRefresh size={16} aria-hidden />}
-              onClick={() => void refresh()}
-              loading={fetching > 0}
+              onClick={async () => {
+                setRefreshing(true);
+                try {
+                  await refresh();
+                } finally {
+                  setRefreshing(false);
+                }
+              }}
+              loading={refreshing}
             >
               Refresh
             </Button>
