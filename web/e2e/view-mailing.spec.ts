@@ -264,6 +264,18 @@ test.describe('View mailing', () => {
       '2 persons were added to the selection “Follow-up sample”.',
     );
     await dialog.getByRole('button', { name: 'Done' }).click();
+    // and all who match the filter into that (now existing) selection
+    await page.getByRole('button', { name: 'Add to selection or project' }).click();
+    await dialog.getByRole('radio', { name: `All ${unread.total} that match the filter` }).check();
+    await dialog.getByRole('radio', { name: 'An existing selection' }).check();
+    await dialog.getByRole('combobox', { name: 'Selection (static)' }).click();
+    await dialog.getByRole('combobox', { name: 'Selection (static)' }).fill('Follow-up');
+    await page.getByRole('option', { name: 'Follow-up sample' }).click();
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(dialog.getByRole('status')).toContainText(
+      `${unread.total} persons were added to the selection “Follow-up sample”.`,
+    );
+    await dialog.getByRole('button', { name: 'Done' }).click();
 
     // Content: the sent copy in a sandboxed frame
     await page.getByRole('tab', { name: 'Content' }).click();
@@ -313,8 +325,12 @@ test.describe('View mailing', () => {
     await expectAccessible(page);
     await screenshot(page, 'view-bounces');
 
-    // Reports
+    // Reports, with the human/machine switch in the URL
     await page.getByRole('tab', { name: 'Reports' }).click();
+    await expect(page.getByRole('table', { name: 'Reads by e-mail client' })).toContainText('Browser');
+    await page.getByRole('switch', { name: /Count machine events too/ }).check();
+    await expect(page).toHaveURL(/machine=true/);
+    await expect(page.getByText(/Machines opened it 1 times/)).toBeVisible();
     await expectAccessible(page);
     await screenshot(page, 'view-reports');
 
@@ -340,5 +356,9 @@ test.describe('View mailing', () => {
     await expect(page.getByTestId('count-read')).toHaveText('1');
     await expectAccessible(page);
     await screenshot(page, 'view-summary-phone');
+    await page.getByRole('tab', { name: 'Recipients' }).click();
+    await expect(page.getByRole('table', { name: 'Recipients' })).toBeVisible();
+    await expectAccessible(page);
+    await screenshot(page, 'view-recipients-phone');
   });
 });
