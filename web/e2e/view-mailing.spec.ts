@@ -297,7 +297,7 @@ test.describe('View mailing', () => {
     await expectAccessible(page);
     await screenshot(page, 'view-links');
     // link 1's clickers into a new selection
-    await links.getByRole('button', { name: 'Add the clickers of link 1 to a selection' }).click();
+    await links.getByRole('button', { name: 'Add to selection: the clickers of link 1' }).click();
     const toSelection = page.getByRole('dialog', { name: 'Add the clickers of link 1 to a selection' });
     await toSelection.getByRole('textbox', { name: 'Name of the new selection' }).fill('Clicked the news');
     await toSelection.getByRole('button', { name: 'Add', exact: true }).click();

@@ -195,7 +195,7 @@ export function LinksTab() {
                         <Button
                           size="xs"
                           variant="default"
-                          aria-label={`Add the clickers of link ${l.n} to a selection`}
+                          aria-label={`Add to selection: the clickers of link ${l.n}`}
                           disabled={l.uniqueClicks === 0}
                           onClick={() => setAdding(l)}
                         >
