@@ -123,6 +123,11 @@ test.describe('the mailing wizard', () => {
     await expect(page.getByTestId('progress-count')).toHaveText(/^(\d+) of \1 sent$/);
     await expect(page.getByText('Finished', { exact: true })).toBeVisible();
     await screenshot(page, 'wizard-progress');
+
+    // from here the follow-up: View mailing
+    await page.getByRole('link', { name: 'View mailing: who got it, read it and clicked' }).click();
+    await expect(page).toHaveURL(/\/mailings\/\d+\/view/);
+    await expect(page.getByRole('tab', { name: 'Summary' })).toBeVisible();
   });
 
   test('an SMS counts parts live and switches to UCS-2 for an emoji; Send stays disabled while a step is red', async ({

@@ -1,6 +1,7 @@
-import { Alert, Button, Code, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Code, Group, Paper, Progress, Stack, Text, Title } from '@mantine/core';
 import { modals } from '@mantine/modals';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { api, call } from '../../api/client';
 import { asSentence, toApiError } from '../../api/errors';
@@ -82,8 +83,8 @@ export function ProgressPanel() {
               </Button>
             )}
             <Button
-              color="red.9"
-              variant="light"
+              variant="default"
+              c="red.9"
               onClick={() =>
                 modals.openConfirmModal({
                   title: 'Cancel this mailing?',
@@ -104,6 +105,16 @@ export function ProgressPanel() {
             </Button>
           </Group>
         )}
+        <Group>
+          <Anchor
+            size="sm"
+            renderRoot={(props) => (
+              <Link to="/mailings/$id/view" params={{ id: String(mailing.id) }} search={{}} {...props} />
+            )}
+          >
+            View mailing: who got it, read it and clicked
+          </Anchor>
+        </Group>
         {action.error && (
           <Text size="sm" c="red.9" role="alert">
             {asSentence(toApiError(action.error).message)} <Code>{toApiError(action.error).code}</Code>
