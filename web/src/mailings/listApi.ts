@@ -1,0 +1,55 @@
+import { queryOptions } from '@tanstack/react-query';
+import { api, call } from '../api/client';
+import type { Page } from '../api/types';
+import type { LibraryTemplate } from '../library/types';
+import type { Folder } from './folders';
+
+/** The Mailings list's own requests (folders, moving, copy to template, reload and resend). */
+
+export const mailingFoldersQuery = queryOptions({
+  queryKey: ['folders', 'mailing'] as const,
+  queryFn: ({ signal }) =>
+    call<Page<Folder>>(() => api.GET('/api/v1/folders', { params: { query: { kind: 'mailing' } }, signal })),
+  staleTime: 30_000,
+});
+
+export function createFolder(name: string, parentId: number | null): Promise<Folder> {
+  return call<Folder>(() =>
+    api.POST('/api/v1/folders', { body: { kind: 'mailing', name: name.trim(), parentId } }),
+  );
+}
+
+export function renameFolder(id: number, name: string): Promise<Folder> {
+  return call<Folder>(() =>
+    api.PATCH('/api/v1/folders/{id}', { params: { path: { id } }, body: { name: name.trim() } }),
+  );
+}
+
+/** Deletes the folder and its sub-folders; the API moves their mailings to the top level. */
+export function deleteFolder(id: number): Promise<unknown> {
+  return call(() => api.DELETE('/api/v1/folders/{id}', { params: { path: { id } } }));
+}
+
+/** Puts a mailing in a folder (null: the top level). The API allows it while the mailing can be edited. */
+export function moveMailing(id: number, folderId: number | null): Promise<unknown> {
+  return call(() =>
+    api.PATCH('/api/v1/mailings/{id}', { params: { path: { id } }, body: { folderId } as never }),
+  );
+}
+
+/** A new template with the mailing's content and its subject/preheader (or SMS sender, letter heading). */
+export function copyToTemplate(id: number, name: string): Promise<LibraryTemplate> {
+  return call<LibraryTemplate>(() =>
+    api.POST('/api/v1/mailings/{id}/copy-to-template', {
+      params: { path: { id } },
+      body: { name: name.trim() } as never,
+    }),
+  );
+}
+
+/** Reload and resend: the sources again, and a new round to those not in the list before. */
+export function reloadAndResend(id: number): Promise<unknown> {
+  return call(() =>
+    api.POST('/api/v1/mailings/{id}/resend', { params: { path: { id } }, body: { mode: 'reload' } as never }),
+  );
+}
