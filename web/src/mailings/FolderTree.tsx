@@ -161,7 +161,7 @@ export function FolderTree({ selected }: { selected: number | undefined }) {
         ))}
         {folders.data && rows.length === 0 && (
           <Text size="xs" c="dimmed" px="xs" py={6}>
-            No folders yet: + makes one.
+            No folders yet.
           </Text>
         )}
       </nav>
