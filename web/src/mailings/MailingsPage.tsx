@@ -103,9 +103,12 @@ export function MailingsPage() {
   });
   const reload = useMutation({
     mutationFn: (m: Mailing) => reloadAndResend(m.id),
-    onSuccess: async (_, m) => {
+    onSuccess: async (answer, m) => {
       await queryClient.invalidateQueries({ queryKey: ['mailings'] });
-      notify({ color: 'green', message: `“${m.name}” is sending to the new recipients` });
+      notify({
+        color: 'green',
+        message: `“${m.name}” is sending to ${format.number(answer.recipients)} new ${answer.recipients === 1 ? 'recipient' : 'recipients'}`,
+      });
     },
     onError: failed('Reload and resend did not start'),
   });

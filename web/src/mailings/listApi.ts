@@ -47,9 +47,19 @@ export function copyToTemplate(id: number, name: string): Promise<LibraryTemplat
   );
 }
 
-/** Reload and resend: the sources again, and a new round to those not in the list before. */
-export function reloadAndResend(id: number): Promise<unknown> {
-  return call(() =>
+/** POST /api/v1/mailings/{id}/resend (src/sending/sending.service.ts) */
+export interface ResendAnswer {
+  round: number;
+  recipients: number;
+  skipped: Array<{ reason: string; count: number }>;
+}
+
+/**
+ * Reload and resend: the sources again, and a new round to those not in the list before (the API
+ * answers NOTHING_TO_RESEND when nobody is new).
+ */
+export function reloadAndResend(id: number): Promise<ResendAnswer> {
+  return call<ResendAnswer>(() =>
     api.POST('/api/v1/mailings/{id}/resend', { params: { path: { id } }, body: { mode: 'reload' } as never }),
   );
 }
