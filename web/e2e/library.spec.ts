@@ -24,9 +24,19 @@ test.describe('the template library', () => {
     // the starters are there, marked as such
     await expect(table.getByRole('row', { name: /Newsletter.*Starter/ })).toBeVisible();
 
-    // create an HTML e-mail template with a preview
+    // a folder for the team's templates: made, then shown (empty)
+    const folders = page.getByRole('navigation', { name: 'Template folders' });
+    await folders.getByRole('button', { name: 'New folder' }).click();
+    let dialog = page.getByRole('dialog', { name: 'New folder' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill('Harbour office');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page.getByRole('heading', { name: 'Folder: Harbour office' })).toBeVisible();
+    await expect(table).toContainText('No E-mail templates in this folder.');
+
+    // create an HTML e-mail template with a preview, in the folder shown
     await page.getByRole('button', { name: 'New template' }).click();
-    let dialog = page.getByRole('dialog', { name: 'New E-mail template' });
+    dialog = page.getByRole('dialog', { name: 'New E-mail template' });
+    await expect(dialog.getByRole('combobox', { name: 'Folder' })).toHaveValue('Harbour office');
     await dialog.getByRole('textbox', { name: 'Name' }).fill('Harbour news');
     await dialog.getByRole('textbox', { name: 'Description' }).fill('Monthly news from the harbour office');
     await dialog.getByRole('textbox', { name: 'Subject' }).fill('News from the harbour');
@@ -43,6 +53,9 @@ test.describe('the template library', () => {
     await screenshot(page, 'templates-editor');
     await dialog.getByRole('button', { name: 'Create' }).click();
     await expect(dialog).toBeHidden();
+    await expect(table.getByRole('row', { name: /Harbour news/ })).toBeVisible();
+    await folders.getByRole('button', { name: 'All templates' }).click();
+    await expect(page.getByRole('heading', { name: /^Folder:/ })).toHaveCount(0);
 
     // find it
     await page.getByRole('searchbox', { name: 'Search' }).fill('harbour');

@@ -19,6 +19,7 @@ import { asSentence, toApiError } from '../api/errors';
 import type { Channel } from '../api/types';
 import { channelLabels } from '../mailings/labels';
 import { fieldMessage, isFormError } from './errors';
+import { FolderSelect } from './FolderSelect';
 import { closeButtonProps } from './notify';
 import { createBody, patchBody, type TemplateValues, templateProblems, valuesOf } from './templateForm';
 import type { LibraryTemplate } from './types';
@@ -33,14 +34,16 @@ const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)', font
 export function TemplateEditor({
   template,
   channel,
+  folderId,
   onClose,
 }: {
-  /** null: a new template of `channel`. */
+  /** null: a new template of `channel`, in `folderId`. */
   template: LibraryTemplate | null;
   channel: Channel;
+  folderId: number | null;
   onClose: () => void;
 }) {
-  const [values, setValues] = useState<TemplateValues>(() => valuesOf(template, channel));
+  const [values, setValues] = useState<TemplateValues>(() => valuesOf(template, channel, folderId));
   const [tried, setTried] = useState(false);
   const queryClient = useQueryClient();
   const readOnly = template?.starter ?? false;
@@ -62,7 +65,7 @@ export function TemplateEditor({
   });
   const error = save.error ? toApiError(save.error) : null;
   const problems = tried ? templateProblems(values) : {};
-  const fields = ['name', 'description', 'setup', 'content'];
+  const fields = ['name', 'description', 'folderId', 'setup', 'content'];
   const at = (...names: string[]) => fieldMessage(error, ...names);
 
   return (
@@ -110,6 +113,13 @@ export function TemplateEditor({
             autosize
             minRows={2}
             error={at('description')}
+          />
+          <FolderSelect
+            kind="template"
+            value={values.folderId}
+            onChange={(id) => set({ folderId: id })}
+            readOnly={readOnly}
+            error={at('folderId')}
           />
           {channel === 'sms' && (
             <>

@@ -7,27 +7,36 @@ import type { LibraryImage, LibraryTemplate, TrackedLink } from './types';
 /** How many rows a library list shows at once; search narrows it down. */
 export const libraryPageSize = 100;
 
-export const libraryTemplatesQuery = (channel: Channel, q: string) =>
+export const libraryTemplatesQuery = (channel: Channel, q: string, folderId: number | undefined) =>
   queryOptions({
     // under ['templates'] like the wizard's starter list, so a change here refreshes that too
-    queryKey: ['templates', 'library', channel, q] as const,
+    queryKey: ['templates', 'library', channel, q, folderId ?? null] as const,
     queryFn: ({ signal }) =>
       call<Page<LibraryTemplate>>(() =>
         api.GET('/api/v1/templates', {
-          params: { query: { channel, limit: libraryPageSize, ...(q ? { q } : {}) } },
+          params: {
+            query: {
+              channel,
+              limit: libraryPageSize,
+              ...(q ? { q } : {}),
+              ...(folderId ? { folderId } : {}),
+            },
+          },
           signal,
         }),
       ),
     placeholderData: keepPreviousData,
   });
 
-export const trackedLinksQuery = (q: string) =>
+export const trackedLinksQuery = (q: string, folderId: number | undefined) =>
   queryOptions({
-    queryKey: ['tracked-links', q] as const,
+    queryKey: ['tracked-links', q, folderId ?? null] as const,
     queryFn: ({ signal }) =>
       call<Page<TrackedLink>>(() =>
         api.GET('/api/v1/tracked-links', {
-          params: { query: { limit: libraryPageSize, ...(q ? { q } : {}) } },
+          params: {
+            query: { limit: libraryPageSize, ...(q ? { q } : {}), ...(folderId ? { folderId } : {}) },
+          },
           signal,
         }),
       ),

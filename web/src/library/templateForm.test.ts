@@ -27,6 +27,12 @@ describe('valuesOf', () => {
     expect(v.source).toBe('<p>Hi</p>');
   });
 
+  it('puts a new template in the folder shown, and keeps a template’s own folder', () => {
+    expect(valuesOf(null, 'sms', 4).folderId).toBe(4);
+    expect(valuesOf({ ...template, folderId: 9 }, 'email', 4).folderId).toBe(9);
+    expect(valuesOf(template, 'email', 4).folderId).toBeNull();
+  });
+
   it('starts a new e-mail template with MJML that renders, other channels empty', () => {
     expect(valuesOf(null, 'email')).toMatchObject({ format: 'mjml', source: blankMjml });
     expect(valuesOf(null, 'sms').source).toBe('');
@@ -40,6 +46,7 @@ describe('createBody and patchBody', () => {
       name: 'News',
       channel: 'email',
       description: null,
+      folderId: null,
       setup: { subject: 'Hello' },
       content: { format: 'mjml', source: blankMjml },
     });

@@ -5,6 +5,8 @@ import type { LibraryTemplate } from './types';
 export interface TemplateValues {
   name: string;
   description: string;
+  /** null: no folder (the top level). */
+  folderId: number | null;
   /** E-mail: the setup fields a template carries, and the content. */
   subject: string;
   preheader: string;
@@ -32,13 +34,18 @@ export const blankMjml = `<mjml>
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** The form's values for a template, or for a new one of `channel`. */
-export function valuesOf(template: LibraryTemplate | null, channel: Channel): TemplateValues {
+/** The form's values for a template, or for a new one of `channel` (in `folderId`, if given). */
+export function valuesOf(
+  template: LibraryTemplate | null,
+  channel: Channel,
+  folderId: number | null = null,
+): TemplateValues {
   const setup = template?.setup ?? {};
   const content = template?.content ?? {};
   return {
     name: template?.name ?? '',
     description: template?.description ?? '',
+    folderId: template ? template.folderId : folderId,
     subject: str(setup.subject),
     preheader: str(setup.preheader),
     format: content.format === 'html' ? 'html' : 'mjml',
@@ -79,6 +86,7 @@ export function createBody(channel: Channel, v: TemplateValues) {
     name: v.name.trim(),
     channel,
     description: v.description.trim() || null,
+    folderId: v.folderId,
     setup: withoutNulls(setup),
     content,
   };
@@ -87,7 +95,13 @@ export function createBody(channel: Channel, v: TemplateValues) {
 /** PATCH /api/v1/templates/{id} (a merge patch: setup members set to null are removed) */
 export function patchBody(channel: Channel, v: TemplateValues) {
   const { setup, content } = parts(channel, v);
-  return { name: v.name.trim(), description: v.description.trim() || null, setup, content };
+  return {
+    name: v.name.trim(),
+    description: v.description.trim() || null,
+    folderId: v.folderId,
+    setup,
+    content,
+  };
 }
 
 /** What the form refuses before asking the API (the API checks everything else). */

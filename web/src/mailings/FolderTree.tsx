@@ -18,34 +18,61 @@ import { modals } from '@mantine/modals';
 import { IconDots, IconFolder, IconFolderPlus, IconInbox, IconPencil, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { useState } from 'react';
+import { type ReactElement, useState } from 'react';
 import { asSentence, toApiError } from '../api/errors';
 import { ErrorState } from '../app/ErrorState';
 import { mailingsRoute } from '../app/router';
 import { fieldMessage, isFormError } from '../library/errors';
 import { closeButtonProps, failed } from '../library/notify';
 import { type Folder, folderPath, folderRows, withDescendants } from './folders';
-import { createFolder, deleteFolder, mailingFoldersQuery, renameFolder } from './listApi';
+import { createFolder, deleteFolder, foldersQuery, renameFolder } from './listApi';
 import { withPatch } from './search';
 
 type Editing = { kind: 'create'; parentId: number | null } | { kind: 'rename'; folder: Folder } | null;
 
-/** The mailing folders beside the list: All mailings, then the tree; new, rename and delete. */
-export function FolderTree({ selected }: { selected: number | undefined }) {
-  const folders = useQuery(mailingFoldersQuery);
-  const search = mailingsRoute.useSearch();
+/** The words of each tree (a folder holds mailings, templates or tracked links). */
+const words: Record<Folder['kind'], { all: string; things: string; nav: string }> = {
+  mailing: { all: 'All mailings', things: 'mailings', nav: 'Mailing folders' },
+  template: { all: 'All templates', things: 'templates', nav: 'Template folders' },
+  link: { all: 'All tracked links', things: 'tracked links', nav: 'Tracked link folders' },
+  form: { all: 'All forms', things: 'forms', nav: 'Form folders' },
+};
+
+/** The props Mantine hands to a NavLink's root element (class, children, ref …). */
+type RootProps = Record<string, unknown>;
+
+/**
+ * A folder tree beside a list: "All …", then the folders; new, rename and delete. `selected` is
+ * the folder shown (undefined: all). Each item is a link made by `linkTo` (the Mailings list keeps
+ * the folder in its URL) or else a button that calls `onSelect`.
+ */
+export function FolderTree({
+  kind,
+  selected,
+  onSelect,
+  linkTo,
+}: {
+  kind: Folder['kind'];
+  selected: number | undefined;
+  onSelect: (folder: number | undefined) => void;
+  linkTo?: ((folder: number | undefined, props: RootProps) => ReactElement) | undefined;
+}) {
+  const folders = useQuery(foldersQuery(kind));
   const queryClient = useQueryClient();
-  const navigate = useNavigate({ from: mailingsRoute.fullPath });
   const [editing, setEditing] = useState<Editing>(null);
   const all = folders.data?.items ?? [];
   const rows = folderRows(all);
+  const w = words[kind];
   const remove = useMutation({
     mutationFn: (f: Folder) => deleteFolder(f.id),
     onSuccess: async (_, f) => {
-      if (selected !== undefined && withDescendants(all, f.id).has(selected))
-        void navigate({ search: (prev) => withPatch(prev, { folder: undefined, page: undefined }) });
-      await queryClient.invalidateQueries({ queryKey: ['folders', 'mailing'] });
-      await queryClient.invalidateQueries({ queryKey: ['mailings', 'list'] });
+      if (selected !== undefined && withDescendants(all, f.id).has(selected)) onSelect(undefined);
+      await queryClient.invalidateQueries({ queryKey: ['folders', kind] });
+      // what was in the folder is at the top level now
+      await queryClient.invalidateQueries({
+        queryKey:
+          kind === 'mailing' ? ['mailings', 'list'] : kind === 'template' ? ['templates'] : ['tracked-links'],
+      });
     },
     onError: failed('The folder was not deleted'),
   });
@@ -58,8 +85,8 @@ export function FolderTree({ selected }: { selected: number | undefined }) {
         <Text size="sm">
           “{folderPath(all, f.id)}”
           {below > 0 ? ` and the ${below === 1 ? 'folder' : `${below} folders`} in it` : ''}{' '}
-          {below > 0 ? 'are' : 'is'} deleted. No mailing is deleted: the mailings in{' '}
-          {below > 0 ? 'them' : 'it'} move to the top level (All mailings).
+          {below > 0 ? 'are' : 'is'} deleted. None of the {w.things} is deleted: the {w.things} in{' '}
+          {below > 0 ? 'them' : 'it'} move to the top level ({w.all}).
         </Text>
       ),
       labels: { confirm: 'Delete folder', cancel: 'Keep it' },
@@ -67,12 +94,16 @@ export function FolderTree({ selected }: { selected: number | undefined }) {
       onConfirm: () => remove.mutate(f),
     });
   };
+  const item = (folder: number | undefined) =>
+    linkTo
+      ? { renderRoot: (props: RootProps) => linkTo(folder, props) }
+      : { component: 'button' as const, type: 'button' as const, onClick: () => onSelect(folder) };
 
   return (
     <Paper withBorder radius="md" p="xs" w={{ base: '100%', md: 220 }} style={{ flexShrink: 0 }}>
-      <nav aria-label="Mailing folders">
+      <nav aria-label={w.nav}>
         <Group justify="space-between" pl="xs" mb={4} wrap="nowrap">
-          <Text size="sm" fw={600} id="folders-title">
+          <Text size="sm" fw={600}>
             Folders
           </Text>
           <ActionIcon
@@ -85,16 +116,8 @@ export function FolderTree({ selected }: { selected: number | undefined }) {
           </ActionIcon>
         </Group>
         <NavLink
-          renderRoot={(props) => (
-            <Link
-              {...props}
-              to="/mailings"
-              search={withPatch(search, { folder: undefined, page: undefined })}
-              // exact: "All mailings" is not active while a folder (one search parameter more) is shown
-              activeOptions={{ exact: true }}
-            />
-          )}
-          label="All mailings"
+          {...item(undefined)}
+          label={w.all}
           leftSection={<IconInbox size={16} aria-hidden />}
           active={selected === undefined}
           aria-current={selected === undefined ? 'page' : undefined}
@@ -115,14 +138,7 @@ export function FolderTree({ selected }: { selected: number | undefined }) {
         {rows.map((f) => (
           <Group key={f.id} gap={0} wrap="nowrap" pl={f.depth * 14}>
             <NavLink
-              renderRoot={(props) => (
-                <Link
-                  {...props}
-                  to="/mailings"
-                  search={withPatch(search, { folder: f.id, page: undefined })}
-                  activeOptions={{ exact: true }}
-                />
-              )}
+              {...item(f.id)}
               label={f.name}
               leftSection={<IconFolder size={16} aria-hidden />}
               active={selected === f.id}
@@ -167,25 +183,48 @@ export function FolderTree({ selected }: { selected: number | undefined }) {
       </nav>
       {editing && (
         <FolderModal
+          kind={kind}
           editing={editing}
           folders={all}
           onClose={() => setEditing(null)}
-          onCreated={(f) =>
-            void navigate({ search: (prev) => withPatch(prev, { folder: f.id, page: undefined }) })
-          }
+          onCreated={(f) => onSelect(f.id)}
         />
       )}
     </Paper>
   );
 }
 
+/** The Mailings list's tree: each folder is a link, the folder kept in the URL with the rest of the view. */
+export function MailingFolderTree({ selected }: { selected: number | undefined }) {
+  const search = mailingsRoute.useSearch();
+  const navigate = useNavigate({ from: mailingsRoute.fullPath });
+  return (
+    <FolderTree
+      kind="mailing"
+      selected={selected}
+      onSelect={(folder) => void navigate({ search: (prev) => withPatch(prev, { folder, page: undefined }) })}
+      linkTo={(folder, props) => (
+        <Link
+          {...props}
+          to="/mailings"
+          search={withPatch(search, { folder, page: undefined })}
+          // exact: "All mailings" is not active while a folder (one search parameter more) is shown
+          activeOptions={{ exact: true }}
+        />
+      )}
+    />
+  );
+}
+
 /** New folder (name, inside which folder) or rename. */
 function FolderModal({
+  kind,
   editing,
   folders,
   onClose,
   onCreated,
 }: {
+  kind: Folder['kind'];
   editing: NonNullable<Editing>;
   folders: readonly Folder[];
   onClose: () => void;
@@ -200,9 +239,9 @@ function FolderModal({
     mutationFn: () =>
       editing.kind === 'rename'
         ? renameFolder(editing.folder.id, name)
-        : createFolder(name, parent === 'top' ? null : Number(parent)),
+        : createFolder(kind, name, parent === 'top' ? null : Number(parent)),
     onSuccess: async (folder) => {
-      await queryClient.invalidateQueries({ queryKey: ['folders', 'mailing'] });
+      await queryClient.invalidateQueries({ queryKey: ['folders', kind] });
       onClose();
       if (editing.kind === 'create') onCreated(folder);
     },

@@ -46,7 +46,7 @@ import { meQuery } from '../auth/api';
 import { useFormat } from '../format/FormatContext';
 import { failed, notify } from '../library/notify';
 import { mailingsQuery, progressQuery } from './api';
-import { FolderTree } from './FolderTree';
+import { MailingFolderTree } from './FolderTree';
 import { folderPath } from './folders';
 import { channelLabels, stateColors, stateLabels } from './labels';
 import { mailingFoldersQuery, reloadAndResend } from './listApi';
@@ -172,7 +172,7 @@ export function MailingsPage() {
       {toTemplate && <CopyToTemplateModal mailing={toTemplate} onClose={() => setToTemplate(null)} />}
 
       <Flex direction={{ base: 'column', md: 'row' }} gap="lg" align="flex-start">
-        {canEdit && <FolderTree selected={search.folder} />}
+        {canEdit && <MailingFolderTree selected={search.folder} />}
         <Stack gap="lg" style={{ flex: 1, minWidth: 0 }} w="100%">
           {search.folder !== undefined && (
             <Title order={2} size="h4">

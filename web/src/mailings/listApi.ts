@@ -4,19 +4,21 @@ import type { Page } from '../api/types';
 import type { LibraryTemplate } from '../library/types';
 import type { Folder } from './folders';
 
-/** The Mailings list's own requests (folders, moving, copy to template, reload and resend). */
+/** The Mailings list's own requests (folders, also the libraries', moving, copy to template, reload and resend). */
 
-export const mailingFoldersQuery = queryOptions({
-  queryKey: ['folders', 'mailing'] as const,
-  queryFn: ({ signal }) =>
-    call<Page<Folder>>(() => api.GET('/api/v1/folders', { params: { query: { kind: 'mailing' } }, signal })),
-  staleTime: 30_000,
-});
+/** The folders of one kind (mailings, templates or tracked links: each has its own tree). */
+export const foldersQuery = (kind: Folder['kind']) =>
+  queryOptions({
+    queryKey: ['folders', kind] as const,
+    queryFn: ({ signal }) =>
+      call<Page<Folder>>(() => api.GET('/api/v1/folders', { params: { query: { kind } }, signal })),
+    staleTime: 30_000,
+  });
 
-export function createFolder(name: string, parentId: number | null): Promise<Folder> {
-  return call<Folder>(() =>
-    api.POST('/api/v1/folders', { body: { kind: 'mailing', name: name.trim(), parentId } }),
-  );
+export const mailingFoldersQuery = foldersQuery('mailing');
+
+export function createFolder(kind: Folder['kind'], name: string, parentId: number | null): Promise<Folder> {
+  return call<Folder>(() => api.POST('/api/v1/folders', { body: { kind, name: name.trim(), parentId } }));
 }
 
 export function renameFolder(id: number, name: string): Promise<Folder> {
