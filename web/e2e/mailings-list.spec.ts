@@ -94,7 +94,7 @@ test.describe('the Mailings list: folders, Recent and Copy to template', () => {
     await folders.getByRole('button', { name: 'Actions for folder Harbour 2026' }).click();
     await page.getByRole('menuitem', { name: 'Delete' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete this folder?' });
-    await expect(confirm).toContainText('No mailing is deleted');
+    await expect(confirm).toContainText('The mailings in it are not deleted');
     await confirm.getByRole('button', { name: 'Delete folder' }).click();
     await expect(page).not.toHaveURL(/folder=/);
     await expect(folders.getByRole('link', { name: 'Harbour 2026' })).toHaveCount(0);

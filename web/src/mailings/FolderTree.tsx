@@ -85,8 +85,8 @@ export function FolderTree({
         <Text size="sm">
           “{folderPath(all, f.id)}”
           {below > 0 ? ` and the ${below === 1 ? 'folder' : `${below} folders`} in it` : ''}{' '}
-          {below > 0 ? 'are' : 'is'} deleted. None of the {w.things} is deleted: the {w.things} in{' '}
-          {below > 0 ? 'them' : 'it'} move to the top level ({w.all}).
+          {below > 0 ? 'are' : 'is'} deleted. The {w.things} in {below > 0 ? 'them' : 'it'} are not deleted:
+          they move to the top level ({w.all}).
         </Text>
       ),
       labels: { confirm: 'Delete folder', cancel: 'Keep it' },
