@@ -155,6 +155,12 @@ test.describe('the Mailings list: folders, Recent and Copy to template', () => {
         .toBe('finished');
 
       await page.goto('/mailings?q=Harbour%20reload');
+      // its results in the row: sent of recipients, open and click rates
+      const row = page.getByRole('table', { name: 'Mailings' }).getByRole('row', { name: /Harbour reload/ });
+      await expect(row).toContainText(/[\d,.\s]+ sent of [\d,.\s]+/);
+      await expect(row).toContainText(/Opened .+ · Clicked .+/);
+      await expectAccessible(page);
+      await screenshot(page, 'mailings-results');
       await page.getByRole('button', { name: 'Actions for Harbour reload' }).click();
       // a sent mailing is never moved or deleted here
       await expect(page.getByRole('menuitem', { name: 'Delete' })).toHaveCount(0);
