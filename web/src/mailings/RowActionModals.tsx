@@ -80,7 +80,7 @@ export function MoveToFolderModal({ mailing, onClose }: { mailing: Mailing; onCl
   );
 }
 
-/** Copy to template: a new template with the mailing's content, named as the user says. */
+/** Save as template (the API's copy to template): a new template with the mailing's content, named as the user says. */
 export function CopyToTemplateModal({ mailing, onClose }: { mailing: Mailing; onClose: () => void }) {
   const [name, setName] = useState(mailing.name);
   const queryClient = useQueryClient();
@@ -110,7 +110,7 @@ export function CopyToTemplateModal({ mailing, onClose }: { mailing: Mailing; on
   const error = copy.error ? toApiError(copy.error) : null;
 
   return (
-    <Modal opened onClose={onClose} closeButtonProps={closeButtonProps} title="Copy to template">
+    <Modal opened onClose={onClose} closeButtonProps={closeButtonProps} title="Save as template">
       <form
         onSubmit={(e) => {
           e.preventDefault();
