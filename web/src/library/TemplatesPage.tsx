@@ -204,7 +204,9 @@ export function TemplatesPage() {
             />
           ) : (
             <Paper withBorder radius="md">
-              <Table.ScrollContainer minWidth={640} type="native">
+              {/* positioned: the hidden Actions header (absolute) is clipped with the rest, not
+                  widening the page on a phone */}
+              <Table.ScrollContainer minWidth={640} type="native" pos="relative">
                 <Table
                   verticalSpacing="sm"
                   horizontalSpacing="md"

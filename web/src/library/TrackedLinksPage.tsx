@@ -121,7 +121,9 @@ export function TrackedLinksPage() {
             />
           ) : (
             <Paper withBorder radius="md">
-              <Table.ScrollContainer minWidth={720} type="native">
+              {/* positioned: the hidden Actions header (absolute) is clipped with the rest, not
+                  widening the page on a phone */}
+              <Table.ScrollContainer minWidth={720} type="native" pos="relative">
                 <Table
                   verticalSpacing="sm"
                   horizontalSpacing="md"

@@ -239,7 +239,9 @@ export function MailingsPage() {
             />
           ) : (
             <Paper withBorder radius="md">
-              <Table.ScrollContainer minWidth={760} type="native">
+              {/* positioned: the hidden Actions header (absolute) is clipped with the rest, not
+                  widening the page on a phone */}
+              <Table.ScrollContainer minWidth={760} type="native" pos="relative">
                 <Table
                   verticalSpacing="sm"
                   horizontalSpacing="md"
