@@ -128,8 +128,10 @@ export function ImagesPage() {
           <List size="sm" spacing={4}>
             {failures.map((f) => (
               <List.Item key={f.file}>
-                {/* a message that starts with the file's name keeps its spelling */}
-                {f.error.message.startsWith(f.file) ? f.error.message : asSentence(f.error.message)}{' '}
+                {/* each line names its file (the API's message does not always) */}
+                {f.error.message.startsWith(f.file)
+                  ? f.error.message
+                  : `${f.file}: ${asSentence(f.error.message)}`}{' '}
                 <Code>{f.error.code}</Code>
               </List.Item>
             ))}
