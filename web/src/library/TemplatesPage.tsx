@@ -95,7 +95,9 @@ export function TemplatesPage() {
   const importing = useMutation({
     mutationFn: async (file: File) => importTemplate(await file.text()),
     onSuccess: async (imported) => {
+      // shown where it is: an import has no folder, and its channel may be another
       setChannel(imported.channel);
+      setFolder(undefined);
       await refresh();
       notify({ color: 'green', message: `Imported “${imported.name}”` });
     },
