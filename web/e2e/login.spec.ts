@@ -30,7 +30,8 @@ test.describe('logging in and out', () => {
     await expect(row).toBeVisible();
     await expect(row.getByRole('cell', { name: 'E-mail' })).toBeVisible();
     await expect(row.getByRole('cell', { name: 'Draft' })).toBeVisible();
-    await expect(page.getByText('1 mailing', { exact: true })).toBeVisible();
+    // the count of the list (other tests add mailings to the same server)
+    await expect(page.getByText(/^\d+ mailings?$/)).toBeVisible();
     await expect(page.getByRole('banner')).toContainText('Administrator');
     await expectAccessible(page);
     await screenshot(page, 'mailings');

@@ -53,6 +53,7 @@ import { folderPath } from './folders';
 import { channelLabels, stateColors, stateLabels } from './labels';
 import { mailingFoldersQuery, reloadAndResend, resultsQuery } from './listApi';
 import { NewMailingModal } from './NewMailingModal';
+import { opensInView } from './open';
 import { CopyToTemplateModal, MoveToFolderModal } from './RowActionModals';
 import { hasResults, percent } from './results';
 import { mailingsPageSize, recentlyChanged, type SearchPatch, withPatch } from './search';
@@ -90,6 +91,10 @@ export function MailingsPage() {
   const [toTemplate, setToTemplate] = useState<Mailing | null>(null);
   const queryClient = useQueryClient();
   const openMailing = (id: number) => void navigate({ to: '/mailings/$id', params: { id: String(id) } });
+  const openRow = (m: Mailing) =>
+    opensInView(m.state)
+      ? void navigate({ to: '/mailings/$id/view', params: { id: String(m.id) }, search: {} })
+      : openMailing(m.id);
   const copy = useMutation({
     mutationFn: (id: number) =>
       call<Mailing>(() =>
@@ -276,10 +281,10 @@ export function MailingsPage() {
                         </Table.Tr>
                       ))}
                     {rows?.map((m) => (
-                      <Table.Tr key={m.id} onClick={() => openMailing(m.id)} style={{ cursor: 'pointer' }}>
+                      <Table.Tr key={m.id} onClick={() => openRow(m)} style={{ cursor: 'pointer' }}>
                         <Table.Td>
                           <Link
-                            to="/mailings/$id"
+                            to={opensInView(m.state) ? '/mailings/$id/view' : '/mailings/$id'}
                             params={{ id: String(m.id) }}
                             style={{
                               fontWeight: 600,
