@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { rights } from '../../access/index.js';
+import { Timestamp } from './common.js';
 
 /**
  * Answers of the access routes (users, roles, API keys, login, audit log). The shapes follow
  * `User`, `Role` and `ApiKey` of src/access: nothing here holds a password hash, a session id or
  * a stored key digest; the plain API key appears once, in `ApiKeyCreated`.
  */
-
-/** Epoch milliseconds, as every time of the API. */
-const epochMs = z.number().int();
 
 export const rightSchema = z.enum(rights).meta({ id: 'Right', description: 'A functional right' });
 
@@ -23,7 +21,7 @@ export const userSchema = z
     role: z.string(),
     timeZone: z.string(),
     isActive: z.boolean(),
-    createdAt: epochMs,
+    createdAt: Timestamp,
   })
   .meta({ id: 'User', description: 'An employee who can log in (never with the password hash)' });
 
@@ -38,9 +36,9 @@ export const apiKeySchema = z
     /** The visible part of the key (`ph_<prefix>_…`), to recognise it; not enough to use it. */
     prefix: z.string(),
     role: z.string(),
-    createdAt: epochMs,
-    lastUsedAt: epochMs.nullable(),
-    revokedAt: epochMs.nullable(),
+    createdAt: Timestamp,
+    lastUsedAt: Timestamp.nullable(),
+    revokedAt: Timestamp.nullable(),
   })
   .meta({ id: 'ApiKey', description: 'An API key, without the key itself' });
 
@@ -51,7 +49,7 @@ export const apiKeyCreatedSchema = apiKeySchema
   .meta({ id: 'ApiKeyCreated', description: 'A new API key with its plain key, which is never shown again' });
 
 export const loginResultSchema = z
-  .object({ user: userSchema, expiresAt: epochMs })
+  .object({ user: userSchema, expiresAt: Timestamp })
   .meta({ id: 'LoginResult', description: 'The logged-in user; the session id is in the cookie only' });
 
 export const meSchema = z
@@ -68,7 +66,7 @@ export const meSchema = z
 export const auditEntrySchema = z
   .object({
     id: z.number().int(),
-    at: epochMs,
+    at: Timestamp,
     actor: z.string(),
     action: z.string(),
     entity: z.string(),

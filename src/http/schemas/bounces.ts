@@ -1,12 +1,10 @@
 import { z } from 'zod';
+import { Timestamp } from './common.js';
 
 /**
  * Answers of the bounce routes: the webhook's receipt and settings, unmatched reports and the
  * blocked addresses. The shapes follow src/bounces (`BlockedAddress`, `unmatched`).
  */
-
-/** Epoch milliseconds, as every time of the API. */
-const epochMs = z.number().int();
 
 export const webhookReceiptSchema = z
   .object({
@@ -45,7 +43,7 @@ export const bounceSchema = z
     source: z.enum(['smtp', 'imap', 'webhook']),
     /** Why it could not be matched to a recipient. */
     reason: z.string().nullable(),
-    receivedAt: epochMs,
+    receivedAt: Timestamp,
   })
   .meta({ id: 'Bounce', description: 'A bounce or complaint report as received' });
 
@@ -57,7 +55,7 @@ export const blockedAddressSchema = z
     reason: z.string(),
     code: z.string().nullable(),
     diagnostic: z.string().nullable(),
-    blockedAt: epochMs,
+    blockedAt: Timestamp,
     /** The persons that have this address. */
     personIds: z.array(z.number().int()),
   })

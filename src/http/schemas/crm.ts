@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { consentPurposes, criterionSchema, legalBases } from '../../crm/index.js';
+import { Timestamp } from './common.js';
 
 /**
  * Answers of the CRM routes: companies, persons, their subscriptions and consent, custom fields,
  * subscription types, interests, selections and projects. The shapes follow the domain types of
  * src/crm (`Person`, `Company`, `Selection`, …).
  */
-
-/** Epoch milliseconds, as every time of the API. */
-const epochMs = z.number().int();
 
 export const customValueSchema = z
   .union([z.string(), z.number(), z.boolean(), z.null()])
@@ -29,8 +27,8 @@ export const companySummarySchema = z
     email: z.string().nullable(),
     domain: z.string().nullable(),
     ourContactId: z.number().int().nullable(),
-    createdAt: epochMs,
-    updatedAt: epochMs,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .meta({ id: 'CompanySummary', description: 'A company as lists show it' });
 
@@ -79,8 +77,8 @@ export const personSchema = personSummarySchema
     formerEmployee: z.boolean(),
     customFields: customValues,
     interests: z.array(z.string()),
-    createdAt: epochMs,
-    updatedAt: epochMs,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .meta({ id: 'Person', description: 'A person with all addresses, custom fields and interests' });
 
@@ -90,7 +88,7 @@ export const subscriptionSchema = z
     subscriptionTypeName: z.string(),
     status: z.enum(['active', 'cancelled']),
     source: z.string(),
-    changedAt: epochMs,
+    changedAt: Timestamp,
   })
   .meta({ id: 'Subscription', description: "A person's subscription to a subscription type" });
 
@@ -101,7 +99,7 @@ export const consentRecordSchema = z
     purpose: z.string().meta({ description: `One of ${consentPurposes.join(', ')}` }),
     legalBasis: z.string().meta({ description: `One of ${legalBases.join(', ')}` }),
     source: z.string(),
-    recordedAt: epochMs,
+    recordedAt: Timestamp,
     /** The user who recorded it; null for an API key, the system or the person themselves. */
     recordedBy: z.number().int().nullable(),
     note: z.string().nullable(),
@@ -162,8 +160,8 @@ export const selectionSchema = z
       description:
         'Set when the stored criteria cannot be read; the selection can then be fixed (PATCH) or deleted',
     }),
-    createdAt: epochMs,
-    updatedAt: epochMs,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .meta({ id: 'Selection', description: 'A static or dynamic selection of persons or companies' });
 
@@ -184,8 +182,8 @@ export const projectSchema = z
     status: z.string().meta({ description: 'planned, inProgress, completed or stopped' }),
     description: z.string().nullable(),
     memberCount: z.number().int(),
-    createdAt: epochMs,
-    updatedAt: epochMs,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   })
   .meta({ id: 'Project', description: 'A project with its member count' });
 
@@ -196,7 +194,7 @@ export const projectMemberSchema = z
     email: z.string().nullable(),
     companyName: z.string().nullable(),
     role: z.string().nullable(),
-    addedAt: epochMs,
+    addedAt: Timestamp,
   })
   .meta({ id: 'ProjectMember', description: 'A person in a project, with their role' });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mailingStates } from '../../mailings/index.js';
+import { Timestamp } from './common.js';
 
 /**
  * Answers of the follow-up routes (PRODUCT.md §12): a mailing's numbers, charts, recipient lists,
@@ -7,8 +8,6 @@ import { mailingStates } from '../../mailings/index.js';
  * `FollowupRecipient` and what its list methods return.
  */
 
-/** Epoch milliseconds, as every time of the API. */
-const epochMs = z.number().int();
 /** Counts by a free key (status, blocking reason, ledger state). */
 const countsBy = z.record(z.string(), z.number().int());
 
@@ -29,8 +28,8 @@ const progressSchema = z.object({
   byState: countsBy,
   /** Messages per second over the last minute. */
   ratePerSecond: z.number(),
-  expectedEndAt: epochMs.nullable(),
-  finishedAt: epochMs.nullable(),
+  expectedEndAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
   pausedReason: z.string().nullable(),
 });
 
@@ -77,7 +76,7 @@ export const linkStatsSchema = z
 export const mailingReportsSchema = z
   .object({
     /** When the first message went out; null before anything was sent. */
-    firstSentAt: epochMs.nullable(),
+    firstSentAt: Timestamp.nullable(),
     clicksPerLink: z.array(
       linkStatsSchema.pick({ n: true, name: true, url: true, clicks: true, uniqueClicks: true }),
     ),
@@ -98,11 +97,11 @@ export const followupRecipientSchema = z
     address: z.string().nullable(),
     status: z.string(),
     reason: z.string().nullable(),
-    sentAt: epochMs.nullable(),
-    readAt: epochMs.nullable(),
+    sentAt: Timestamp.nullable(),
+    readAt: Timestamp.nullable(),
     opens: z.number().int(),
     clicks: z.number().int(),
-    unsubscribedAt: epochMs.nullable(),
+    unsubscribedAt: Timestamp.nullable(),
     bounceCode: z.string().nullable(),
     bounceDiagnostic: z.string().nullable(),
   })
@@ -115,8 +114,8 @@ export const clickerSchema = z
     name: z.string(),
     address: z.string().nullable(),
     clicks: z.number().int(),
-    firstAt: epochMs,
-    lastAt: epochMs,
+    firstAt: Timestamp,
+    lastAt: Timestamp,
   })
   .meta({ id: 'Clicker', description: 'A recipient who clicked a link, when and how often' });
 
@@ -148,11 +147,11 @@ export const personMailingSchema = z
     mailingState: z.enum(mailingStates),
     status: z.string(),
     reason: z.string().nullable(),
-    sentAt: epochMs.nullable(),
-    readAt: epochMs.nullable(),
+    sentAt: Timestamp.nullable(),
+    readAt: Timestamp.nullable(),
     opens: z.number().int(),
     clicks: z.number().int(),
-    unsubscribedAt: epochMs.nullable(),
-    links: z.array(z.object({ url: z.string(), clicks: z.number().int(), firstAt: epochMs })),
+    unsubscribedAt: Timestamp.nullable(),
+    links: z.array(z.object({ url: z.string(), clicks: z.number().int(), firstAt: Timestamp })),
   })
   .meta({ id: 'PersonMailing', description: 'A mailing a person received, and what they did' });

@@ -1,12 +1,10 @@
 import { z } from 'zod';
+import { Timestamp } from './common.js';
 
 /**
  * Answers of the import routes: the report of an import (src/crm/import `ImportReport`) and the
  * stored import job that keeps it.
  */
-
-/** Epoch milliseconds, as every time of the API. */
-const epochMs = z.number().int();
 
 export const importInvalidRowSchema = z
   .object({
@@ -56,8 +54,8 @@ export const importJobSchema = z
     invalidCount: z.number().int(),
     /** The actor's label, as in the audit log. */
     createdBy: z.string(),
-    startedAt: epochMs,
-    finishedAt: epochMs.nullable(),
+    startedAt: Timestamp,
+    finishedAt: Timestamp.nullable(),
     // while the import runs the stored report is still empty
     report: z.union([
       importReportSchema.extend({
