@@ -58,7 +58,7 @@ export const mailingSummarySchema = z
     /** The current round while the mailing is sending or stopped; null otherwise. */
     progress: progressSchema.nullable(),
   })
-  .meta({ id: 'MailingSummary', description: "A mailing's numbers, with live progress while sending" });
+  .meta({ id: 'FollowupSummary', description: "A mailing's numbers, with live progress while sending" });
 
 export const linkStatsSchema = z
   .object({
@@ -85,7 +85,7 @@ export const mailingReportsSchema = z
     byStatus: countsBy,
     readsByClient: z.array(z.object({ client: z.string(), reads: z.number().int() })),
   })
-  .meta({ id: 'MailingReports', description: "The data of a mailing's charts" });
+  .meta({ id: 'FollowupReports', description: "The data of a mailing's charts" });
 
 export const followupRecipientSchema = z
   .object({
