@@ -85,15 +85,14 @@ export function responseSchemas(
   }
   const api = def.url.startsWith('/api/');
   const codes: Array<keyof typeof errorDescriptions> = [];
-  // the public pages answer their refusals as pages (declared in `raw`); only the API's are JSON
-  if (api || !def.raw) {
-    if (def.params || def.query || def.body || def.multipart || def.alsoAccepts) codes.push(400);
-    if (def.access !== 'public') codes.push(401, 403);
-    if (def.url.includes(':')) codes.push(404);
-    if (def.multipart || def.alsoAccepts?.includes('multipart/form-data')) codes.push(413);
-    if (api && def.method !== 'GET') codes.push(415);
-    codes.push('4xx');
-  }
+  if (def.params || def.query || def.body || def.multipart || def.alsoAccepts) codes.push(400);
+  if (def.access !== 'public') codes.push(401, 403);
+  if (def.url.includes(':')) codes.push(404);
+  if (def.multipart || def.alsoAccepts?.includes('multipart/form-data')) codes.push(413);
+  if (api && def.method !== 'GET') codes.push(415);
+  // the public pages answer their refusals as pages (declared in `raw`), not as JSON
+  const pages = Object.keys(def.raw ?? {}).some((code) => code.startsWith('4'));
+  if (!pages) codes.push('4xx');
   if (rateLimited) codes.push(429);
   codes.push('5xx');
   for (const code of codes) {
