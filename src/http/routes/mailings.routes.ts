@@ -26,6 +26,7 @@ import { htmlAnswer, idParams, mailingContentResponse, pageQuery, route } from '
 // biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import * as s from '../schemas/mailings.js';
 import * as r from '../schemas/recipients.js';
+
 // biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 const mailingSub = z.object({

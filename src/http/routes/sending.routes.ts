@@ -6,6 +6,7 @@ import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.j
 import { htmlAnswer, idParams, mailingContentResponse, pageQuery, route } from '../route.js';
 // biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import * as s from '../schemas/sending.js';
+
 // biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
