@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mailingStates } from '../../mailings/index.js';
 import { Timestamp } from './common.js';
+import { Progress } from './sending.js';
 
 /**
  * Answers of the follow-up routes (PRODUCT.md §12): a mailing's numbers, charts, recipient lists,
@@ -10,28 +11,6 @@ import { Timestamp } from './common.js';
 
 /** Counts by a free key (status, blocking reason, ledger state). */
 const countsBy = z.record(z.string(), z.number().int());
-
-/**
- * The live progress of the current bulk round (src/sending `Progress`). Kept unnamed here: the
- * sending routes own that shape, and two schemas under one component id would clash.
- */
-const progressSchema = z.object({
-  mailingId: z.number().int(),
-  state: z.enum(mailingStates),
-  /** When a scheduled mailing starts, in UTC (ISO 8601). */
-  scheduledAt: z.string().nullable(),
-  /** The same time as the user reads it (`2026-11-27 09:00`) in `timeZone`. */
-  scheduledAtLocal: z.string().nullable(),
-  timeZone: z.string(),
-  round: z.number().int().nullable(),
-  total: z.number().int(),
-  byState: countsBy,
-  /** Messages per second over the last minute. */
-  ratePerSecond: z.number(),
-  expectedEndAt: Timestamp.nullable(),
-  finishedAt: Timestamp.nullable(),
-  pausedReason: z.string().nullable(),
-});
 
 /** A share between 0 and 1 (four decimals), or null when there is nothing to divide by. */
 const rate = z.number().nullable();
@@ -56,7 +35,7 @@ export const mailingSummarySchema = z
     rates: z.object({ open: rate, click: rate, clickToOpen: rate, bounce: rate }),
     byStatus: countsBy,
     /** The current round while the mailing is sending or stopped; null otherwise. */
-    progress: progressSchema.nullable(),
+    progress: Progress.nullable(),
   })
   .meta({ id: 'FollowupSummary', description: "A mailing's numbers, with live progress while sending" });
 
