@@ -28,9 +28,6 @@ export const Id = z.number().int().positive();
 /** A timestamp as the API writes it: milliseconds since the epoch (UTC). */
 export const Timestamp = z.number().int().meta({ description: 'Milliseconds since 1970-01-01 UTC' });
 
-/** `{ id }`: what some creations and actions answer. */
-export const IdOnly = z.object({ id: Id });
-
 /** `{ id, name }`: a reference to a named thing. */
 export const Named = z.object({ id: Id, name: z.string() }).meta({ id: 'Named' });
 
@@ -46,6 +43,3 @@ export function pageOf<T extends z.ZodType>(item: T) {
 export function itemsOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item) });
 }
-
-/** `{ ok: true }` style acknowledgements. */
-export const Ok = z.object({ ok: z.boolean() });
