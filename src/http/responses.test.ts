@@ -7,7 +7,7 @@ import { admin } from '../../test/helpers/services.js';
 import { loadDemoMailing } from '../app.js';
 import { isAppError } from '../core/index.js';
 import { loadDemo } from '../crm/index.js';
-import { responseSerializerCompiler, undeclaredKeys } from './responses.js';
+import { defaultResponseCheck, responseSerializerCompiler, undeclaredKeys } from './responses.js';
 import type { RouteDefinition } from './route.js';
 import { routeTable } from './routes/index.js';
 import { ErrorBody } from './schemas/common.js';
@@ -77,6 +77,10 @@ describe('the response serialiser', () => {
     expect(fails({ id: 1, name: 'a', nested: { a: 1, token: 't' } })).toMatch(
       /^RESPONSE_SCHEMA_MISMATCH: GET \/x \(200\) answered keys its schema does not declare: nested\.token$/,
     );
+  });
+
+  it('is strict under the test runner, so every HTTP test checks the answers it gets', () => {
+    expect(defaultResponseCheck()).toBe('strict');
   });
 
   it('finds undeclared keys in arrays and nested objects, not in values left undefined', () => {

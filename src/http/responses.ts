@@ -203,11 +203,14 @@ export function documentTransform(input: TransformInput): ReturnType<typeof json
     ((input as { route?: { config?: { responseDescriptions?: Record<string, string> } } }).route?.config
       ?.responseDescriptions as Record<string, string> | undefined) ?? {};
   const documented: Record<string, unknown> = {};
-  // swagger takes the response's description from this key and drops it from the schema
   for (const [code, entry] of Object.entries((transformed.response as Record<string, object>) ?? {}))
-    documented[code] = descriptions[code]
-      ? { ...entry, 'x-response-description': descriptions[code] }
-      : entry;
+    documented[code] = !descriptions[code]
+      ? entry
+      : // swagger reads a reference's description beside the $ref (its target replaces it), an
+        // inline schema's from this key, which it then drops (`description` would stay in the schema)
+        '$ref' in entry
+        ? { ...entry, description: descriptions[code] }
+        : { ...entry, 'x-response-description': descriptions[code] };
   return { ...out, schema: { ...transformed, response: { ...documented, ...plain } } };
 }
 

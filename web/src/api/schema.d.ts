@@ -22,7 +22,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -31,7 +31,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -52,7 +52,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -61,7 +61,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -90,7 +90,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -99,7 +99,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -108,7 +108,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -117,7 +117,7 @@ export interface paths {
                         "application/json": components["schemas"]["ApiKeyCreated"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -126,7 +126,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -135,7 +135,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -144,7 +144,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -183,7 +183,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -192,7 +192,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -208,7 +208,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -217,7 +217,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -226,7 +226,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -235,7 +235,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -244,7 +244,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -283,7 +283,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -292,7 +292,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -313,7 +313,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -322,7 +322,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -331,7 +331,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -376,7 +376,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -385,7 +385,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -394,7 +394,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -403,7 +403,7 @@ export interface paths {
                         "application/json": components["schemas"]["LoginResult"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -412,7 +412,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -421,7 +421,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Too many requests from this client (RATE_LIMITED) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -457,7 +457,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -466,7 +466,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -482,7 +482,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -491,7 +491,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -500,7 +500,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -534,7 +534,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -543,7 +543,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -552,7 +552,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -561,7 +561,7 @@ export interface paths {
                         "application/json": components["schemas"]["Me"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -570,7 +570,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -611,7 +611,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -620,7 +620,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -641,7 +641,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -650,7 +650,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -659,7 +659,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -703,7 +703,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -712,7 +712,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -728,7 +728,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -737,7 +737,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -746,7 +746,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -755,7 +755,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -797,7 +797,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -806,7 +806,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -815,7 +815,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -824,7 +824,7 @@ export interface paths {
                         "application/json": components["schemas"]["PersonsChanged"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -833,7 +833,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -842,7 +842,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -851,7 +851,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -893,7 +893,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -902,7 +902,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -911,7 +911,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -920,7 +920,7 @@ export interface paths {
                         "application/json": components["schemas"]["PersonsChanged"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -929,7 +929,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -938,7 +938,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -947,7 +947,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -985,7 +985,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -994,7 +994,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1015,7 +1015,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1024,7 +1024,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1033,7 +1033,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1073,7 +1073,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1082,7 +1082,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1103,7 +1103,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1112,7 +1112,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1121,7 +1121,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1160,7 +1160,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1169,7 +1169,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1178,7 +1178,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1187,7 +1187,7 @@ export interface paths {
                         "application/json": components["schemas"]["Company"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1196,7 +1196,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1205,7 +1205,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1214,7 +1214,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1250,7 +1250,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1259,7 +1259,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1268,7 +1268,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1277,7 +1277,7 @@ export interface paths {
                         "application/json": components["schemas"]["Company"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1286,7 +1286,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1295,7 +1295,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1304,7 +1304,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1329,7 +1329,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1338,7 +1338,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1354,7 +1354,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1363,7 +1363,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1372,7 +1372,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1381,7 +1381,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1390,7 +1390,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1432,7 +1432,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1441,7 +1441,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1450,7 +1450,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1459,7 +1459,7 @@ export interface paths {
                         "application/json": components["schemas"]["Company"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1468,7 +1468,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1477,7 +1477,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1486,7 +1486,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1495,7 +1495,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1531,7 +1531,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1540,7 +1540,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1561,7 +1561,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1570,7 +1570,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1579,7 +1579,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1588,7 +1588,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1626,7 +1626,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1635,7 +1635,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1656,7 +1656,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1665,7 +1665,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1674,7 +1674,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1707,7 +1707,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1716,7 +1716,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1725,7 +1725,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1734,7 +1734,7 @@ export interface paths {
                         "application/json": components["schemas"]["CustomField"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1743,7 +1743,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1752,7 +1752,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1761,7 +1761,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1800,7 +1800,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1809,7 +1809,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1825,7 +1825,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1834,7 +1834,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1843,7 +1843,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1852,7 +1852,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1861,7 +1861,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -1894,7 +1894,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1903,7 +1903,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1924,7 +1924,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -1933,7 +1933,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1978,7 +1978,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1987,7 +1987,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -1996,7 +1996,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -2005,7 +2005,7 @@ export interface paths {
                         "application/json": components["schemas"]["EmailAccount"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2014,7 +2014,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2023,7 +2023,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2032,7 +2032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2071,7 +2071,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2080,7 +2080,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2096,7 +2096,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2105,7 +2105,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2114,7 +2114,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2123,7 +2123,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2132,7 +2132,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2163,7 +2163,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2172,7 +2172,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2181,7 +2181,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2190,7 +2190,7 @@ export interface paths {
                         "application/json": components["schemas"]["EmailAccount"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2199,7 +2199,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2208,7 +2208,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2217,7 +2217,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2226,7 +2226,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2258,7 +2258,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2267,7 +2267,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2288,7 +2288,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2297,7 +2297,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2306,7 +2306,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2337,7 +2337,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2346,7 +2346,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2355,7 +2355,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -2364,7 +2364,7 @@ export interface paths {
                         "application/json": components["schemas"]["Folder"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2373,7 +2373,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2382,7 +2382,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2391,7 +2391,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2430,7 +2430,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2439,7 +2439,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2455,7 +2455,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2464,7 +2464,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2473,7 +2473,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2482,7 +2482,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2491,7 +2491,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2523,7 +2523,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2532,7 +2532,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2541,7 +2541,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2550,7 +2550,7 @@ export interface paths {
                         "application/json": components["schemas"]["Folder"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2559,7 +2559,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2568,7 +2568,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2577,7 +2577,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2586,7 +2586,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2620,7 +2620,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2629,7 +2629,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2650,7 +2650,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2659,7 +2659,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2668,7 +2668,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2690,7 +2690,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2699,7 +2699,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2708,7 +2708,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -2717,7 +2717,7 @@ export interface paths {
                         "application/json": components["schemas"]["Image"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2726,7 +2726,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2735,7 +2735,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2744,7 +2744,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body or file is larger than allowed */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -2753,7 +2753,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2792,7 +2792,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2801,7 +2801,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2817,7 +2817,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2826,7 +2826,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2835,7 +2835,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2844,7 +2844,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2853,7 +2853,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2888,7 +2888,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2897,7 +2897,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2906,7 +2906,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -2915,7 +2915,7 @@ export interface paths {
                         "application/json": components["schemas"]["ImportReport"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2924,7 +2924,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -2933,7 +2933,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2942,7 +2942,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body or file is larger than allowed */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -2951,7 +2951,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -2987,7 +2987,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -2996,7 +2996,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3005,7 +3005,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3014,7 +3014,7 @@ export interface paths {
                         "application/json": components["schemas"]["ImportJob"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3023,7 +3023,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3032,7 +3032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3041,7 +3041,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3077,7 +3077,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3086,7 +3086,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3107,7 +3107,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3116,7 +3116,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3159,7 +3159,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3168,7 +3168,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3189,7 +3189,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3198,7 +3198,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3207,7 +3207,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3239,7 +3239,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3248,7 +3248,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3257,7 +3257,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -3266,7 +3266,7 @@ export interface paths {
                         "application/json": components["schemas"]["Mailing"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3275,7 +3275,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3284,7 +3284,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3293,7 +3293,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3329,7 +3329,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3338,7 +3338,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3347,7 +3347,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3356,7 +3356,7 @@ export interface paths {
                         "application/json": components["schemas"]["Mailing"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3365,7 +3365,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3374,7 +3374,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3383,7 +3383,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3408,7 +3408,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3417,7 +3417,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3433,7 +3433,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3442,7 +3442,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3451,7 +3451,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3460,7 +3460,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3469,7 +3469,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3517,7 +3517,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3526,7 +3526,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3535,7 +3535,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3544,7 +3544,7 @@ export interface paths {
                         "application/json": components["schemas"]["Mailing"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3553,7 +3553,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3562,7 +3562,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3571,7 +3571,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3580,7 +3580,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3631,7 +3631,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3640,7 +3640,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3649,7 +3649,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -3658,7 +3658,7 @@ export interface paths {
                         "application/json": components["schemas"]["AddToResult"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3667,7 +3667,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3676,7 +3676,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3685,7 +3685,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3694,7 +3694,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3730,7 +3730,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3739,7 +3739,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3759,7 +3759,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3768,7 +3768,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3777,7 +3777,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3786,7 +3786,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3810,7 +3810,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3819,7 +3819,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3828,7 +3828,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -3837,7 +3837,7 @@ export interface paths {
                         "application/json": components["schemas"]["Attachment"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3846,7 +3846,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3855,7 +3855,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3864,7 +3864,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3873,7 +3873,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body or file is larger than allowed */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -3882,7 +3882,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -3922,7 +3922,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3931,7 +3931,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -3947,7 +3947,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -3956,7 +3956,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -3965,7 +3965,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3974,7 +3974,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -3983,7 +3983,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -4018,7 +4018,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4027,7 +4027,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4047,7 +4047,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4056,7 +4056,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4065,7 +4065,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4074,7 +4074,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4116,7 +4116,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4125,7 +4125,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4146,7 +4146,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4155,7 +4155,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4164,7 +4164,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4173,7 +4173,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4213,7 +4213,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4222,7 +4222,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4231,7 +4231,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4240,7 +4240,7 @@ export interface paths {
                         "application/json": components["schemas"]["Progress"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4249,7 +4249,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4258,7 +4258,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4267,7 +4267,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4276,7 +4276,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -4320,7 +4320,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4329,7 +4329,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4338,7 +4338,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -4347,7 +4347,7 @@ export interface paths {
                         "application/json": components["schemas"]["Mailing"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4356,7 +4356,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4365,7 +4365,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4374,7 +4374,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4383,7 +4383,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -4427,7 +4427,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4436,7 +4436,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4445,7 +4445,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -4454,7 +4454,7 @@ export interface paths {
                         "application/json": components["schemas"]["Template"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4463,7 +4463,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4472,7 +4472,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4481,7 +4481,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4490,7 +4490,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -4526,7 +4526,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4535,7 +4535,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4553,7 +4553,7 @@ export interface paths {
                         "application/pdf": string;
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4562,7 +4562,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4571,7 +4571,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4580,7 +4580,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4629,7 +4629,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4638,7 +4638,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4659,7 +4659,7 @@ export interface paths {
                         "text/csv": string;
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4668,7 +4668,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4677,7 +4677,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4686,7 +4686,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4734,7 +4734,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4743,7 +4743,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4764,7 +4764,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4773,7 +4773,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4782,7 +4782,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4791,7 +4791,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4829,7 +4829,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4838,7 +4838,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4858,7 +4858,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4867,7 +4867,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4876,7 +4876,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4885,7 +4885,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4928,7 +4928,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4937,7 +4937,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -4958,7 +4958,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4967,7 +4967,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -4976,7 +4976,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4985,7 +4985,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5034,7 +5034,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5043,7 +5043,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5052,7 +5052,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5061,7 +5061,7 @@ export interface paths {
                         "application/json": components["schemas"]["LinkReset"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5070,7 +5070,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5079,7 +5079,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5088,7 +5088,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5097,7 +5097,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5133,7 +5133,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5142,7 +5142,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5162,7 +5162,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5171,7 +5171,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5180,7 +5180,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5189,7 +5189,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5229,7 +5229,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5238,7 +5238,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5247,7 +5247,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5256,7 +5256,7 @@ export interface paths {
                         "application/json": components["schemas"]["Preview"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5265,7 +5265,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5274,7 +5274,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5283,7 +5283,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5323,7 +5323,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5332,7 +5332,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5350,7 +5350,7 @@ export interface paths {
                         "text/html": string;
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5359,7 +5359,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5368,7 +5368,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5377,7 +5377,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5415,7 +5415,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5424,7 +5424,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5433,7 +5433,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5442,7 +5442,7 @@ export interface paths {
                         "application/json": components["schemas"]["Progress"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5451,7 +5451,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5460,7 +5460,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5469,7 +5469,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5507,7 +5507,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5516,7 +5516,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5536,7 +5536,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5545,7 +5545,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5554,7 +5554,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5563,7 +5563,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5587,7 +5587,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5596,7 +5596,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5614,7 +5614,7 @@ export interface paths {
                         "application/json": components["schemas"]["RecipientSource"] | components["schemas"]["FileSourceResult"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5623,7 +5623,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5632,7 +5632,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5641,7 +5641,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5650,7 +5650,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body or file is larger than allowed */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -5659,7 +5659,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5699,7 +5699,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5708,7 +5708,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5724,7 +5724,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5733,7 +5733,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5742,7 +5742,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5751,7 +5751,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5760,7 +5760,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5800,7 +5800,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5809,7 +5809,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5830,7 +5830,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5839,7 +5839,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5848,7 +5848,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5857,7 +5857,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5897,7 +5897,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5906,7 +5906,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -5915,7 +5915,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5924,7 +5924,7 @@ export interface paths {
                         "application/json": components["schemas"]["RecipientSummary"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5933,7 +5933,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -5942,7 +5942,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -5951,7 +5951,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -5960,7 +5960,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -5996,7 +5996,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6005,7 +6005,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6014,7 +6014,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6023,7 +6023,7 @@ export interface paths {
                         "application/json": components["schemas"]["RecipientSummary"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6032,7 +6032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6041,7 +6041,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6050,7 +6050,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6090,7 +6090,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6099,7 +6099,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6119,7 +6119,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6128,7 +6128,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6137,7 +6137,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6146,7 +6146,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6155,7 +6155,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6191,7 +6191,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6200,7 +6200,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6209,7 +6209,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6218,7 +6218,7 @@ export interface paths {
                         "application/json": components["schemas"]["RenderedEmail"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6227,7 +6227,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6236,7 +6236,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6245,7 +6245,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6283,7 +6283,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6292,7 +6292,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6301,7 +6301,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6310,7 +6310,7 @@ export interface paths {
                         "application/json": components["schemas"]["FollowupReports"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6319,7 +6319,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6328,7 +6328,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6337,7 +6337,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6391,7 +6391,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6400,7 +6400,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6409,7 +6409,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6418,7 +6418,7 @@ export interface paths {
                         "application/json": components["schemas"]["ResendResult"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6427,7 +6427,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6436,7 +6436,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6445,7 +6445,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6454,7 +6454,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6498,7 +6498,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6507,7 +6507,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6516,7 +6516,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6525,7 +6525,7 @@ export interface paths {
                         "application/json": components["schemas"]["Progress"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6534,7 +6534,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6543,7 +6543,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6552,7 +6552,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6561,7 +6561,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6599,7 +6599,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6608,7 +6608,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6617,7 +6617,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6626,7 +6626,7 @@ export interface paths {
                         "application/json": components["schemas"]["Progress"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6635,7 +6635,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6644,7 +6644,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6653,7 +6653,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6662,7 +6662,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6698,7 +6698,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6707,7 +6707,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6716,7 +6716,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6725,7 +6725,7 @@ export interface paths {
                         "application/json": components["schemas"]["SmsEstimate"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6734,7 +6734,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6743,7 +6743,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6752,7 +6752,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6792,7 +6792,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6801,7 +6801,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6810,7 +6810,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -6819,7 +6819,7 @@ export interface paths {
                         "application/json": components["schemas"]["Progress"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6828,7 +6828,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6837,7 +6837,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6846,7 +6846,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6855,7 +6855,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -6891,7 +6891,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6900,7 +6900,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6920,7 +6920,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -6929,7 +6929,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -6938,7 +6938,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -6947,7 +6947,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -6987,7 +6987,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -6996,7 +6996,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7005,7 +7005,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7014,7 +7014,7 @@ export interface paths {
                         "application/json": components["schemas"]["Progress"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7023,7 +7023,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7032,7 +7032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7041,7 +7041,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7050,7 +7050,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -7086,7 +7086,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7095,7 +7095,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7104,7 +7104,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7113,7 +7113,7 @@ export interface paths {
                         "application/json": components["schemas"]["FollowupSummary"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7122,7 +7122,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7131,7 +7131,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7140,7 +7140,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7189,7 +7189,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7198,7 +7198,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7207,7 +7207,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7216,7 +7216,7 @@ export interface paths {
                         "application/json": components["schemas"]["Mailing"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7225,7 +7225,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7234,7 +7234,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7243,7 +7243,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7252,7 +7252,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -7297,7 +7297,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7306,7 +7306,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7315,7 +7315,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -7324,7 +7324,7 @@ export interface paths {
                         "application/json": components["schemas"]["TestSendResult"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7333,7 +7333,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7342,7 +7342,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7351,7 +7351,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7360,7 +7360,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -7394,7 +7394,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7403,7 +7403,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7423,7 +7423,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7432,7 +7432,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7468,7 +7468,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7477,7 +7477,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7541,7 +7541,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7550,7 +7550,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7571,7 +7571,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7580,7 +7580,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7589,7 +7589,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7627,7 +7627,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7636,7 +7636,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7654,7 +7654,7 @@ export interface paths {
                         "text/html": string;
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7663,7 +7663,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7672,7 +7672,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7681,7 +7681,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7719,7 +7719,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7728,7 +7728,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7746,7 +7746,7 @@ export interface paths {
                         "message/rfc822": string;
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7755,7 +7755,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7764,7 +7764,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7773,7 +7773,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7813,7 +7813,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7822,7 +7822,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7843,7 +7843,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7852,7 +7852,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7861,7 +7861,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7910,7 +7910,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7919,7 +7919,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -7928,7 +7928,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -7937,7 +7937,7 @@ export interface paths {
                         "application/json": components["schemas"]["Person"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7946,7 +7946,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -7955,7 +7955,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -7964,7 +7964,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -8000,7 +8000,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8009,7 +8009,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8018,7 +8018,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -8027,7 +8027,7 @@ export interface paths {
                         "application/json": components["schemas"]["Person"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8036,7 +8036,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8045,7 +8045,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8054,7 +8054,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8079,7 +8079,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8088,7 +8088,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8104,7 +8104,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8113,7 +8113,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8122,7 +8122,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8131,7 +8131,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8140,7 +8140,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -8190,7 +8190,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8199,7 +8199,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8208,7 +8208,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -8217,7 +8217,7 @@ export interface paths {
                         "application/json": components["schemas"]["Person"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8226,7 +8226,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8235,7 +8235,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8244,7 +8244,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8253,7 +8253,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -8285,7 +8285,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8294,7 +8294,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8303,7 +8303,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -8312,7 +8312,7 @@ export interface paths {
                         "application/json": components["schemas"]["Consents"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8321,7 +8321,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8330,7 +8330,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8339,7 +8339,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8375,7 +8375,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8384,7 +8384,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8393,7 +8393,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -8402,7 +8402,7 @@ export interface paths {
                         "application/json": components["schemas"]["ConsentRecord"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8411,7 +8411,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8420,7 +8420,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8429,7 +8429,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8438,7 +8438,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -8474,7 +8474,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8483,7 +8483,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8504,7 +8504,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8513,7 +8513,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8522,7 +8522,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8531,7 +8531,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8569,7 +8569,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8578,7 +8578,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8598,7 +8598,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8607,7 +8607,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8616,7 +8616,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8625,7 +8625,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8674,7 +8674,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8683,7 +8683,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8703,7 +8703,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8712,7 +8712,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8721,7 +8721,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8730,7 +8730,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8739,7 +8739,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -8778,7 +8778,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8787,7 +8787,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8808,7 +8808,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8817,7 +8817,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8826,7 +8826,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8860,7 +8860,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8869,7 +8869,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8878,7 +8878,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -8887,7 +8887,7 @@ export interface paths {
                         "application/json": components["schemas"]["Project"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8896,7 +8896,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8905,7 +8905,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8914,7 +8914,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -8950,7 +8950,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8959,7 +8959,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -8968,7 +8968,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -8977,7 +8977,7 @@ export interface paths {
                         "application/json": components["schemas"]["Project"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -8986,7 +8986,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -8995,7 +8995,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9004,7 +9004,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9029,7 +9029,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9038,7 +9038,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9054,7 +9054,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9063,7 +9063,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9072,7 +9072,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9081,7 +9081,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9090,7 +9090,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9124,7 +9124,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9133,7 +9133,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9142,7 +9142,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -9151,7 +9151,7 @@ export interface paths {
                         "application/json": components["schemas"]["Project"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9160,7 +9160,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9169,7 +9169,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9178,7 +9178,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9187,7 +9187,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9223,7 +9223,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9232,7 +9232,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9253,7 +9253,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9262,7 +9262,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9271,7 +9271,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9280,7 +9280,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9322,7 +9322,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9331,7 +9331,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9352,7 +9352,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9361,7 +9361,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9370,7 +9370,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9379,7 +9379,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9410,7 +9410,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9419,7 +9419,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9439,7 +9439,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9448,7 +9448,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9457,7 +9457,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9466,7 +9466,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9475,7 +9475,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9515,7 +9515,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9524,7 +9524,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9540,7 +9540,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9549,7 +9549,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9558,7 +9558,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9567,7 +9567,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9576,7 +9576,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9609,7 +9609,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9618,7 +9618,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9639,7 +9639,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9648,7 +9648,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9677,7 +9677,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9686,7 +9686,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9695,7 +9695,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -9704,7 +9704,7 @@ export interface paths {
                         "application/json": components["schemas"]["Role"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9713,7 +9713,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9722,7 +9722,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9731,7 +9731,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9769,7 +9769,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9778,7 +9778,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9799,7 +9799,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9808,7 +9808,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9817,7 +9817,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9854,7 +9854,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9863,7 +9863,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9872,7 +9872,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -9881,7 +9881,7 @@ export interface paths {
                         "application/json": components["schemas"]["Selection"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9890,7 +9890,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9899,7 +9899,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9908,7 +9908,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9944,7 +9944,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9953,7 +9953,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -9962,7 +9962,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -9971,7 +9971,7 @@ export interface paths {
                         "application/json": components["schemas"]["Selection"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -9980,7 +9980,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -9989,7 +9989,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -9998,7 +9998,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10023,7 +10023,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10032,7 +10032,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10048,7 +10048,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10057,7 +10057,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10066,7 +10066,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10075,7 +10075,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10084,7 +10084,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -10117,7 +10117,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10126,7 +10126,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10135,7 +10135,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10144,7 +10144,7 @@ export interface paths {
                         "application/json": components["schemas"]["Selection"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10153,7 +10153,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10162,7 +10162,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10171,7 +10171,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10180,7 +10180,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -10216,7 +10216,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10225,7 +10225,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10246,7 +10246,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10255,7 +10255,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10264,7 +10264,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10273,7 +10273,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10315,7 +10315,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10324,7 +10324,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10345,7 +10345,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10354,7 +10354,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10363,7 +10363,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10372,7 +10372,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10402,7 +10402,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10411,7 +10411,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10431,7 +10431,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10440,7 +10440,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10449,7 +10449,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10458,7 +10458,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10467,7 +10467,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -10511,7 +10511,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10520,7 +10520,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10540,7 +10540,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10549,7 +10549,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10558,7 +10558,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10567,7 +10567,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10576,7 +10576,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -10623,7 +10623,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10632,7 +10632,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10652,7 +10652,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10661,7 +10661,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10670,7 +10670,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10679,7 +10679,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -10713,7 +10713,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10722,7 +10722,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10743,7 +10743,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10752,7 +10752,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10780,7 +10780,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10789,7 +10789,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10798,7 +10798,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -10807,7 +10807,7 @@ export interface paths {
                         "application/json": components["schemas"]["SendingDomain"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10816,7 +10816,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10825,7 +10825,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10834,7 +10834,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -10870,7 +10870,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10879,7 +10879,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10888,7 +10888,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10897,7 +10897,7 @@ export interface paths {
                         "application/json": components["schemas"]["SendingDomain"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10906,7 +10906,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10915,7 +10915,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -10924,7 +10924,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10949,7 +10949,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10958,7 +10958,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -10974,7 +10974,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -10983,7 +10983,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -10992,7 +10992,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11001,7 +11001,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11010,7 +11010,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11047,7 +11047,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11056,7 +11056,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11065,7 +11065,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11074,7 +11074,7 @@ export interface paths {
                         "application/json": components["schemas"]["SendingDomain"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11083,7 +11083,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11092,7 +11092,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11101,7 +11101,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11110,7 +11110,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11144,7 +11144,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11153,7 +11153,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11162,7 +11162,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11171,7 +11171,7 @@ export interface paths {
                         "application/json": components["schemas"]["Settings"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11180,7 +11180,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11218,7 +11218,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11227,7 +11227,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11236,7 +11236,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11245,7 +11245,7 @@ export interface paths {
                         "application/json": components["schemas"]["Settings"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11254,7 +11254,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11263,7 +11263,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11272,7 +11272,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11302,7 +11302,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11311,7 +11311,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11332,7 +11332,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11341,7 +11341,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11437,7 +11437,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11446,7 +11446,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11455,7 +11455,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -11464,7 +11464,7 @@ export interface paths {
                         "application/json": components["schemas"]["SmsGateway"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11473,7 +11473,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11482,7 +11482,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11491,7 +11491,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11530,7 +11530,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11539,7 +11539,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11555,7 +11555,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11564,7 +11564,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11573,7 +11573,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11582,7 +11582,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11591,7 +11591,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11622,7 +11622,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11631,7 +11631,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11640,7 +11640,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11649,7 +11649,7 @@ export interface paths {
                         "application/json": components["schemas"]["SmsGateway"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11658,7 +11658,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11667,7 +11667,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11676,7 +11676,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11685,7 +11685,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11723,7 +11723,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11732,7 +11732,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11741,7 +11741,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11750,7 +11750,7 @@ export interface paths {
                         "application/json": components["schemas"]["SmsCount"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11759,7 +11759,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11768,7 +11768,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11777,7 +11777,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11811,7 +11811,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11820,7 +11820,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11841,7 +11841,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11850,7 +11850,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11879,7 +11879,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11888,7 +11888,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11897,7 +11897,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -11906,7 +11906,7 @@ export interface paths {
                         "application/json": components["schemas"]["SubscriptionType"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11915,7 +11915,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -11924,7 +11924,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11933,7 +11933,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -11969,7 +11969,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11978,7 +11978,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -11987,7 +11987,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -11996,7 +11996,7 @@ export interface paths {
                         "application/json": components["schemas"]["SubscriptionType"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12005,7 +12005,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12014,7 +12014,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12023,7 +12023,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12048,7 +12048,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12057,7 +12057,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12073,7 +12073,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12082,7 +12082,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12091,7 +12091,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12100,7 +12100,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12109,7 +12109,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -12141,7 +12141,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12150,7 +12150,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12159,7 +12159,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -12168,7 +12168,7 @@ export interface paths {
                         "application/json": components["schemas"]["SubscriptionType"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12177,7 +12177,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12186,7 +12186,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12195,7 +12195,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12204,7 +12204,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -12240,7 +12240,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12249,7 +12249,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12270,7 +12270,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12279,7 +12279,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12288,7 +12288,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12328,7 +12328,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12337,7 +12337,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12346,7 +12346,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -12355,7 +12355,7 @@ export interface paths {
                         "application/json": components["schemas"]["Template"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12364,7 +12364,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12373,7 +12373,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12382,7 +12382,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -12418,7 +12418,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12427,7 +12427,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12436,7 +12436,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -12445,7 +12445,7 @@ export interface paths {
                         "application/json": components["schemas"]["Template"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12454,7 +12454,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12463,7 +12463,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12472,7 +12472,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12497,7 +12497,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12506,7 +12506,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12522,7 +12522,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12531,7 +12531,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12540,7 +12540,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12549,7 +12549,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12558,7 +12558,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -12597,7 +12597,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12606,7 +12606,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12615,7 +12615,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -12624,7 +12624,7 @@ export interface paths {
                         "application/json": components["schemas"]["Template"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12633,7 +12633,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12642,7 +12642,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12651,7 +12651,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12660,7 +12660,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -12700,7 +12700,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12709,7 +12709,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12718,7 +12718,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -12727,7 +12727,7 @@ export interface paths {
                         "application/json": components["schemas"]["Template"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12736,7 +12736,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12745,7 +12745,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12754,7 +12754,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12763,7 +12763,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -12799,7 +12799,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12808,7 +12808,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12817,7 +12817,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -12826,7 +12826,7 @@ export interface paths {
                         "application/json": components["schemas"]["TemplateExport"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12835,7 +12835,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12844,7 +12844,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12853,7 +12853,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -12897,7 +12897,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12906,7 +12906,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12915,7 +12915,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -12924,7 +12924,7 @@ export interface paths {
                         "application/json": components["schemas"]["Template"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -12933,7 +12933,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -12942,7 +12942,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -12951,7 +12951,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -12990,7 +12990,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -12999,7 +12999,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13020,7 +13020,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13029,7 +13029,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13038,7 +13038,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13116,7 +13116,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13125,7 +13125,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13134,7 +13134,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -13143,7 +13143,7 @@ export interface paths {
                         "application/json": components["schemas"]["TrackedLink"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13152,7 +13152,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13161,7 +13161,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13170,7 +13170,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -13206,7 +13206,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13215,7 +13215,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13224,7 +13224,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13233,7 +13233,7 @@ export interface paths {
                         "application/json": components["schemas"]["TrackedLink"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13242,7 +13242,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13251,7 +13251,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13260,7 +13260,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13285,7 +13285,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13294,7 +13294,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13310,7 +13310,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13319,7 +13319,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13328,7 +13328,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13337,7 +13337,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13346,7 +13346,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -13420,7 +13420,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13429,7 +13429,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13438,7 +13438,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13447,7 +13447,7 @@ export interface paths {
                         "application/json": components["schemas"]["TrackedLink"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13456,7 +13456,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13465,7 +13465,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13474,7 +13474,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13483,7 +13483,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -13517,7 +13517,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13526,7 +13526,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13547,7 +13547,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13556,7 +13556,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13565,7 +13565,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13600,7 +13600,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13609,7 +13609,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13618,7 +13618,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Created */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -13627,7 +13627,7 @@ export interface paths {
                         "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13636,7 +13636,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13645,7 +13645,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13654,7 +13654,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -13690,7 +13690,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13699,7 +13699,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13708,7 +13708,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13717,7 +13717,7 @@ export interface paths {
                         "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13726,7 +13726,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13735,7 +13735,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13744,7 +13744,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13786,7 +13786,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13795,7 +13795,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13804,7 +13804,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13813,7 +13813,7 @@ export interface paths {
                         "application/json": components["schemas"]["User"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13822,7 +13822,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13831,7 +13831,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13840,7 +13840,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13849,7 +13849,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -13879,7 +13879,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13888,7 +13888,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13897,7 +13897,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13906,7 +13906,7 @@ export interface paths {
                         "application/json": components["schemas"]["BounceWebhookSettings"];
                     };
                 };
-                /** @description Default Response */
+                /** @description No valid credentials (UNAUTHENTICATED) */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -13915,7 +13915,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The credentials lack the right the route needs (FORBIDDEN), or CSRF_REFUSED */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -13940,7 +13940,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13949,7 +13949,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -13958,7 +13958,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -13967,7 +13967,7 @@ export interface paths {
                         "application/json": components["schemas"]["BounceWebhookReceipt"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -13976,7 +13976,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The body has a media type the route does not take */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -13985,7 +13985,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Too many requests from this client (RATE_LIMITED) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -14019,7 +14019,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14028,7 +14028,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14037,7 +14037,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -14083,7 +14083,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14092,7 +14092,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14114,7 +14114,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -14123,7 +14123,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -14159,7 +14159,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14168,7 +14168,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14189,7 +14189,7 @@ export interface paths {
                         "image/webp": string;
                     };
                 };
-                /** @description Default Response */
+                /** @description The request is invalid (VALIDATION_FAILED names the field) or refused as it stands */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -14198,7 +14198,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The thing named in the path does not exist */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -14234,7 +14234,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Another refusal (409 conflict with the current state, 410 gone, …) */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14243,7 +14243,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14291,7 +14291,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14357,7 +14357,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14408,7 +14408,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14473,7 +14473,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14500,7 +14500,7 @@ export interface paths {
                         "text/html": string;
                     };
                 };
-                /** @description Default Response */
+                /** @description Too many requests from this client (RATE_LIMITED) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -14536,7 +14536,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14578,7 +14578,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
@@ -14641,7 +14641,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The server failed (INTERNAL, details in its log) or the database is unavailable */
                 "5XX": {
                     headers: {
                         [name: string]: unknown;
