@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { openTestApp, type TestApp } from '../../test/helpers/app.js';
 import { multipart } from '../../test/helpers/multipart.js';
 import { admin } from '../../test/helpers/services.js';
-import { loadDemoMailing } from '../app.js';
+import { loadDemoMailing, startWorkers } from '../app.js';
 import { isAppError } from '../core/index.js';
 import { loadDemo } from '../crm/index.js';
 import { defaultResponseCheck, responseSerializerCompiler, undeclaredKeys } from './responses.js';
@@ -303,6 +303,37 @@ describe('real answers fit their declared schemas', () => {
     await call('DELETE', `/api/v1/mailings/${copy.id}`);
     await call('POST', `${m}/copy-to-template`, { name: 'Schema flow template' });
     await call('POST', `${m}/test-send`, { addresses: 'test@posthorn.example' });
+    // the demo mailing has a subscription type: its test carries the unsubscribe and manage links
+    const demoId = firstId((await call('GET', '/api/v1/mailings?q=demo')).json());
+    await call('POST', `/api/v1/mailings/${demoId}/test-send`, { addresses: 'test@posthorn.example' });
+    // the worker delivers the test to the dev outbox: its views, and the public pages its links open
+    const workers = startWorkers(t.services, {
+      secret: 'test-instance-secret-that-is-long-enough-0123456789',
+      publicUrl: 'http://localhost:3000',
+      bounceDomain: 'bounces.posthorn.example',
+      smtpPoolSize: 1,
+      run: false,
+    });
+    for (let k = 0; k < 100; k++) if ((await workers.worker.tick()) === 0) break;
+    await workers.stop();
+    const outbox = (await call('GET', '/api/v1/outbox')).json() as { items: Array<{ id: number }> };
+    expect(outbox.items.length).toBeGreaterThanOrEqual(2);
+    const publicPaths = new Set<string>();
+    for (const { id } of outbox.items) {
+      await call('GET', `/api/v1/outbox/${id}/html`);
+      const eml = (await call('GET', `/api/v1/outbox/${id}/raw`)).body
+        .replace(/=\r?\n/g, '')
+        .replace(/=3D/g, '=');
+      for (const x of eml.matchAll(/http:\/\/localhost:3000(\/t\/[a-z]\/[A-Za-z0-9._~-]+(?:\/\d+)?)/g))
+        publicPaths.add(x[1] ?? '');
+    }
+    if (process.env.RESPONSES_DEBUG) console.log([...publicPaths]);
+    for (const path of publicPaths) await call('GET', path);
+    // RFC 8058 one-click on the test message's unsubscribe link (a test token changes nothing)
+    for (const path of [...publicPaths].filter((p) => p.startsWith('/t/u/')))
+      await call('POST', path, Buffer.from('List-Unsubscribe=One-Click'), {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
     await call('POST', `${m}/schedule`, { at: '2099-01-01T09:00:00Z' });
     await call('POST', `${m}/send`);
     await call('GET', `${m}/progress`);
