@@ -197,7 +197,7 @@ describe('real answers fit their declared schemas', () => {
   it('every GET route without parameters, and each `/:id` GET route on an id its list gave', async () => {
     const ids = new Map<string, number>();
     for (const r of routeTable) {
-      if (r.method !== 'GET' || r.url.includes(':') || r.url === '/api/v1/outbox') continue;
+      if (r.method !== 'GET' || r.url.includes(':')) continue;
       const res = await call('GET', r.url);
       const id =
         res.statusCode === 200 && res.headers['content-type']?.toString().includes('json')

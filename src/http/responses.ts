@@ -81,7 +81,7 @@ export function responseSchemas(
     response[204] = { type: 'null', description: 'Done; no content' };
   } else if (def.response) {
     response[status] = def.response;
-    descriptions[status] = status === 201 ? 'Created' : 'OK';
+    descriptions[status] = status === 201 ? 'Created' : status === 202 ? 'Accepted' : 'OK';
   }
   const api = def.url.startsWith('/api/');
   const codes: Array<keyof typeof errorDescriptions> = [];

@@ -7315,7 +7315,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description OK */
+                /** @description Accepted */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -14101,7 +14101,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description OK */
+                /** @description Accepted */
                 202: {
                     headers: {
                         [name: string]: unknown;
