@@ -12,7 +12,6 @@ import {
   smsContentSchema,
   smsSetupSchema,
 } from '../../mailings/index.js';
-import { settingsSchema } from '../../settings/index.js';
 import { Id, itemsOf, pageOf, Timestamp } from './common.js';
 
 /**
@@ -206,7 +205,21 @@ export const MergeField = z
   })
   .meta({ id: 'MergeField', description: 'A variable of the merge language' });
 
-export const Settings = settingsSchema.meta({ id: 'Settings' });
+/**
+ * The settings as `GET /settings` answers them: every one present. Written out rather than the
+ * domain's `settingsSchema`, whose defaults would be documented — the time zone's is the
+ * generating machine's, so the generated client would differ from one machine to the next.
+ */
+export const Settings = z
+  .object({
+    privacyFilter: z.boolean(),
+    bounceThreshold: z.number().int(),
+    linkExpiryDays: z.number().int(),
+    onlyApprovedDomains: z.boolean(),
+    expiredLeases: z.enum(['resend', 'hold']),
+    timeZone: z.string().meta({ description: 'IANA time zone of the instance' }),
+  })
+  .meta({ id: 'Settings' });
 
 export const Folder = z
   .object({ id: Id, kind: z.enum(folderKinds), name: z.string(), parentId: Id.nullable() })

@@ -15806,20 +15806,13 @@ export interface components {
             selector: string;
         };
         Settings: {
-            /** @default 5 */
             bounceThreshold: number;
-            /**
-             * @default resend
-             * @enum {string}
-             */
+            /** @enum {string} */
             expiredLeases: "resend" | "hold";
-            /** @default 21 */
             linkExpiryDays: number;
-            /** @default false */
             onlyApprovedDomains: boolean;
-            /** @default true */
             privacyFilter: boolean;
-            /** @default UTC */
+            /** @description IANA time zone of the instance */
             timeZone: string;
         };
         SmsContent: {
