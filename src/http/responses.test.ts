@@ -437,6 +437,42 @@ describe('real answers fit their declared schemas', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the API document gives every route its answers: JSON where it answers JSON, its media types where not', () => {
+    type Responses = Record<string, { description: string; content?: Record<string, unknown> }>;
+    const doc = t.app.swagger() as unknown as {
+      paths: Record<string, Record<string, { responses: Responses }>>;
+    };
+    const wrong: string[] = [];
+    for (const r of routeTable) {
+      const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
+      const responses = doc.paths[path]?.[r.method.toLowerCase()]?.responses;
+      if (!responses) {
+        wrong.push(`${routeName(r)}: not in the document`);
+        continue;
+      }
+      const success = Object.entries(responses).filter(
+        ([code]) => code.startsWith('2') || code.startsWith('3'),
+      );
+      if (success.length === 0) wrong.push(`${routeName(r)}: no success answer`);
+      for (const [code, answer] of success) {
+        const types = Object.keys(answer.content ?? {});
+        if (answer.description === 'Default Response') wrong.push(`${routeName(r)} ${code}: undescribed`);
+        if (r.raw && types.includes('application/json'))
+          wrong.push(`${routeName(r)} ${code}: a raw answer claims JSON`);
+        if (r.response && types.join() !== 'application/json')
+          wrong.push(`${routeName(r)} ${code}: ${types.join()}`);
+      }
+      for (const [code, answer] of Object.entries(responses))
+        if (
+          /^[45]/.test(code) &&
+          answer.content?.['application/json'] &&
+          !JSON.stringify(answer).includes('#/components/schemas/Error')
+        )
+          wrong.push(`${routeName(r)} ${code}: an error that is not the Error component`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('covers most of the route table', () => {
     // 130 of 162 routes today; the rest are deletes (204, no body), hooks, expired-link pages and
     // follow-up actions that other tests drive (with the server strict)
