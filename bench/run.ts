@@ -18,6 +18,7 @@ const benches: Array<[string, number]> = [
   ['sms.bench.ts', Math.max(1000, Math.round(size / 100))],
   ['tracking.bench.ts', Math.max(1000, Math.round(size / 100))],
   ['followup.bench.ts', size],
+  ['responses.bench.ts', Math.max(100, Math.round(size / 500))],
 ];
 for (const [bench, n] of benches) {
   console.log(`\n### ${bench} (${n})`);

@@ -22,7 +22,19 @@ export interface RouteContext<P, Q, B> {
   reply: FastifyReply;
 }
 
-export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
+/**
+ * An answer that is not JSON (a RawResponse, a stream, plain text), described for the API
+ * document: its media types (none: no body, as a redirect) and what it is.
+ */
+export interface RawAnswer {
+  description: string;
+  /** Media types of the body; binary ones are described as `format: binary` strings. */
+  mediaTypes?: readonly string[] | undefined;
+  /** Response headers worth naming (a redirect's `location`). */
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, R = unknown> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   access: Access;
@@ -43,7 +55,16 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
   rateLimitPerMinute?: number | undefined;
   /** Status of a successful response (default 200; 201 for creations, 204 without body). */
   status?: number | undefined;
-  handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+  /**
+   * The JSON body of the successful answer (at `status`). The server adds the error answers (the
+   * shared `Error` shape) and serialises through this schema: undeclared keys never leave the
+   * server (docs/decisions/0010-response-schemas.md). The handler must return the schema's input.
+   */
+  response?: z.ZodType<unknown, R> | undefined;
+  /** Routes that answer something else than JSON (pages, files, redirects): each status's answer. */
+  raw?: Readonly<Record<number, RawAnswer>> | undefined;
+  // NoInfer: R comes from the schema alone, so a handler whose result does not fit is an error
+  handler(ctx: RouteContext<P, Q, B>): Promise<NoInfer<R> | RawResponse>;
 }
 
 /**
@@ -83,6 +104,9 @@ export const mailingContentSecurityHeaders: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
+/** The answer of an HTML page of ours (or of a mailing's own HTML). */
+export const htmlAnswer = (description: string): RawAnswer => ({ description, mediaTypes: ['text/html'] });
+
 /** An HTML page of ours with its status. */
 export function htmlResponse(status: number, html: string): RawResponse {
   return new RawResponse(
@@ -106,7 +130,9 @@ export function mailingContentResponse(html: string): RawResponse {
 }
 
 /** Declares a route; the generic parameters are inferred from the zod schemas. */
-export function route<P = unknown, Q = unknown, B = unknown>(def: RouteDefinition<P, Q, B>): RouteDefinition {
+export function route<P = unknown, Q = unknown, B = unknown, R = unknown>(
+  def: RouteDefinition<P, Q, B, R>,
+): RouteDefinition {
   return def as unknown as RouteDefinition;
 }
 

@@ -17,8 +17,6 @@ import Fastify, {
 import {
   createJsonSchemaTransformObject,
   hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -27,6 +25,14 @@ import { ZodError } from 'zod';
 import { type Actor, AppError, httpStatusByKind, isAppError, type Logger } from '../core/index.js';
 import type { Services } from '../services.js';
 import { notFoundPage } from './pages.js';
+import {
+  defaultResponseCheck,
+  documentTransform,
+  type ResponseCheck,
+  responseSchemas,
+  responseSerializerCompiler,
+  withoutUnusedComponents,
+} from './responses.js';
 import { RawResponse, type RouteDefinition } from './route.js';
 import { SESSION_COOKIE, unauthenticated } from './routes/access.routes.js';
 import { routeTable } from './routes/index.js';
@@ -51,6 +57,11 @@ export interface ServerOptions {
   logger?: Logger | undefined;
   /** Where JSON logs go (the app passes stderr, so stdout stays for command output). */
   logStream?: NodeJS.WritableStream | undefined;
+  /**
+   * What an answer that does not fit its response schema does: `strict` fails it (500, the
+   * tests), `lenient` logs it and sends it (production). Default: strict under the test runner.
+   */
+  responseCheck?: ResponseCheck | undefined;
 }
 
 declare module 'fastify' {
@@ -63,6 +74,10 @@ declare module 'fastify' {
       publicUrl: string;
       metrics: Registry;
     };
+  }
+  interface FastifyContextConfig {
+    /** Each response status's description in the API document (responses.ts). */
+    responseDescriptions?: Record<string, string>;
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -109,7 +124,9 @@ export async function buildServer(services: Services, options: ServerOptions): P
     }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(
+    responseSerializerCompiler(options.responseCheck ?? defaultResponseCheck(), app.log),
+  );
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'posthorn_' });
@@ -202,9 +219,13 @@ export async function buildServer(services: Services, options: ServerOptions): P
     // each route's zod schemas become its JSON schemas; schemas named with `.meta({ id })` (the
     // recursive selection criterion, shared shapes) are referenced there and described once under
     // components.schemas (`<id>Input` for request schemas) by the object transform, in the same
-    // OpenAPI 3.0 dialect as the routes' schemas (an unnamed recursive schema left a dangling $ref)
-    transform: jsonSchemaTransform,
-    transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } }),
+    // OpenAPI 3.0 dialect as the routes' schemas (an unnamed recursive schema left a dangling $ref);
+    // raw answers (pages, files) keep their media types
+    transform: documentTransform,
+    transformObject: (input) =>
+      withoutUnusedComponents(
+        createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } })(input),
+      ),
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
 
@@ -355,6 +376,7 @@ function registerRoute(
   const accepted = acceptedMediaTypes(def);
   const changes = stateChanging.has(def.method);
   const limit = def.rateLimitPerMinute === -1 ? options.loginRatePerMinute : def.rateLimitPerMinute;
+  const { response, descriptions } = responseSchemas(def, def.status ?? 200, limit !== undefined);
   app.route({
     method: def.method,
     url: def.url,
@@ -366,8 +388,13 @@ function registerRoute(
       ...(def.query ? { querystring: def.query } : {}),
       ...(def.body && !def.multipart ? { body: def.body } : {}),
       ...(def.multipart ? { consumes: ['multipart/form-data'] } : {}),
+      response,
     },
-    ...(limit === undefined ? {} : { config: { rateLimit: { max: limit, timeWindow: '1 minute' } } }),
+    config: {
+      // read by the document transform (responses.ts)
+      responseDescriptions: descriptions,
+      ...(limit === undefined ? {} : { rateLimit: { max: limit, timeWindow: '1 minute' } }),
+    },
     // the media type and authentication are checked first, before the body is read or validated;
     // a refused request has changed nothing
     // (the public pages outside /api have no hook at all: the tracking path is the hottest one)

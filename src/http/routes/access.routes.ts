@@ -1,7 +1,19 @@
 import { z } from 'zod';
-import { roleInput, userInput, userPatch } from '../../access/index.js';
+import { isRight, roleInput, userInput, userPatch } from '../../access/index.js';
 import { AppError } from '../../core/index.js';
 import { idParams, pageQuery, route } from '../route.js';
+// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
+import {
+  apiKeyCreatedSchema,
+  apiKeySchema,
+  auditEntrySchema,
+  loginResultSchema,
+  meSchema,
+  roleSchema,
+  userSchema,
+} from '../schemas/access.js';
+import { pageOf } from '../schemas/common.js';
+// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 export const SESSION_COOKIE = 'posthorn_session';
 
@@ -14,6 +26,7 @@ export const accessRoutes = [
     summary: 'Log in with e-mail and password; sets the session cookie',
     body: z.strictObject({ email: z.string().min(1).max(254), password: z.string().min(1).max(200) }),
     rateLimitPerMinute: -1, // replaced by the configured POSTHORN_LOGIN_RATE_PER_MINUTE
+    response: loginResultSchema,
     handler: async ({ services, body, reply, request }) => {
       const { sessionId, user, expiresAt } = await services.access.login(body.email, body.password);
       reply.setCookie(SESSION_COOKIE, sessionId, {
@@ -47,11 +60,13 @@ export const accessRoutes = [
     access: 'authenticated',
     tag: 'auth',
     summary: 'Who the credentials belong to, and their rights',
+    response: meSchema,
     handler: async ({ services, actor }) => ({
       kind: actor.kind,
       label: actor.label,
       user: actor.userId === null ? null : await services.access.getUser(actor.userId),
-      rights: [...actor.rights].sort(),
+      // an actor's rights are read through isRight already; the filter tells the type so
+      rights: [...actor.rights].filter(isRight).sort(),
     }),
   }),
   route({
@@ -61,6 +76,7 @@ export const accessRoutes = [
     tag: 'users',
     summary: 'List users',
     query: pageQuery,
+    response: pageOf(userSchema),
     handler: ({ services, query }) => services.access.listUsers(query.limit, query.offset),
   }),
   route({
@@ -71,6 +87,7 @@ export const accessRoutes = [
     summary: 'Create a user (an employee: can log in with a password, and be "our contact")',
     body: userInput,
     status: 201,
+    response: userSchema,
     handler: ({ services, body, actor }) => services.access.createUser(body, actor),
   }),
   route({
@@ -80,6 +97,7 @@ export const accessRoutes = [
     tag: 'users',
     summary: 'Get a user',
     params: idParams,
+    response: userSchema,
     handler: ({ services, params }) => services.access.getUser(params.id),
   }),
   route({
@@ -91,6 +109,7 @@ export const accessRoutes = [
       'Change a user (isActive: false ends their sessions; a new password ends their other sessions). Only a holder of every right a user has may change that user.',
     params: idParams,
     body: userPatch,
+    response: userSchema,
     handler: ({ services, params, body, actor, request }) =>
       services.access.updateUser(params.id, body, actor, { keepSessionId: request.cookies[SESSION_COOKIE] }),
   }),
@@ -100,6 +119,7 @@ export const accessRoutes = [
     access: 'manageUsers',
     tag: 'users',
     summary: 'Roles and the rights they grant',
+    response: pageOf(roleSchema),
     handler: async ({ services }) => {
       const items = await services.access.listRoles();
       return { items, total: items.length };
@@ -113,6 +133,7 @@ export const accessRoutes = [
     summary: 'Create a role',
     body: roleInput,
     status: 201,
+    response: roleSchema,
     handler: ({ services, body, actor }) => services.access.createRole(body, actor),
   }),
   route({
@@ -121,6 +142,7 @@ export const accessRoutes = [
     access: 'manageUsers',
     tag: 'users',
     summary: 'List API keys (never the keys themselves)',
+    response: pageOf(apiKeySchema),
     handler: async ({ services }) => {
       const items = await services.access.listApiKeys();
       return { items, total: items.length };
@@ -134,6 +156,7 @@ export const accessRoutes = [
     summary: 'Create an API key; the key is in this response only',
     body: z.strictObject({ name: z.string().trim().min(1).max(100), role: z.string().min(1) }),
     status: 201,
+    response: apiKeyCreatedSchema,
     handler: async ({ services, body, actor }) => {
       const { apiKey, key } = await services.access.createApiKey(body.name, body.role, actor);
       return { ...apiKey, key };
@@ -159,6 +182,7 @@ export const accessRoutes = [
       entity: z.string().max(50).optional(),
       entityId: z.string().max(50).optional(),
     }),
+    response: pageOf(auditEntrySchema),
     handler: ({ services, query }) =>
       services.access.listAudit(
         { entity: query.entity, entityId: query.entityId },

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { blockedQuery, readWebhook } from '../../bounces/index.js';
 import { pageQuery, route } from '../route.js';
+// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
+import {
+  blockedAddressSchema,
+  bounceSchema,
+  personsChangedSchema,
+  webhookReceiptSchema,
+  webhookSettingsSchema,
+} from '../schemas/bounces.js';
+import { pageOf } from '../schemas/common.js';
+
+// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 const addressBody = z.strictObject({ address: z.string().trim().min(3).max(320) });
 
@@ -19,6 +30,7 @@ export const bounceRoutes = [
     rateLimitPerMinute: 600,
     // Amazon SNS posts its notifications as text/plain
     alsoAccepts: ['text/plain'],
+    response: webhookReceiptSchema,
     handler: async ({ services, query, request, body }) => {
       const rawBody = request.rawBody ?? (typeof body === 'string' ? body : JSON.stringify(body ?? null));
       const signature = request.headers['x-posthorn-signature'];
@@ -47,6 +59,7 @@ export const bounceRoutes = [
     access: 'manageSettings',
     tag: 'bounces',
     summary: 'Where relays post bounces, and the secret that signs them',
+    response: webhookSettingsSchema,
     handler: async ({ services, request }) => {
       // relays post to the public host name (docs/security.md), not to where the admin reads this
       const base = `${request.server.posthorn.publicUrl}/api/v1/webhooks/bounces`;
@@ -64,6 +77,7 @@ export const bounceRoutes = [
     tag: 'bounces',
     summary: 'Reports that could not be matched to a recipient, with the reason',
     query: pageQuery,
+    response: pageOf(bounceSchema),
     handler: async ({ services, query }) => {
       const items = await services.bounces.unmatched(query);
       return { items, total: items.length };
@@ -76,6 +90,7 @@ export const bounceRoutes = [
     tag: 'bounces',
     summary: 'Blocked addresses of all mailings (?reason=hardBounce|softBounces|complaint|unsubscribed, ?q=)',
     query: blockedQuery,
+    response: pageOf(blockedAddressSchema),
     handler: ({ services, query }) => services.bounces.blocked(query),
   }),
   route({
@@ -98,6 +113,7 @@ export const bounceRoutes = [
     tag: 'bounces',
     summary: 'Mark the persons with this blocked address as former employees',
     body: addressBody,
+    response: personsChangedSchema,
     handler: ({ services, body, actor }) => services.bounces.setFormerEmployee(body.address, actor),
   }),
   route({
@@ -107,6 +123,7 @@ export const bounceRoutes = [
     tag: 'bounces',
     summary: 'Remove the blocked address from the persons that have it',
     body: addressBody,
+    response: personsChangedSchema,
     handler: ({ services, body, actor }) => services.bounces.deleteAddress(body.address, actor),
   }),
 ];

@@ -17,6 +17,29 @@ import {
   subscriptionTypePatch,
 } from '../../crm/index.js';
 import { idParams, pageQuery, route } from '../route.js';
+// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
+import { itemsOf, pageOf } from '../schemas/common.js';
+import {
+  addedSchema,
+  companySchema,
+  companySummarySchema,
+  consentRecordSchema,
+  consentsSchema,
+  countSchema,
+  customFieldSchema,
+  interestSchema,
+  personSchema,
+  personSummarySchema,
+  projectMemberSchema,
+  projectSchema,
+  removedSchema,
+  selectionMemberSchema,
+  selectionSchema,
+  subscriptionSchema,
+  subscriptionTypeSchema,
+} from '../schemas/crm.js';
+
+// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 const memberIds = z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(10_000) });
 
@@ -29,6 +52,7 @@ export const crmRoutes = [
     tag: 'companies',
     summary: 'List companies; q is a type-ahead prefix of the name',
     query: pageQuery,
+    response: pageOf(companySummarySchema),
     handler: ({ services, query }) => services.companies.list(query),
   }),
   route({
@@ -39,6 +63,7 @@ export const crmRoutes = [
     summary: 'Create a company',
     body: companyInput,
     status: 201,
+    response: companySchema,
     handler: ({ services, body, actor }) => services.companies.create(body, actor),
   }),
   route({
@@ -48,6 +73,7 @@ export const crmRoutes = [
     tag: 'companies',
     summary: 'Get a company',
     params: idParams,
+    response: companySchema,
     handler: ({ services, params }) => services.companies.get(params.id),
   }),
   route({
@@ -58,6 +84,7 @@ export const crmRoutes = [
     summary: 'Change a company',
     params: idParams,
     body: companyPatch,
+    response: companySchema,
     handler: ({ services, params, body, actor }) => services.companies.update(params.id, body, actor),
   }),
   route({
@@ -78,6 +105,7 @@ export const crmRoutes = [
     summary: "List a company's persons",
     params: idParams,
     query: pageQuery,
+    response: pageOf(personSummarySchema),
     handler: async ({ services, params, query }) => {
       await services.companies.get(params.id);
       return services.persons.list({ ...query, companyId: params.id });
@@ -92,6 +120,7 @@ export const crmRoutes = [
     tag: 'persons',
     summary: 'List persons; q is a type-ahead prefix of name, last name, e-mail or company name',
     query: pageQuery,
+    response: pageOf(personSummarySchema),
     handler: ({ services, query }) => services.persons.list(query),
   }),
   route({
@@ -102,6 +131,7 @@ export const crmRoutes = [
     summary: 'Create a person (emails[0] is the primary address)',
     body: personInput,
     status: 201,
+    response: personSchema,
     handler: ({ services, body, actor }) => services.persons.create(body, actor),
   }),
   route({
@@ -111,6 +141,7 @@ export const crmRoutes = [
     tag: 'persons',
     summary: 'Get a person',
     params: idParams,
+    response: personSchema,
     handler: ({ services, params }) => services.persons.get(params.id),
   }),
   route({
@@ -121,6 +152,7 @@ export const crmRoutes = [
     summary: 'Change a person; only the fields given change',
     params: idParams,
     body: personPatch,
+    response: personSchema,
     handler: ({ services, params, body, actor }) => services.persons.update(params.id, body, actor),
   }),
   route({
@@ -140,6 +172,7 @@ export const crmRoutes = [
     tag: 'persons',
     summary: "A person's subscriptions",
     params: idParams,
+    response: itemsOf(subscriptionSchema),
     handler: async ({ services, params }) => ({
       items: await services.preferences.subscriptionsOf(params.id),
     }),
@@ -155,6 +188,7 @@ export const crmRoutes = [
       subscriptionTypeId: z.coerce.number().int().positive(),
     }),
     body: subscriptionInput,
+    response: itemsOf(subscriptionSchema),
     handler: async ({ services, params, body, actor }) => {
       await services.preferences.setSubscription(params.id, params.subscriptionTypeId, body, actor);
       return { items: await services.preferences.subscriptionsOf(params.id) };
@@ -167,6 +201,7 @@ export const crmRoutes = [
     tag: 'persons',
     summary: "A person's consent: the current record per purpose and the history",
     params: idParams,
+    response: consentsSchema,
     handler: ({ services, params }) => services.preferences.consentsOf(params.id),
   }),
   route({
@@ -178,6 +213,7 @@ export const crmRoutes = [
     params: idParams,
     body: consentInput,
     status: 201,
+    response: consentRecordSchema,
     handler: ({ services, params, body, actor }) =>
       services.preferences.recordConsent(params.id, body, actor),
   }),
@@ -190,6 +226,7 @@ export const crmRoutes = [
     tag: 'settings',
     summary: 'Custom fields of persons and companies',
     query: z.object({ entity: z.enum(['person', 'company']).optional() }),
+    response: pageOf(customFieldSchema),
     handler: async ({ services, query }) => {
       const items = await services.customFields.list(query.entity);
       return { items, total: items.length };
@@ -203,6 +240,7 @@ export const crmRoutes = [
     summary: 'Define a custom field',
     body: customFieldInput,
     status: 201,
+    response: customFieldSchema,
     handler: ({ services, body, actor }) => services.customFields.create(body, actor),
   }),
   route({
@@ -221,6 +259,7 @@ export const crmRoutes = [
     access: 'viewCrm',
     tag: 'subscriptions',
     summary: 'Subscription types with their active subscriber counts',
+    response: pageOf(subscriptionTypeSchema),
     handler: async ({ services }) => {
       const items = await services.preferences.listSubscriptionTypes();
       return { items, total: items.length };
@@ -234,6 +273,7 @@ export const crmRoutes = [
     summary: 'Create a subscription type',
     body: subscriptionTypeInput,
     status: 201,
+    response: subscriptionTypeSchema,
     handler: ({ services, body, actor }) => services.preferences.createSubscriptionType(body, actor),
   }),
   route({
@@ -243,6 +283,7 @@ export const crmRoutes = [
     tag: 'subscriptions',
     summary: 'Get a subscription type',
     params: idParams,
+    response: subscriptionTypeSchema,
     handler: ({ services, params }) => services.preferences.getSubscriptionType(params.id),
   }),
   route({
@@ -253,6 +294,7 @@ export const crmRoutes = [
     summary: 'Rename or describe a subscription type',
     params: idParams,
     body: subscriptionTypePatch,
+    response: subscriptionTypeSchema,
     handler: ({ services, params, body, actor }) =>
       services.preferences.updateSubscriptionType(params.id, body, actor),
   }),
@@ -272,6 +314,7 @@ export const crmRoutes = [
     access: 'viewCrm',
     tag: 'persons',
     summary: 'Interests with the number of persons who have each',
+    response: pageOf(interestSchema),
     handler: async ({ services }) => {
       const items = await services.preferences.listInterests();
       return { items, total: items.length };
@@ -286,6 +329,7 @@ export const crmRoutes = [
     tag: 'selections',
     summary: 'List selections (member counts of dynamic selections: see GET one)',
     query: pageQuery,
+    response: pageOf(selectionSchema),
     handler: ({ services, query }) => services.selections.list(query),
   }),
   route({
@@ -296,6 +340,7 @@ export const crmRoutes = [
     summary: 'Create a static or dynamic selection',
     body: selectionInput,
     status: 201,
+    response: selectionSchema,
     handler: ({ services, body, actor }) => services.selections.create(body, actor),
   }),
   route({
@@ -308,6 +353,7 @@ export const crmRoutes = [
       criteria: criterionSchema,
       memberType: z.enum(['persons', 'companies']).default('persons'),
     }),
+    response: countSchema,
     handler: async ({ services, body }) => ({
       count: await services.selections.countCriteria(body.criteria, body.memberType),
     }),
@@ -319,6 +365,7 @@ export const crmRoutes = [
     tag: 'selections',
     summary: 'Get a selection with its member count',
     params: idParams,
+    response: selectionSchema,
     handler: ({ services, params }) => services.selections.get(params.id),
   }),
   route({
@@ -329,6 +376,7 @@ export const crmRoutes = [
     summary: 'Rename a selection or change its criteria',
     params: idParams,
     body: selectionPatch,
+    response: selectionSchema,
     handler: ({ services, params, body, actor }) => services.selections.update(params.id, body, actor),
   }),
   route({
@@ -349,6 +397,7 @@ export const crmRoutes = [
     summary: 'The members of a selection (dynamic: evaluated now)',
     params: idParams,
     query: pageQuery,
+    response: pageOf(selectionMemberSchema),
     handler: ({ services, params, query }) => services.selections.members(params.id, query),
   }),
   route({
@@ -359,6 +408,7 @@ export const crmRoutes = [
     summary: 'Add members to a static selection',
     params: idParams,
     body: memberIds,
+    response: addedSchema,
     handler: ({ services, params, body, actor }) =>
       services.selections.addMembers(params.id, body.ids, actor),
   }),
@@ -370,6 +420,7 @@ export const crmRoutes = [
     summary: 'Remove members from a static selection',
     params: idParams,
     body: memberIds,
+    response: removedSchema,
     handler: ({ services, params, body, actor }) =>
       services.selections.removeMembers(params.id, body.ids, actor),
   }),
@@ -382,6 +433,7 @@ export const crmRoutes = [
     tag: 'projects',
     summary: 'List projects with member counts',
     query: pageQuery,
+    response: pageOf(projectSchema),
     handler: ({ services, query }) => services.projects.list(query),
   }),
   route({
@@ -392,6 +444,7 @@ export const crmRoutes = [
     summary: 'Create a project',
     body: projectInput,
     status: 201,
+    response: projectSchema,
     handler: ({ services, body, actor }) => services.projects.create(body, actor),
   }),
   route({
@@ -401,6 +454,7 @@ export const crmRoutes = [
     tag: 'projects',
     summary: 'Get a project',
     params: idParams,
+    response: projectSchema,
     handler: ({ services, params }) => services.projects.get(params.id),
   }),
   route({
@@ -411,6 +465,7 @@ export const crmRoutes = [
     summary: 'Change a project',
     params: idParams,
     body: projectPatch,
+    response: projectSchema,
     handler: ({ services, params, body, actor }) => services.projects.update(params.id, body, actor),
   }),
   route({
@@ -431,6 +486,7 @@ export const crmRoutes = [
     summary: 'The members of a project with their roles',
     params: idParams,
     query: pageQuery,
+    response: pageOf(projectMemberSchema),
     handler: ({ services, params, query }) => services.projects.members(params.id, query),
   }),
   route({
@@ -441,6 +497,7 @@ export const crmRoutes = [
     summary: 'Add persons to a project (or change their role)',
     params: idParams,
     body: projectMembersInput,
+    response: addedSchema,
     handler: ({ services, params, body, actor }) => services.projects.addMembers(params.id, body, actor),
   }),
   route({

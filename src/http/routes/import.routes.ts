@@ -5,6 +5,10 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { AppError, invalid, notFound, randomToken } from '../../core/index.js';
 import { idParams, route } from '../route.js';
+// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
+import { importJobSchema, importReportSchema } from '../schemas/import.js';
+
+// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 const formFields = z.strictObject({
   dryRun: z.enum(['true', 'false']).optional(),
@@ -23,6 +27,7 @@ export const importRoutes = [
       'Import persons from a CSV or XLSX upload (multipart field "file"; optional fields dryRun, mapping as JSON {"Header":"field"}, delimiter, encoding)',
     multipart: true,
     status: 201,
+    response: importReportSchema,
     handler: async ({ services, request, actor }) => {
       const dir = join(request.server.posthorn.dataDir, 'uploads', 'imports');
       // uploads are CRM data: the directory and the file are our user's only
@@ -106,6 +111,7 @@ export const importRoutes = [
     tag: 'imports',
     summary: 'The report of an import',
     params: idParams,
+    response: importJobSchema,
     handler: async ({ services, params }) => {
       const row = await services.imports.get(params.id);
       if (!row) throw notFound('IMPORT_NOT_FOUND', `import ${params.id} does not exist`);
@@ -121,7 +127,8 @@ export const importRoutes = [
         createdBy: row.created_by,
         startedAt: row.started_at,
         finishedAt: row.finished_at,
-        report: JSON.parse(row.report) as unknown,
+        // written by ImportService.finish: the report (with `error` when it failed), `{}` while running
+        report: JSON.parse(row.report) as z.input<typeof importJobSchema>['report'],
       };
     },
   }),

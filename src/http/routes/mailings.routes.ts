@@ -22,7 +22,12 @@ import {
 import { escapeHtml } from '../../merge/index.js';
 import { recipientListQuery, recipientSourceInput } from '../../recipients/index.js';
 import { settingsPatch } from '../../settings/index.js';
-import { idParams, mailingContentResponse, pageQuery, route } from '../route.js';
+import { htmlAnswer, idParams, mailingContentResponse, pageQuery, route } from '../route.js';
+// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
+import * as s from '../schemas/mailings.js';
+import * as r from '../schemas/recipients.js';
+
+// biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 const mailingSub = z.object({
   id: z.coerce.number().int().positive(),
@@ -63,6 +68,7 @@ export const mailingRoutes = [
     access: 'authenticated',
     tag: 'mailings',
     summary: 'The merge-language variable catalogue, custom fields included',
+    response: s.mergeFields,
     handler: async ({ services }) => ({ items: await services.mailings.catalogue() }),
   }),
   route({
@@ -71,6 +77,7 @@ export const mailingRoutes = [
     access: 'authenticated',
     tag: 'settings',
     summary: 'Settings: privacy filter, bounce threshold, link expiry, only approved domains',
+    response: s.Settings,
     handler: ({ services }) => services.settings.get(),
   }),
   route({
@@ -80,6 +87,7 @@ export const mailingRoutes = [
     tag: 'settings',
     summary: 'Change settings (audited)',
     body: settingsPatch,
+    response: s.Settings,
     handler: ({ services, body, actor }) => services.settings.update(body, actor),
   }),
 
@@ -90,6 +98,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'The live SMS counter: encoding (GSM-7 or UCS-2), characters, parts, what forced UCS-2',
     body: z.strictObject({ text: z.string().max(5000) }),
+    response: s.SmsCount,
     handler: async ({ body }) => countSms(body.text),
   }),
 
@@ -101,6 +110,7 @@ export const mailingRoutes = [
     tag: 'folders',
     summary: 'List folders (nested by parentId), optionally of one kind',
     query: z.object({ kind: z.enum(folderKinds).optional() }),
+    response: s.folderList,
     handler: async ({ services, query }) => {
       const items = await services.folders.list(query.kind);
       return { items, total: items.length };
@@ -114,6 +124,7 @@ export const mailingRoutes = [
     summary: 'Create a folder for mailings, templates, links or forms',
     body: folderInput,
     status: 201,
+    response: s.Folder,
     handler: ({ services, body, actor }) => services.folders.create(body, actor),
   }),
   route({
@@ -124,6 +135,7 @@ export const mailingRoutes = [
     summary: 'Rename or move a folder',
     params: idParams,
     body: folderPatch,
+    response: s.Folder,
     handler: ({ services, params, body, actor }) => services.folders.update(params.id, body, actor),
   }),
   route({
@@ -148,6 +160,7 @@ export const mailingRoutes = [
       channel: z.enum(channels).optional(),
       folderId: z.coerce.number().int().positive().optional(),
     }),
+    response: s.templatePage,
     handler: ({ services, query }) => services.templates.list(query),
   }),
   route({
@@ -158,6 +171,7 @@ export const mailingRoutes = [
     summary: 'Create a template',
     body: templateInput,
     status: 201,
+    response: s.Template,
     handler: ({ services, body, actor }) => services.templates.create(body, actor),
   }),
   route({
@@ -168,6 +182,7 @@ export const mailingRoutes = [
     summary: 'Import a template from its JSON export',
     body: z.record(z.string(), z.unknown()),
     status: 201,
+    response: s.Template,
     handler: ({ services, body, actor }) => services.templates.import(body, actor),
   }),
   route({
@@ -177,6 +192,7 @@ export const mailingRoutes = [
     tag: 'templates',
     summary: 'One template',
     params: idParams,
+    response: s.Template,
     handler: ({ services, params }) => services.templates.get(params.id),
   }),
   route({
@@ -187,6 +203,7 @@ export const mailingRoutes = [
     summary: 'Change a template (starters cannot be changed: copy them)',
     params: idParams,
     body: templatePatch,
+    response: s.Template,
     handler: ({ services, params, body, actor }) => services.templates.update(params.id, body, actor),
   }),
   route({
@@ -208,6 +225,7 @@ export const mailingRoutes = [
     params: idParams,
     body: nameBody.optional(),
     status: 201,
+    response: s.Template,
     handler: ({ services, params, body, actor }) => services.templates.copy(params.id, actor, body?.name),
   }),
   route({
@@ -217,6 +235,7 @@ export const mailingRoutes = [
     tag: 'templates',
     summary: 'Export a template as JSON (import takes the same document)',
     params: idParams,
+    response: s.TemplateExport,
     handler: async ({ services, params, reply }) => {
       void reply.header('content-disposition', `attachment; filename="template-${params.id}.json"`);
       return services.templates.export(params.id);
@@ -231,6 +250,7 @@ export const mailingRoutes = [
     tag: 'tracked-links',
     summary: 'List registered tracked links',
     query: pageQuery.extend({ folderId: z.coerce.number().int().positive().optional() }),
+    response: s.trackedLinkPage,
     handler: ({ services, query }) => services.trackedLinks.list(query),
   }),
   route({
@@ -241,6 +261,7 @@ export const mailingRoutes = [
     summary: 'Register a tracked link (name, URL, folder, link actions)',
     body: trackedLinkInput,
     status: 201,
+    response: s.TrackedLink,
     handler: ({ services, body, actor }) => services.trackedLinks.create(body, actor),
   }),
   route({
@@ -250,6 +271,7 @@ export const mailingRoutes = [
     tag: 'tracked-links',
     summary: 'One tracked link',
     params: idParams,
+    response: s.TrackedLink,
     handler: ({ services, params }) => services.trackedLinks.get(params.id),
   }),
   route({
@@ -260,6 +282,7 @@ export const mailingRoutes = [
     summary: 'Change a tracked link',
     params: idParams,
     body: trackedLinkPatch,
+    response: s.TrackedLink,
     handler: ({ services, params, body, actor }) => services.trackedLinks.update(params.id, body, actor),
   }),
   route({
@@ -281,6 +304,7 @@ export const mailingRoutes = [
     tag: 'images',
     summary: 'List the image library',
     query: pageQuery,
+    response: s.imagePage,
     handler: ({ services, query }) => services.images.list(query),
   }),
   route({
@@ -291,6 +315,7 @@ export const mailingRoutes = [
     summary: 'Upload an image (multipart field "file"; PNG, JPEG, GIF or WebP); served publicly at its path',
     multipart: true,
     status: 201,
+    response: s.Image,
     handler: async ({ services, request, actor }) => {
       const f = await oneFile(request, request.server.posthorn.imageMaxBytes);
       return services.images.upload(f.name, f.data, actor);
@@ -313,6 +338,7 @@ export const mailingRoutes = [
     tag: 'images',
     summary: 'An image of the library (public: e-mail clients load it)',
     params: z.object({ name: z.string().regex(/^[A-Za-z0-9_-]{8,64}\.(png|jpg|gif|webp)$/) }),
+    raw: { 200: { description: 'The image', mediaTypes: Object.values(mediaTypes) } },
     handler: async ({ services, params, reply }) => {
       const path = join(services.images.directory, params.name);
       const info = await stat(path).catch(() => null);
@@ -335,6 +361,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'List mailings (filter by folderId, state, channel; q searches the name)',
     query: mailingListQuery,
+    response: s.mailingPage,
     handler: ({ services, query }) => services.mailings.list(query),
   }),
   route({
@@ -345,6 +372,7 @@ export const mailingRoutes = [
     summary: 'Create a mailing (email, sms, document, formResponse), blank or from a template',
     body: mailingInput,
     status: 201,
+    response: s.Mailing,
     handler: ({ services, body, actor }) => services.mailings.create(body, actor),
   }),
   route({
@@ -354,6 +382,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'One mailing with its setup, recipient options and content',
     params: idParams,
+    response: s.Mailing,
     handler: ({ services, params }) => services.mailings.get(params.id),
   }),
   route({
@@ -365,6 +394,7 @@ export const mailingRoutes = [
       'Change setup, recipient options or content; a scheduled mailing returns to draft, a sending one refuses (MAILING_NOT_EDITABLE)',
     params: idParams,
     body: mailingPatch,
+    response: s.Mailing,
     handler: async ({ services, params, body, actor }) => {
       // the use case: a refusal of the list's rebuild (rights) comes before anything is written;
       // a changed selection, project, subscription type or option rebuilds the list (large: in
@@ -392,6 +422,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'The wizard steps with completeness and errors',
     params: idParams,
+    response: s.steps,
     handler: async ({ services, params }) => ({ items: await services.mailings.steps(params.id) }),
   }),
   route({
@@ -402,6 +433,7 @@ export const mailingRoutes = [
     summary: 'The Template step: { templateId } or { blank: true }',
     params: idParams,
     body: chooseTemplateInput,
+    response: s.Mailing,
     handler: ({ services, params, body, actor }) => services.mailings.chooseTemplate(params.id, body, actor),
   }),
   route({
@@ -413,6 +445,7 @@ export const mailingRoutes = [
     params: idParams,
     body: nameBody.optional(),
     status: 201,
+    response: s.Mailing,
     handler: ({ services, params, body, actor }) => services.mailings.copy(params.id, actor, body?.name),
   }),
   route({
@@ -424,6 +457,7 @@ export const mailingRoutes = [
     params: idParams,
     body: nameBody.optional(),
     status: 201,
+    response: s.Template,
     handler: ({ services, params, body, actor }) =>
       services.mailings.copyToTemplate(params.id, actor, body?.name),
   }),
@@ -434,6 +468,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'E-mail content rendered for this version: HTML and text with link markers, and its links',
     params: idParams,
+    response: s.RenderedEmail,
     handler: ({ services, params }) => services.mailings.rendered(params.id),
   }),
   route({
@@ -443,6 +478,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'The Content audit: each finding with severity, code and where it is',
     params: idParams,
+    response: s.auditFindings,
     handler: async ({ services, params }) => ({ items: await services.mailings.auditContent(params.id) }),
   }),
   route({
@@ -452,6 +488,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'The tracked links of the mailing, each with its stable number',
     params: idParams,
+    response: s.mailingLinks,
     handler: async ({ services, params }) => ({ items: await services.mailings.links(params.id) }),
   }),
   route({
@@ -461,6 +498,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'SMS: encoding, characters, parts, and the cost estimate (parts × ready recipients)',
     params: idParams,
+    response: s.SmsEstimate,
     handler: ({ services, params }) => services.mailings.smsEstimate(params.id),
   }),
   route({
@@ -472,6 +510,7 @@ export const mailingRoutes = [
       'Preview for one recipient: exactly what a test send to them carries (subject, From, Reply-To, List-Unsubscribe, HTML, text; links with their test token work and count nothing), the SMS text with its parts, or the letter',
     params: idParams,
     query: z.object({ recipientId: z.coerce.number().int().positive() }),
+    response: s.Preview,
     handler: ({ services, params, query }) => services.render.preview(params.id, query.recipientId),
   }),
   route({
@@ -483,6 +522,7 @@ export const mailingRoutes = [
       'The preview as a page (for a frame): the HTML of an e-mail, or the text of an SMS or letter, in a sandbox that runs no script',
     params: idParams,
     query: z.object({ recipientId: z.coerce.number().int().positive() }),
+    raw: { 200: htmlAnswer('The preview in a sandbox that runs no script') },
     handler: async ({ services, params, query }) => {
       const p = await services.render.preview(params.id, query.recipientId);
       return mailingContentResponse('html' in p ? p.html : `<pre>${escapeHtml(p.text)}</pre>`);
@@ -495,6 +535,7 @@ export const mailingRoutes = [
     tag: 'mailings',
     summary: 'The attachments of an e-mail mailing',
     params: idParams,
+    response: s.attachments,
     handler: async ({ services, params }) => ({ items: await services.mailings.listAttachments(params.id) }),
   }),
   route({
@@ -507,6 +548,7 @@ export const mailingRoutes = [
     params: idParams,
     multipart: true,
     status: 201,
+    response: s.Attachment,
     handler: async ({ services, params, request, actor }) => {
       const f = await oneFile(request, request.server.posthorn.attachmentMaxBytes);
       return services.mailings.addAttachment(params.id, f.name, f.type, f.data, actor);
@@ -532,6 +574,7 @@ export const mailingRoutes = [
     tag: 'recipients',
     summary: 'The recipient sources in order (the Setup source first)',
     params: idParams,
+    response: r.recipientSources,
     handler: async ({ services, params }) => ({ items: await services.recipients.listSources(params.id) }),
   }),
   route({
@@ -544,6 +587,7 @@ export const mailingRoutes = [
     params: idParams,
     status: 201,
     alsoAccepts: ['multipart/form-data'],
+    response: r.AddedSource,
     handler: async ({ services, params, request, body, actor }) => {
       if (request.isMultipart()) {
         const f = await oneFile(request, 20 * 1024 * 1024);
@@ -570,6 +614,7 @@ export const mailingRoutes = [
     tag: 'recipients',
     summary: '"Update list": rebuild the recipient list from the sources and the CRM as they are now',
     params: idParams,
+    response: r.RecipientSummary,
     handler: ({ services, params, actor }) => services.recipients.build(params.id, actor),
   }),
   route({
@@ -580,6 +625,7 @@ export const mailingRoutes = [
     summary: 'The recipient list, 50 a page; status (comma-separated) and reason filter it',
     params: idParams,
     query: recipientListQuery,
+    response: r.recipientPage,
     handler: ({ services, params, query }) => services.recipients.list(params.id, query),
   }),
   route({
@@ -589,6 +635,7 @@ export const mailingRoutes = [
     tag: 'recipients',
     summary: 'Counts per status and block reason (and overridden), before anything is sent',
     params: idParams,
+    response: r.RecipientSummary,
     handler: ({ services, params }) => services.recipients.summary(params.id),
   }),
 
@@ -601,6 +648,7 @@ export const mailingRoutes = [
     summary: 'Mailings linked to the selection (in Setup or as a source)',
     params: idParams,
     query: pageQuery,
+    response: s.mailingRefPage,
     handler: async ({ services, params, query }) => {
       await services.selections.get(params.id);
       return services.mailings.ofSelection(params.id, query);
@@ -614,12 +662,13 @@ export const mailingRoutes = [
     summary: "The project's activities: its linked mailings",
     params: idParams,
     query: pageQuery,
+    response: s.projectActivities,
     handler: async ({ services, params, query }) => {
       await services.projects.get(params.id);
       const page = await services.mailings.ofProject(params.id, query);
       return {
         items: page.items.map((m) => ({
-          type: 'mailing',
+          type: 'mailing' as const,
           id: m.id,
           name: m.name,
           channel: m.channel,

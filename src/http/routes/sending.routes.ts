@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { emailAccountInput, emailAccountPatch, sendingDomainInput } from '../../channels/email/index.js';
 import { smsGatewayInput, smsGatewayPatch } from '../../channels/sms/index.js';
 import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.js';
-import { idParams, mailingContentResponse, pageQuery, route } from '../route.js';
+import { htmlAnswer, idParams, mailingContentResponse, pageQuery, route } from '../route.js';
+// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
+import * as s from '../schemas/sending.js';
+
+// biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
   route({
@@ -13,6 +17,7 @@ const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
     tag: 'sending',
     summary,
     params: idParams,
+    response: s.Progress,
     handler: ({ services, params, actor }) => services.sending[name](params.id, actor),
   });
 
@@ -29,6 +34,7 @@ export const sendingRoutes = [
     summary: 'Schedule: { at: ISO time with offset }, stored in UTC',
     params: idParams,
     body: scheduleInput,
+    response: s.Progress,
     handler: ({ services, params, body, actor }) => services.sending.schedule(params.id, body, actor),
   }),
   route({
@@ -42,6 +48,7 @@ export const sendingRoutes = [
     params: idParams,
     body: testSendInput,
     status: 202,
+    response: s.TestSendResult,
     handler: ({ services, params, body, actor }) => services.sending.testSend(params.id, body, actor),
   }),
   route({
@@ -51,6 +58,7 @@ export const sendingRoutes = [
     tag: 'sending',
     summary: 'Send the rows held for review after a worker died (setting expiredLeases = hold)',
     params: idParams,
+    response: s.Released,
     handler: ({ services, params, actor }) => services.sending.releaseHeld(params.id, actor),
   }),
   action('stop', 'Stop: pause sending (messages in flight finish)'),
@@ -63,6 +71,7 @@ export const sendingRoutes = [
     tag: 'sending',
     summary: 'Counts per ledger state, current rate and expected end',
     params: idParams,
+    response: s.Progress,
     handler: ({ services, params, actor }) => services.sending.progress(params.id, actor),
   }),
   route({
@@ -72,6 +81,7 @@ export const sendingRoutes = [
     tag: 'sending',
     summary: "A document mailing's merged PDF: one letter per recipient, each on a new page",
     params: idParams,
+    raw: { 200: { description: 'The merged letters', mediaTypes: ['application/pdf'] } },
     handler: async ({ services, params, reply }) => {
       const d = await services.sending.document(params.id);
       void reply
@@ -91,6 +101,7 @@ export const sendingRoutes = [
       mailingId: z.coerce.number().int().positive().optional(),
       channel: z.enum(['email', 'sms']).optional(),
     }),
+    response: s.outboxPage,
     handler: ({ services, query }) => services.outbox.list(query),
   }),
   route({
@@ -100,6 +111,7 @@ export const sendingRoutes = [
     tag: 'sending',
     summary: 'One captured message as raw .eml (message/rfc822)',
     params: idParams,
+    raw: { 200: { description: 'The message as .eml', mediaTypes: ['message/rfc822'] } },
     handler: async ({ services, params, reply }) => {
       const message = await services.outbox.raw(params.id);
       void reply
@@ -117,6 +129,7 @@ export const sendingRoutes = [
       'One captured message as its recipient would see it: the HTML part (or the text / SMS), in a sandbox that runs no script',
     params: idParams,
     // the mailing's own HTML, shown on our origin: it runs nothing (route.ts)
+    raw: { 200: htmlAnswer('The message as its recipient sees it, in a sandbox that runs no script') },
     handler: async ({ services, params }) => mailingContentResponse(await services.outbox.view(params.id)),
   }),
 ];
@@ -128,6 +141,7 @@ export const sendingDomainRoutes = [
     access: 'manageSettings',
     tag: 'sending-domains',
     summary: 'Sending domains with the DNS records to publish and the last check',
+    response: s.sendingDomainList,
     handler: async ({ services }) => {
       const items = await services.sendingDomains.list();
       return { items, total: items.length };
@@ -141,6 +155,7 @@ export const sendingDomainRoutes = [
     summary: 'Add a sending domain: generates its 2048-bit DKIM key and answers the DNS records to publish',
     body: sendingDomainInput,
     status: 201,
+    response: s.SendingDomain,
     handler: ({ services, body, actor }) => services.sendingDomains.add(body, actor),
   }),
   route({
@@ -150,6 +165,7 @@ export const sendingDomainRoutes = [
     tag: 'sending-domains',
     summary: 'One sending domain',
     params: idParams,
+    response: s.SendingDomain,
     handler: ({ services, params }) => services.sendingDomains.get(params.id),
   }),
   route({
@@ -159,6 +175,7 @@ export const sendingDomainRoutes = [
     tag: 'sending-domains',
     summary: 'Check SPF, DKIM and DMARC in DNS and say what is missing',
     params: idParams,
+    response: s.SendingDomain,
     handler: ({ services, params, actor }) => services.sendingDomains.check(params.id, actor),
   }),
   route({
@@ -180,6 +197,7 @@ export const smsGatewayRoutes = [
     access: 'manageSettings',
     tag: 'sms-gateways',
     summary: 'SMS gateway accounts (passwords and header values are never returned)',
+    response: s.smsGatewayList,
     handler: async ({ services }) => {
       const items = await services.smsGateways.list();
       return { items, total: items.length };
@@ -194,6 +212,7 @@ export const smsGatewayRoutes = [
       'Add an SMS gateway: { kind: "smpp", host, port, systemId, password, … } | { kind: "http", url, method, format, fields, headers, idPath } | { kind: "outbox" }',
     body: smsGatewayInput,
     status: 201,
+    response: s.SmsGateway,
     handler: ({ services, body, actor }) => services.smsGateways.create(body, actor),
   }),
   route({
@@ -204,6 +223,7 @@ export const smsGatewayRoutes = [
     summary: 'Turn a gateway on or off: { active }',
     params: idParams,
     body: smsGatewayPatch,
+    response: s.SmsGateway,
     handler: ({ services, params, body, actor }) => services.smsGateways.update(params.id, body, actor),
   }),
   route({
@@ -226,6 +246,7 @@ export const smsGatewayRoutes = [
     params: z.object({ token: z.string().min(10).max(200) }),
     body: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()).max(10_000)]),
     status: 202,
+    response: s.SmsReceiptsAccepted,
     handler: async ({ services, params, body }) => {
       const receipts = await services.smsGateways.receiptsFrom(params.token, body);
       const book = new ReceiptBook(services.db, services.clock, 0);
@@ -244,6 +265,7 @@ export const emailAccountRoutes = [
     access: 'manageSettings',
     tag: 'email-accounts',
     summary: 'Outbound e-mail accounts (SMTP relays); passwords are never returned',
+    response: s.emailAccountList,
     handler: async ({ services }) => {
       const items = await services.emailAccounts.list();
       return { items, total: items.length };
@@ -258,6 +280,7 @@ export const emailAccountRoutes = [
       'Add an SMTP relay: { name, host, port, tls: none|starttls|required|implicit, username, password, poolSize, weight, perSecond, perMinute, perHour }',
     body: emailAccountInput,
     status: 201,
+    response: s.EmailAccount,
     handler: ({ services, body, actor }) => services.emailAccounts.create(body, actor),
   }),
   route({
@@ -268,6 +291,7 @@ export const emailAccountRoutes = [
     summary: 'Turn an account on or off: { active }',
     params: idParams,
     body: emailAccountPatch,
+    response: s.EmailAccount,
     handler: ({ services, params, body, actor }) => services.emailAccounts.update(params.id, body, actor),
   }),
   route({

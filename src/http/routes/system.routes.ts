@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { AppError } from '../../core/index.js';
 import { route } from '../route.js';
+// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
+import { HealthSchema, OpenApiDocument, type OpenApiDocumentInput } from '../schemas/system.js';
+// biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 export const systemRoutes = [
   route({
@@ -9,6 +12,7 @@ export const systemRoutes = [
     access: 'public',
     tag: 'system',
     summary: 'Health: 200 when the database answers',
+    response: HealthSchema,
     handler: async ({ services, request }) => {
       try {
         await sql`select 1`.execute(services.db);
@@ -17,7 +21,7 @@ export const systemRoutes = [
         request.log.error({ err: e }, 'health check: the database does not answer');
         throw new AppError('unavailable', 'DATABASE_UNAVAILABLE', 'the database does not answer');
       }
-      return { status: 'ok', database: services.capabilities.engine };
+      return { status: 'ok' as const, database: services.capabilities.engine };
     },
   }),
   route({
@@ -26,6 +30,7 @@ export const systemRoutes = [
     access: 'public',
     tag: 'system',
     summary: 'Prometheus metrics',
+    raw: { 200: { description: 'Prometheus text exposition', mediaTypes: ['text/plain'] } },
     handler: async ({ request, reply }) => {
       const registry = request.server.posthorn.metrics;
       reply.header('content-type', registry.contentType);
@@ -38,6 +43,9 @@ export const systemRoutes = [
     access: 'public',
     tag: 'system',
     summary: 'The OpenAPI document of this API',
-    handler: async ({ request }) => request.server.swagger(),
+    response: OpenApiDocument,
+    // swagger() is typed as the union of the Swagger 2 and OpenAPI 3 documents; this server builds
+    // an OpenAPI 3 one, which the schema describes loosely (every member passes through)
+    handler: async ({ request }) => request.server.swagger() as unknown as OpenApiDocumentInput,
   }),
 ];

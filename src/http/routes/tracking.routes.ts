@@ -7,7 +7,7 @@ import {
   unsubscribeConfirmPage,
   unsubscribedPage,
 } from '../pages.js';
-import { htmlResponse, mailingContentResponse, RawResponse, route } from '../route.js';
+import { htmlAnswer, htmlResponse, mailingContentResponse, RawResponse, route } from '../route.js';
 
 /** The 1×1 transparent GIF of the open pixel. */
 export const pixelGif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -40,6 +40,14 @@ export const trackingRoutes = [
     tag: 'tracking',
     summary:
       'A tracked link (or, as link 0, the open pixel): counts the click and redirects to the link of the mailing',
+    raw: {
+      200: {
+        description: 'The open pixel (link 0, a GIF), or the text page of a link that shows one',
+        mediaTypes: ['image/gif', 'text/html'],
+      },
+      302: { description: 'To the link of the mailing', headers: { location: 'The link' } },
+      404: htmlAnswer('No such link or token'),
+    },
     handler: async ({ services, params, request }) => {
       const n = (params as { n?: string }).n ?? '';
       if (!/^\d{1,7}$/.test(n)) return notFound();
@@ -60,6 +68,10 @@ export const trackingRoutes = [
     access: 'public',
     tag: 'tracking',
     summary: 'View online: the message as the recipient got it',
+    raw: {
+      200: htmlAnswer('The message as the recipient got it, in a sandbox that runs no script'),
+      404: htmlAnswer('No such token'),
+    },
     handler: async ({ services, params }) => {
       const r = await services.tracking.viewOnline(tokenOf(params));
       return r.ok ? mailingContentResponse(r.value.html) : notFound();
@@ -71,6 +83,7 @@ export const trackingRoutes = [
     access: 'public',
     tag: 'tracking',
     summary: 'Unsubscribe: a page with one button (a GET never unsubscribes: link scanners follow links)',
+    raw: { 200: htmlAnswer('The unsubscribe page'), 404: htmlAnswer('No such token') },
     handler: async ({ services, params, request }) => {
       const r = await services.tracking.unsubscribeInfo(tokenOf(params));
       if (!r.ok) return notFound();
@@ -87,6 +100,11 @@ export const trackingRoutes = [
     tag: 'tracking',
     summary:
       'RFC 8058 one-click unsubscribe: a POST with `List-Unsubscribe=One-Click` unsubscribes at once (no cookie, no login, no redirect)',
+    raw: {
+      200: htmlAnswer('Unsubscribed'),
+      400: htmlAnswer('Not a one-click request: the page with its button'),
+      404: htmlAnswer('No such token'),
+    },
     handler: async ({ services, params, body, request }) => {
       // RFC 8058 allows the body as multipart/form-data too
       let oneClick = form(body)['List-Unsubscribe'];
@@ -113,6 +131,11 @@ export const trackingRoutes = [
     tag: 'tracking',
     summary:
       'Manage subscriptions: a page to choose subscription types (valid for the link expiry, then 410)',
+    raw: {
+      200: htmlAnswer('The manage-subscriptions page'),
+      404: htmlAnswer('No such token'),
+      410: htmlAnswer('The link expired: a page offering a fresh one'),
+    },
     handler: async ({ services, params, request }) => {
       const token = tokenOf(params);
       const r = await services.tracking.managePage(token);
@@ -126,6 +149,11 @@ export const trackingRoutes = [
     access: 'public',
     tag: 'tracking',
     summary: 'Saves the manage-subscriptions page: checked types (`type`) active, the others cancelled',
+    raw: {
+      200: htmlAnswer('The page, saved'),
+      404: htmlAnswer('No such token'),
+      410: htmlAnswer('The link expired: a page offering a fresh one'),
+    },
     handler: async ({ services, params, body, request }) => {
       const token = tokenOf(params);
       const raw = form(body).type;
@@ -144,6 +172,7 @@ export const trackingRoutes = [
     tag: 'tracking',
     summary: 'An expired manage link: e-mails a fresh one to the address it was sent to',
     rateLimitPerMinute: 10,
+    raw: { 200: htmlAnswer('A fresh link was sent'), 404: htmlAnswer('No such token') },
     handler: async ({ services, params }) => {
       const r = await services.tracking.sendFreshManageLink(tokenOf(params));
       return r.ok ? htmlResponse(200, freshLinkSentPage()) : notFound();

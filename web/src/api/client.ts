@@ -17,8 +17,8 @@ type Answer = { data?: unknown; error?: unknown; response: Response };
 
 /**
  * The body of a successful answer, or an ApiError (thrown) with the API's code and message.
- * `T` names the answer's shape where the route does not declare a response schema yet
- * (see ./types.ts); it will come from the schema once the routes describe their answers.
+ * `T` names the answer's shape: the routes declare their answers, so the names in ./types.ts are
+ * the generated components of the schema (docs/decisions/0010).
  */
 export async function call<T>(request: () => Promise<Answer>): Promise<T> {
   let answer: Answer;

@@ -1,136 +1,54 @@
+import type { components } from './schema';
+
 /**
- * Shapes of answers the UI reads, named here until the routes declare response schemas (then they
- * come from schema.d.ts). Kept to the fields the screens use.
+ * Shapes of answers the UI reads. The routes declare their answers (docs/decisions/0010), so these
+ * are the generated components of `schema.d.ts` under the names the screens use; regenerate with
+ * `npm run openapi` when a route's answer changes.
  */
+type Schemas = components['schemas'];
 
-export type Right =
-  | 'viewCrm'
-  | 'editCrm'
-  | 'editMailings'
-  | 'sendMailings'
-  | 'overrideConsent'
-  | 'runMailMerge'
-  | 'manageSettings'
-  | 'manageUsers'
-  | 'viewStatistics';
+export type Right = Schemas['Right'];
 
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: string;
-  timeZone: string;
-  isActive: boolean;
-}
+/** A user as the API answers it. */
+export type User = Schemas['User'];
 
 /** GET /api/v1/auth/me */
-export interface Me {
-  kind: 'user' | 'apiKey' | 'system';
-  label: string;
-  user: User | null;
-  rights: Right[];
-}
+export type Me = Schemas['Me'];
 
-export type Channel = 'email' | 'sms' | 'document' | 'formResponse';
-export type MailingState =
-  | 'draft'
-  | 'scheduled'
-  | 'sending'
-  | 'stopped'
-  | 'finished'
-  | 'cancelled'
-  | 'active';
+export type Channel = Schemas['Mailing']['channel'];
+export type MailingState = Schemas['Mailing']['state'];
 
-export interface Mailing {
-  id: number;
-  name: string;
-  channel: Channel;
-  state: MailingState;
-  folderId: number | null;
-  scheduledAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-}
+/** GET /api/v1/mailings (an item) */
+export type Mailing = Schemas['Mailing'];
 
+/** The list envelope of the API. */
 export interface Page<T> {
   items: T[];
   total: number;
 }
 
-export interface FromRule {
-  rule: 'always' | 'ourContact';
-  name: string;
-  address: string;
-}
+export type EmailSetup = Schemas['EmailSetup'];
+export type FromRule = EmailSetup['from'];
+export type SmsSetup = Schemas['SmsSetup'];
+export type DocumentSetup = Schemas['DocumentSetup'];
+export type RecipientOptions = Schemas['RecipientOptions'];
 
-export interface EmailSetup {
-  subject: string;
-  preheader: string;
-  from: FromRule;
-  replyTo: { rule: 'sameAsFrom' | 'own'; name: string; address: string };
-  tracking: {
-    opens: boolean;
-    allLinks: boolean;
-    utm: { enabled: boolean; source: string; campaign: string };
-  };
-  trackedLinkIds: number[];
-}
-
-export interface SmsSetup {
-  sender: string;
-  allowReplies: boolean;
-}
-
-export interface DocumentSetup {
-  heading: string;
-  attention: { rule: 'ifNoneDefined' | 'always'; text: string };
-  ourReference: string;
-  senderBlock: string;
-}
-
-export interface RecipientOptions {
-  onePerAddress: boolean;
-  overrideConsent: boolean;
-  includeCompanies: boolean;
-  preferCompany: boolean;
-  updateListWhenSending: boolean;
-}
-
-/** GET /api/v1/mailings/{id} */
-export interface MailingDetail extends Mailing {
-  selectionId: number | null;
-  projectId: number | null;
-  subscriptionTypeId: number | null;
-  templateId: number | null;
+/**
+ * GET /api/v1/mailings/{id}. The API's `setup` and `content` are unions by channel; the screens
+ * read the members of their channel's form, so they are flattened here (every member optional).
+ */
+export type MailingDetail = Omit<Schemas['Mailing'], 'setup' | 'content'> & {
   setup: Partial<EmailSetup & SmsSetup & DocumentSetup>;
-  recipientOptions: RecipientOptions;
-  content: { format?: 'mjml' | 'html'; source?: string; text?: string; body?: string };
-  contentVersion: number;
-  revision: number;
-}
+  content: Partial<Schemas['EmailContent'] & Schemas['SmsContent'] & Schemas['DocumentContent']>;
+};
 
-export type StepName = 'setup' | 'template' | 'content' | 'recipients' | 'confirm';
+/** GET /api/v1/mailings/{id}/steps (an item) */
+export type Step = Schemas['Step'];
+export type StepName = Step['step'];
+export type StepError = Step['errors'][number];
 
-export interface StepError {
-  field: string;
-  code: string;
-  message: string;
-}
-
-/** GET /api/v1/mailings/{id}/steps */
-export interface Step {
-  step: StepName;
-  complete: boolean;
-  errors: StepError[];
-}
-
-/** GET /api/v1/templates */
-export interface Template {
-  id: number;
-  name: string;
-  channel: Channel;
-  description: string | null;
-}
+/** GET /api/v1/templates (an item) */
+export type Template = Schemas['Template'];
 
 export interface Named {
   id: number;
@@ -138,75 +56,18 @@ export interface Named {
 }
 
 /** GET /api/v1/mailings/{id}/recipients/summary */
-export interface RecipientSummary {
-  total: number;
-  byStatus: Record<string, number>;
-  byReason: Record<string, number>;
-  stale: boolean;
-  builtAt: number | null;
-  building?: { done: number; total: number } | null;
-  buildError?: string | null;
-}
-
-export interface RecipientRow {
-  id: number;
-  kind: string;
-  name: string | null;
-  companyName: string | null;
-  address: string | null;
-  status: string;
-  reason: string | null;
-}
-
-export interface RecipientSource {
-  id: number | null;
-  kind: 'selection' | 'project' | 'persons' | 'import';
-  origin: string;
-  refId: number | null;
-  label: string;
-  itemCount: number;
-  invalidCount: number;
-}
-
-export interface AuditFinding {
-  severity: 'error' | 'warning' | 'info';
-  code: string;
-  message: string;
-  where?: { part?: string; line?: number; column?: number; element?: string } | null;
-}
-
-export interface MergeField {
-  name: string;
-  description: string;
-  example: string;
-  group: string;
-}
+export type RecipientSummary = Schemas['RecipientSummary'];
+/** GET /api/v1/mailings/{id}/recipients (an item) */
+export type RecipientRow = Schemas['RecipientRow'];
+export type RecipientSource = Schemas['RecipientSource'];
+export type AuditFinding = Schemas['AuditFinding'];
+export type MergeField = Schemas['MergeField'];
 
 /** POST /api/v1/sms/count */
-export interface SmsCount {
-  encoding: 'GSM-7' | 'UCS-2';
-  characters: number;
-  units: number;
-  parts: number;
-  remaining: number;
-  nonGsmCharacters: string[];
-}
+export type SmsCount = Schemas['SmsCount'];
 
 /** GET /api/v1/mailings/{id}/progress */
-export interface Progress {
-  mailingId: number;
-  state: MailingState;
-  total: number;
-  byState: Record<string, number>;
-  ratePerSecond: number;
-  expectedEndAt: number | null;
-  finishedAt: number | null;
-  pausedReason: string | null;
-  scheduledAt: number | null;
-}
+export type Progress = Schemas['Progress'];
 
 /** POST /api/v1/mailings/{id}/test-send */
-export interface TestSendAnswer {
-  roundId: number;
-  addresses: string[];
-}
+export type TestSendAnswer = Schemas['TestSendResult'];

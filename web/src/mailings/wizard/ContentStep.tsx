@@ -223,7 +223,7 @@ function EmailContent() {
                   <Table.Td>
                     <Badge
                       color={f.severity === 'error' ? 'red.9' : f.severity === 'warning' ? warnText : 'dark'}
-                      variant={f.severity === 'info' ? 'outline' : 'filled'}
+                      variant="filled"
                     >
                       {f.severity === 'error' ? 'Error' : f.severity === 'warning' ? 'Warning' : 'Note'}
                     </Badge>

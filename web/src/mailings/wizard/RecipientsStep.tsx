@@ -376,7 +376,7 @@ function Summary({ reason, onReason }: { reason: string | null; onReason: (r: st
       )}
       {s.buildError && (
         <Alert color="red" variant="light" title="The list could not be built">
-          {asSentence(s.buildError)}
+          {asSentence(s.buildError.message)}
         </Alert>
       )}
       <Paper withBorder p="md">

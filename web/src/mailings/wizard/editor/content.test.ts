@@ -98,7 +98,6 @@ describe('audit places', () => {
     expect(findingPlace({ part: 'setup.preheader' })).toBe('Preheader');
     expect(findingPlace({ part: 'content', element: 'img' })).toBe('<img>');
     expect(findingPlace({ part: 'content' })).toBeNull();
-    expect(findingPlace(null)).toBeNull();
   });
   it('finds the offset of a line and column', () => {
     const text = 'ab\ncdef\ng';
