@@ -255,6 +255,38 @@ describe.each(engines)('mailing preparation over HTTP on %s', (engine) => {
     expect((await t.app.inject({ url: '/api/v1/outbox/999999/html', headers: auth })).statusCode).toBe(404);
   });
 
+  it('previews one letter of a document mailing as a PDF before it is sent; other channels are refused', async () => {
+    const s = t.services;
+    const person = await s.persons.create(
+      { firstName: 'Kari', lastName: 'Brev', emails: ['kari.brev@example.com'] },
+      admin,
+    );
+    const doc = await s.mailings.create({ name: 'Letter', channel: 'document' }, admin);
+    await s.mailings.update(doc.id, { content: { body: 'Dear [[customer.firstname]]' } }, admin);
+    await s.recipients.addSource(doc.id, { kind: 'persons', personIds: [person.id] }, admin);
+    const recipientId = (await s.recipients.list(doc.id, {})).items[0]?.id;
+    const pdf = await t.app.inject({
+      url: `/api/v1/mailings/${doc.id}/preview.pdf?recipientId=${recipientId}`,
+      headers: auth,
+    });
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // the merged PDF of every letter exists only once the mailing is sent
+    const merged = await t.app.inject({ url: `/api/v1/mailings/${doc.id}/document.pdf`, headers: auth });
+    expect(merged.json().error.code).toBe('DOCUMENT_NOT_READY');
+
+    const email = await s.mailings.create({ name: 'Not a letter', channel: 'email' }, admin);
+    await s.recipients.addSource(email.id, { kind: 'persons', personIds: [person.id] }, admin);
+    const emailRecipient = (await s.recipients.list(email.id, {})).items[0]?.id;
+    const refused = await t.app.inject({
+      url: `/api/v1/mailings/${email.id}/preview.pdf?recipientId=${emailRecipient}`,
+      headers: auth,
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('NOT_A_DOCUMENT_MAILING');
+  });
+
   it('serves the merge-field catalogue and the settings', async () => {
     const fields = (await t.app.inject({ url: '/api/v1/merge-fields', headers: auth })).json();
     expect(fields.items.map((f: { name: string }) => f.name)).toContain('customer.firstname');

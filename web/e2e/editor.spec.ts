@@ -286,7 +286,9 @@ test.describe('document mailings', () => {
       /^Blocked script execution in '[^']*\/api\/v1\/mailings\/\d+\/preview\/html\?recipientId=\d+' because the document's frame is sandboxed and the 'allow-scripts' permission is not set\.$/,
   });
 
-  test('a sent letter mailing downloads its PDF', async ({ page }) => {
+  test('a letter previews as a PDF before sending, and the sent mailing downloads the PDF of every letter', async ({
+    page,
+  }) => {
     test.setTimeout(120_000);
     await logIn(page, admin());
     await page.getByRole('button', { name: 'New mailing' }).click();
@@ -314,6 +316,11 @@ test.describe('document mailings', () => {
       page.frameLocator('iframe[title="Preview of the letter"]').getByText(/Dear [^[]+, our prices change\./),
     ).toBeVisible();
     await expect(page.getByRole('link', { name: 'Download PDF' })).toHaveCount(0);
+    // …but that one letter as a PDF, made as sending makes it
+    const letter = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'This letter as PDF' }).click();
+    const letterBytes = await readFile(await (await letter).path());
+    expect(letterBytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     await expectAccessible(page, notOurs);
     await screenshot(page, 'editor-document-letter');
 

@@ -530,6 +530,24 @@ export const mailingRoutes = [
   }),
   route({
     method: 'GET',
+    url: '/api/v1/mailings/:id/preview.pdf',
+    access: 'editMailings',
+    tag: 'mailings',
+    summary:
+      "One letter of a document mailing as a PDF, for one of its recipients: the sending's render and PDF writer (the merged PDF of every letter is …/document.pdf, once sent)",
+    params: idParams,
+    query: z.object({ recipientId: z.coerce.number().int().positive() }),
+    raw: { 200: { description: 'One letter', mediaTypes: ['application/pdf'] } },
+    handler: async ({ services, params, query, reply }) => {
+      const pdf = await services.render.previewPdf(params.id, query.recipientId);
+      void reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `inline; filename="mailing-${params.id}-letter-${query.recipientId}.pdf"`);
+      return pdf;
+    },
+  }),
+  route({
+    method: 'GET',
     url: '/api/v1/mailings/:id/attachments',
     access: 'editMailings',
     tag: 'mailings',

@@ -212,3 +212,7 @@ export async function uploadImage(file: File): Promise<LibraryImage> {
 
 /** The merged PDF of a document mailing (made when it is sent): same origin, downloaded as a file. */
 export const documentPdfUrl = (id: number): string => `/api/v1/mailings/${id}/document.pdf`;
+
+/** One letter of a document mailing as a PDF, as `recipientId` gets it (before or after sending). */
+export const letterPdfUrl = (id: number, recipientId: number): string =>
+  `/api/v1/mailings/${id}/preview.pdf?recipientId=${recipientId}`;

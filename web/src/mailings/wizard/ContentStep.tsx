@@ -18,7 +18,7 @@ import { useRef, useState } from 'react';
 import { asSentence, toApiError } from '../../api/errors';
 import { okText, warnText } from '../../app/colors';
 import { ErrorState } from '../../app/ErrorState';
-import { auditQuery, countSms, documentPdfUrl, recipientsQuery } from '../api';
+import { auditQuery, countSms, documentPdfUrl, letterPdfUrl, recipientsQuery } from '../api';
 import { useWizard } from './context';
 import {
   type ContentMode,
@@ -371,9 +371,21 @@ function DocumentContent() {
           )}
           {first ? (
             <>
-              <Text size="sm" c="dimmed">
-                The letter to {first.name ?? first.address}:
-              </Text>
+              <Group justify="space-between" wrap="wrap">
+                <Text size="sm" c="dimmed">
+                  The letter to {first.name ?? first.address}:
+                </Text>
+                <Button
+                  component="a"
+                  href={letterPdfUrl(mailing.id, first.id)}
+                  download={`mailing-${mailing.id}-letter.pdf`}
+                  variant="default"
+                  size="xs"
+                  leftSection={<IconDownload size={16} aria-hidden />}
+                >
+                  This letter as PDF
+                </Button>
+              </Group>
               <iframe
                 key={`${mailing.revision}-${first.id}`}
                 title="Preview of the letter"
