@@ -13,15 +13,16 @@ export const api = createClient<paths>({
   headers: { 'X-Posthorn-CSRF': '1' },
 });
 
-type Answer = { data?: unknown; error?: unknown; response: Response };
+type Answer<D> = { data?: D; error?: unknown; response: Response };
 
 /**
  * The body of a successful answer, or an ApiError (thrown) with the API's code and message.
- * `T` names the answer's shape: the routes declare their answers, so the names in ./types.ts are
- * the generated components of the schema (docs/decisions/0010).
+ * The body's type is the route's declared answer in the generated schema (docs/decisions/0010);
+ * a caller that names it (`call<Page<Mailing>>(…)`) is checked against it: the route's answer
+ * must be assignable to the named type, so a hand-written name cannot drift from the API.
  */
-export async function call<T>(request: () => Promise<Answer>): Promise<T> {
-  let answer: Answer;
+export async function call<D>(request: () => Promise<Answer<D>>): Promise<D> {
+  let answer: Answer<D>;
   try {
     answer = await request();
   } catch (e) {
@@ -29,5 +30,5 @@ export async function call<T>(request: () => Promise<Answer>): Promise<T> {
     throw networkError(e);
   }
   if (!answer.response.ok) throw errorFromResponse(answer.response.status, answer.error);
-  return answer.data as T;
+  return answer.data as D;
 }

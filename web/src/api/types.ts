@@ -27,6 +27,11 @@ export interface Page<T> {
   total: number;
 }
 
+/** The envelope of the few lists that are never paged (steps, merge fields, sources…): no total. */
+export interface Items<T> {
+  items: T[];
+}
+
 export type EmailSetup = Schemas['EmailSetup'];
 export type FromRule = EmailSetup['from'];
 export type SmsSetup = Schemas['SmsSetup'];

@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api, call } from '../api/client';
-import type { Page } from '../api/types';
+import type { Items, Page } from '../api/types';
 import {
   type recipientsFilter,
   recipientsPageSize,
@@ -80,7 +80,7 @@ export const linksQuery = (id: number) =>
   queryOptions({
     queryKey: [...followupKey(id), 'links'] as const,
     queryFn: ({ signal }) =>
-      call<Page<LinkStat>>(() => api.GET('/api/v1/mailings/{id}/links/stats', { params: path(id), signal })),
+      call<Items<LinkStat>>(() => api.GET('/api/v1/mailings/{id}/links/stats', { params: path(id), signal })),
   });
 
 export const clickersQuery = (id: number, n: number) =>

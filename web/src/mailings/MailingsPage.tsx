@@ -97,9 +97,7 @@ export function MailingsPage() {
       : openMailing(m.id);
   const copy = useMutation({
     mutationFn: (id: number) =>
-      call<Mailing>(() =>
-        api.POST('/api/v1/mailings/{id}/copy', { params: { path: { id } }, body: {} as never }),
-      ),
+      call<Mailing>(() => api.POST('/api/v1/mailings/{id}/copy', { params: { path: { id } }, body: {} })),
     onSuccess: async (copied) => {
       await queryClient.invalidateQueries({ queryKey: ['mailings', 'list'] });
       openMailing(copied.id);

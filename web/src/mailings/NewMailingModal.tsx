@@ -64,16 +64,16 @@ export function NewMailingModal({
             channel,
             ...(folderId ? { folderId } : {}),
             ...(template ? { templateId: template.id } : {}),
-          } as never,
+          },
         }),
       );
       // created with templateId, the mailing has its template (the Template step is done)
       if (template) return mailing;
-      const body = starter === 'blank' ? { blank: true } : { templateId: Number(starter) };
+      const body = starter === 'blank' ? { blank: true as const } : { templateId: Number(starter) };
       await call(() =>
         api.POST('/api/v1/mailings/{id}/template', {
           params: { path: { id: mailing.id } },
-          body: body as never,
+          body,
         }),
       );
       return mailing;

@@ -5,6 +5,7 @@ import type { paths } from '../api/schema';
 import type {
   AuditFinding,
   Channel,
+  Items,
   Mailing,
   MailingDetail,
   MergeField,
@@ -44,7 +45,7 @@ export const stepsQuery = (id: number) =>
   queryOptions({
     queryKey: ['mailings', id, 'steps'] as const,
     queryFn: ({ signal }) =>
-      call<Page<Step>>(() => api.GET('/api/v1/mailings/{id}/steps', { params: path(id), signal })),
+      call<Items<Step>>(() => api.GET('/api/v1/mailings/{id}/steps', { params: path(id), signal })),
   });
 
 export const templatesQuery = (channel: Channel) =>
@@ -82,7 +83,7 @@ export const projectsQuery = (q: string) => namedListQuery('projects', q);
 
 export const mergeFieldsQuery = queryOptions({
   queryKey: ['merge-fields'] as const,
-  queryFn: ({ signal }) => call<Page<MergeField>>(() => api.GET('/api/v1/merge-fields', { signal })),
+  queryFn: ({ signal }) => call<Items<MergeField>>(() => api.GET('/api/v1/merge-fields', { signal })),
   staleTime: 300_000,
 });
 
@@ -90,7 +91,7 @@ export const auditQuery = (id: number, revision: number) =>
   queryOptions({
     queryKey: ['mailings', id, 'audit', revision] as const,
     queryFn: ({ signal }) =>
-      call<Page<AuditFinding>>(() => api.GET('/api/v1/mailings/{id}/audit', { params: path(id), signal })),
+      call<Items<AuditFinding>>(() => api.GET('/api/v1/mailings/{id}/audit', { params: path(id), signal })),
   });
 
 export const summaryQuery = (id: number) =>
@@ -133,7 +134,7 @@ export const sourcesQuery = (id: number) =>
   queryOptions({
     queryKey: ['mailings', id, 'recipients', 'sources'] as const,
     queryFn: ({ signal }) =>
-      call<Page<RecipientSource>>(() =>
+      call<Items<RecipientSource>>(() =>
         api.GET('/api/v1/mailings/{id}/recipient-sources', { params: path(id), signal }),
       ),
   });

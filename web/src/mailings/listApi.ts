@@ -35,9 +35,7 @@ export function deleteFolder(id: number): Promise<unknown> {
 
 /** Puts a mailing in a folder (null: the top level). The API allows it while the mailing can be edited. */
 export function moveMailing(id: number, folderId: number | null): Promise<unknown> {
-  return call(() =>
-    api.PATCH('/api/v1/mailings/{id}', { params: { path: { id } }, body: { folderId } as never }),
-  );
+  return call(() => api.PATCH('/api/v1/mailings/{id}', { params: { path: { id } }, body: { folderId } }));
 }
 
 /** A new template with the mailing's content and its subject/preheader (or SMS sender, letter heading). */
@@ -45,7 +43,7 @@ export function copyToTemplate(id: number, name: string): Promise<LibraryTemplat
   return call<LibraryTemplate>(() =>
     api.POST('/api/v1/mailings/{id}/copy-to-template', {
       params: { path: { id } },
-      body: { name: name.trim() } as never,
+      body: { name: name.trim() },
     }),
   );
 }
@@ -63,7 +61,7 @@ export interface ResendAnswer {
  */
 export function reloadAndResend(id: number): Promise<ResendAnswer> {
   return call<ResendAnswer>(() =>
-    api.POST('/api/v1/mailings/{id}/resend', { params: { path: { id } }, body: { mode: 'reload' } as never }),
+    api.POST('/api/v1/mailings/{id}/resend', { params: { path: { id } }, body: { mode: 'reload' } }),
   );
 }
 
