@@ -542,7 +542,10 @@ export const mailingRoutes = [
       const pdf = await services.render.previewPdf(params.id, query.recipientId);
       void reply
         .header('content-type', 'application/pdf')
-        .header('content-disposition', `inline; filename="mailing-${params.id}-letter-${query.recipientId}.pdf"`);
+        .header(
+          'content-disposition',
+          `inline; filename="mailing-${params.id}-letter-${query.recipientId}.pdf"`,
+        );
       return pdf;
     },
   }),
