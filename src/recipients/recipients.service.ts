@@ -43,6 +43,8 @@ export const blockReasons = [
   'duplicate',
 ] as const;
 export type BlockReason = (typeof blockReasons)[number];
+const isBlockReason = (value: string): value is BlockReason =>
+  (blockReasons as readonly string[]).includes(value);
 
 export const recipientSourceInput = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('selection'), selectionId: z.number().int().positive() }),
@@ -809,8 +811,10 @@ export class RecipientsService {
       if (n === 0) continue;
       summary.total += n;
       summary.byStatus[r.status] = (summary.byStatus[r.status] ?? 0) + n;
-      const reason = r.reason as BlockReason | '';
-      if (reason === '') continue;
+      // a row's reason is a block reason, or after sending the bounce's kind (hardBounce…): only
+      // block reasons are counted here — on a row that is not blocked, the ones overridden
+      const reason = r.reason ?? '';
+      if (!isBlockReason(reason)) continue;
       const bucket = r.status === 'blocked' ? summary.byReason : summary.overridden;
       bucket[reason] = (bucket[reason] ?? 0) + n;
     }

@@ -161,6 +161,8 @@ describe.each(engines)('follow-up on %s', (engine) => {
     ]);
     const summary = (await get(`/api/v1/mailings/${id}/recipients/summary`)).json();
     expect(summary.byStatus).toMatchObject({ sent: 4, read: 3, bounced: 2, complained: 1 });
+    // a bounced row's reason is the bounce's kind: not a block reason that was overridden
+    expect(summary.overridden).toEqual({});
     // the stored counts agree with the rows
     const rows = await t.services.db
       .selectFrom('recipients')
