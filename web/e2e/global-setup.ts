@@ -107,6 +107,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     POSTHORN_PUBLIC_URL: base,
     POSTHORN_LOG_LEVEL: 'warn',
     POSTHORN_LOGIN_RATE_PER_MINUTE: '1000',
+    // strict answers (docs/decisions/0010): an answer that does not fit its declared schema is a
+    // 500 here, so the browser tests also check every answer the screens read
+    NODE_ENV: 'test',
   };
   for (const key of [
     'POSTHORN_ADMIN_URL',
