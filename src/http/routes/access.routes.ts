@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { isRight, roleInput, userInput, userPatch } from '../../access/index.js';
 import { AppError } from '../../core/index.js';
 import { idParams, pageQuery, route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import {
   apiKeyCreatedSchema,
   apiKeySchema,
@@ -13,7 +12,6 @@ import {
   userSchema,
 } from '../schemas/access.js';
 import { pageOf } from '../schemas/common.js';
-// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 export const SESSION_COOKIE = 'posthorn_session';
 

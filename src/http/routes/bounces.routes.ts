@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { blockedQuery, readWebhook } from '../../bounces/index.js';
 import { pageQuery, route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import {
   blockedAddressSchema,
   bounceSchema,
@@ -10,8 +9,6 @@ import {
   webhookSettingsSchema,
 } from '../schemas/bounces.js';
 import { pageOf } from '../schemas/common.js';
-
-// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 const addressBody = z.strictObject({ address: z.string().trim().min(3).max(320) });
 

@@ -17,7 +17,6 @@ import {
   subscriptionTypePatch,
 } from '../../crm/index.js';
 import { idParams, pageQuery, route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import { itemsOf, pageOf } from '../schemas/common.js';
 import {
   addedSchema,
@@ -38,8 +37,6 @@ import {
   subscriptionSchema,
   subscriptionTypeSchema,
 } from '../schemas/crm.js';
-
-// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 const memberIds = z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(10_000) });
 

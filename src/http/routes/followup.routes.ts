@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { addToTargetInput, recipientsQuery } from '../../followup/index.js';
 import { type Progress, resendInput } from '../../sending/index.js';
 import { idParams, pageQuery, RawResponse, route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import { itemsOf, pageOf } from '../schemas/common.js';
 import {
   addToResultSchema,
@@ -16,8 +15,6 @@ import {
   personMailingSchema,
   resendResultSchema,
 } from '../schemas/followup.js';
-
-// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 const linkParams = z.object({ id: z.coerce.number().int().positive(), n: z.coerce.number().int().min(1) });
 

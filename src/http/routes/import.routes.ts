@@ -5,10 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { AppError, invalid, notFound, randomToken } from '../../core/index.js';
 import { idParams, route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import { importJobSchema, importReportSchema } from '../schemas/import.js';
-
-// biome-ignore-end lint/style/noRestrictedImports: the schema imports end here
 
 const formFields = z.strictObject({
   dryRun: z.enum(['true', 'false']).optional(),

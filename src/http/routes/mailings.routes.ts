@@ -23,11 +23,8 @@ import { escapeHtml } from '../../merge/index.js';
 import { recipientListQuery, recipientSourceInput } from '../../recipients/index.js';
 import { settingsPatch } from '../../settings/index.js';
 import { htmlAnswer, idParams, mailingContentResponse, pageQuery, route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import * as s from '../schemas/mailings.js';
 import * as r from '../schemas/recipients.js';
-
-// biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 const mailingSub = z.object({
   id: z.coerce.number().int().positive(),

@@ -4,10 +4,7 @@ import { emailAccountInput, emailAccountPatch, sendingDomainInput } from '../../
 import { smsGatewayInput, smsGatewayPatch } from '../../channels/sms/index.js';
 import { ReceiptBook, scheduleInput, testSendInput } from '../../sending/index.js';
 import { htmlAnswer, idParams, mailingContentResponse, pageQuery, route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import * as s from '../schemas/sending.js';
-
-// biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 const action = (name: 'send' | 'stop' | 'start' | 'cancel', summary: string) =>
   route({

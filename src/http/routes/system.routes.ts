@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import { AppError } from '../../core/index.js';
 import { route } from '../route.js';
-// biome-ignore-start lint/style/noRestrictedImports: http/schemas has no index.ts (yet); these are the http module's own files
 import { HealthSchema, OpenApiDocument, type OpenApiDocumentInput } from '../schemas/system.js';
-// biome-ignore-end lint/style/noRestrictedImports: http/schemas
 
 export const systemRoutes = [
   route({
