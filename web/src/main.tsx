@@ -19,6 +19,11 @@ const theme = createTheme({
   primaryShade: 8,
   defaultRadius: 'md',
   headings: { fontWeight: '650' },
+  // the close buttons of dialogs and notifications are icons: give them a name screen readers read
+  components: {
+    Modal: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+    Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+  },
 });
 
 // Mantine's dimmed text and error red are too light on white for WCAG AA (4.5:1): darker shades

@@ -1,43 +1,14 @@
 /**
- * Answers of the library routes, typed by hand from the services (src/mailings/*.service.ts)
- * until the routes declare response schemas; field names are the API's.
+ * Answers of the library routes: the generated components of `schema.d.ts` (the routes declare
+ * their answers, docs/decisions/0010) under the names the library screens use.
  */
-import type { Channel } from '../api/types';
+import type { components } from '../api/schema';
 
-/** GET /api/v1/templates, /templates/{id} (src/mailings/templates.service.ts) */
-export interface LibraryTemplate {
-  id: number;
-  name: string;
-  channel: Channel;
-  folderId: number | null;
-  description: string | null;
-  /** The setup fields the template carries (subject, preheader, sender, heading …). */
-  setup: Record<string, unknown>;
-  content: { format?: 'mjml' | 'html'; source?: string; text?: string; body?: string };
-  /** Built-in starters cannot be changed or deleted: copy them. */
-  starter: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
+type Schemas = components['schemas'];
 
-/** GET /api/v1/tracked-links (src/mailings/tracked-links.service.ts) */
-export interface TrackedLink {
-  id: number;
-  name: string;
-  url: string;
-  folderId: number | null;
-  actions: Array<{ type: string } & Record<string, unknown>>;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** GET /api/v1/images (src/mailings/images.service.ts) */
-export interface LibraryImage {
-  id: number;
-  fileName: string;
-  contentType: string;
-  sizeBytes: number;
-  /** Public path, no login needed: `/media/<name>`. */
-  path: string;
-  createdAt: number;
-}
+/** GET /api/v1/templates, /templates/{id}; built-in starters cannot be changed or deleted. */
+export type LibraryTemplate = Schemas['Template'];
+/** GET /api/v1/tracked-links */
+export type TrackedLink = Schemas['TrackedLink'];
+/** GET /api/v1/images: `path` is public, no login needed (`/media/<name>`). */
+export type LibraryImage = Schemas['Image'];

@@ -1,14 +1,4 @@
-/** GET /api/v1/outbox (src/channels/outbox/outbox.service.ts), typed by hand until the route declares it. */
-export interface OutboxItem {
-  id: number;
-  mailingId: number | null;
-  channel: 'email' | 'sms';
-  address: string;
-  /** The SMTP envelope sender (the VERP return path); null for SMS. */
-  envelopeFrom: string | null;
-  subject: string | null;
-  test: boolean;
-  createdAt: number;
-  raw: string;
-  html: string;
-}
+import type { components } from '../api/schema';
+
+/** GET /api/v1/outbox (an item): the generated component (docs/decisions/0010). */
+export type OutboxItem = components['schemas']['OutboxMessage'];
