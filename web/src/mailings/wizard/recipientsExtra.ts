@@ -1,6 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import { api, call } from '../../api/client';
-import type { paths } from '../../api/schema';
+import type { components, paths } from '../../api/schema';
 import type { Page, RecipientRow } from '../../api/types';
 
 /** The block reasons the recipients list filters by (as the API declares them). */
@@ -8,14 +8,11 @@ type RecipientReason = NonNullable<
   NonNullable<paths['/api/v1/mailings/{id}/recipients']['get']['parameters']['query']>['reason']
 >;
 
-/** A person as the persons type-ahead shows them (GET /api/v1/persons). */
-export interface PersonChoice {
-  id: number;
-  name: string;
-  email: string | null;
-  mobile: string | null;
-  companyName: string | null;
-}
+/** A person as the persons type-ahead shows them (an item of GET /api/v1/persons). */
+export type PersonChoice = Pick<
+  components['schemas']['PersonSummary'],
+  'id' | 'name' | 'email' | 'mobile' | 'companyName'
+>;
 
 /** Persons whose name, e-mail or company starts with `q` (PRODUCT.md §8: a company lists its persons). */
 export const personsQuery = (q: string) =>
